@@ -1,0 +1,105 @@
+"""reverie: build AI agents on any LLM provider with one typed, async-first API.
+
+::
+
+    from reverie import Agent, tool
+
+    @tool
+    def add(a: int, b: int) -> int:
+        "Add two numbers"
+        return a + b
+
+    agent = Agent("openai:gpt-4o", system="You are helpful.", tools=[add])
+    print(agent.generate_sync("What is 2 + 3?").text)
+
+Stream events live in :mod:`reverie.events`, errors in :mod:`reverie.errors`, cassette
+testing in :mod:`reverie.testing`. Importing reverie loads no provider, HTTP or YAML code.
+"""
+
+from reverie.accumulate import collect
+from reverie.agent import (
+    Agent,
+    AgentStream,
+    RepairContext,
+    RunResult,
+    Step,
+    StepContext,
+    StepOverrides,
+    finish_reason_is,
+    has_tool_call,
+    max_tokens_used,
+    step_count_is,
+)
+from reverie.content import (
+    ErrorOutput,
+    FilePart,
+    MediaOutput,
+    Message,
+    ReasoningPart,
+    SourcePart,
+    TextOutput,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+    assistant,
+    system,
+    user,
+)
+from reverie.errors import ReverieError
+from reverie.model import (
+    Call,
+    FinishReason,
+    LanguageModel,
+    ProviderTool,
+    Response,
+    SpecificTool,
+    ToolSpec,
+    Usage,
+)
+from reverie.providers import get_model
+from reverie.retry import RetryPolicy
+from reverie.tool import FunctionTool, ToolResponse, tool
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agent",
+    "AgentStream",
+    "Call",
+    "ErrorOutput",
+    "FilePart",
+    "FinishReason",
+    "FunctionTool",
+    "LanguageModel",
+    "MediaOutput",
+    "Message",
+    "ProviderTool",
+    "ReasoningPart",
+    "RepairContext",
+    "Response",
+    "RetryPolicy",
+    "ReverieError",
+    "RunResult",
+    "SourcePart",
+    "SpecificTool",
+    "Step",
+    "StepContext",
+    "StepOverrides",
+    "TextOutput",
+    "TextPart",
+    "ToolCallPart",
+    "ToolResponse",
+    "ToolResultPart",
+    "ToolSpec",
+    "Usage",
+    "assistant",
+    "collect",
+    "finish_reason_is",
+    "get_model",
+    "has_tool_call",
+    "max_tokens_used",
+    "step_count_is",
+    "system",
+    "tool",
+    "user",
+]

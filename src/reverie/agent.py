@@ -1,0 +1,682 @@
+"""The agent: call the model, run the tools it asks for, feed results back, repeat.
+
+::
+
+    agent = Agent("cerebras:qwen-3-coder-480b", system="You are helpful.", tools=[add, multiply])
+    result = await agent.generate("Add and multiply 2 and 3")
+    async for event in agent.stream("..."): ...
+    result = agent.generate_sync("...")          # also inside a running loop (notebooks)
+
+The loop, identical for ``generate`` and ``stream``:
+
+1. ``prepare_step`` may change the model, messages, system prompt, tool choice and active
+   tools for this step.
+2. The model is called (its stream consumed, in ``stream``).
+3. Each client tool call is validated: the tool exists, the arguments are a JSON object
+   with every required key and of the right types. A failing call is repaired, by the
+   user's ``repair_tool_call`` hook when given, else by JSON repair; a call that stays
+   invalid is answered with an error result and never executed.
+4. Valid calls run concurrently (at most ``max_tool_concurrency`` at once; sync tools in
+   worker threads); results keep call order. A tool's exception is an error result.
+5. The loop continues only while the step made client tool calls, finished with
+   ``tool-calls``, no tool asked to stop the turn, and no stop condition holds (by
+   default: 20 steps).
+
+A step's model call is retried on transient failures (see :mod:`reverie.retry`); in a stream a
+``Retry`` event comes first, so consumers can drop what they showed of the failed attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeAlias
+
+import orjson
+
+from reverie import _sync
+from reverie.accumulate import ResponseAccumulator
+from reverie.content import (
+    ErrorOutput,
+    FilePart,
+    Message,
+    Part,
+    ProviderData,
+    ReasoningPart,
+    SourcePart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
+from reverie.content import (
+    system as system_message,
+)
+from reverie.content import (
+    user as user_message,
+)
+from reverie.errors import ConfigurationError
+from reverie.events import (
+    AgentEvent,
+    Finish,
+    Retry,
+    RunFinish,
+    StepFinish,
+    StepStart,
+    ToolCall,
+    ToolResult,
+)
+from reverie.model import (
+    Call,
+    CallWarning,
+    FinishReason,
+    LanguageModel,
+    ProviderTool,
+    Response,
+    ToolChoice,
+    Usage,
+)
+from reverie.retry import RetryPolicy
+from reverie.tool import FunctionTool, ToolArgumentsError, ToolResponse
+
+# ---------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One model call and the tool runs it led to.
+
+    ``content`` is what the model returned, with client tool calls as validated (and
+    repaired) and followed by their results; ``messages`` are what this step added to the
+    conversation (an assistant message, then a tool message when tools ran).
+    """
+
+    number: int
+    content: tuple[Part, ...]
+    finish_reason: FinishReason
+    usage: Usage
+    messages: tuple[Message, ...]
+    warnings: tuple[CallWarning, ...] = ()
+    provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @property
+    def reasoning(self) -> tuple[ReasoningPart, ...]:
+        return tuple(p for p in self.content if isinstance(p, ReasoningPart))
+
+    @property
+    def tool_calls(self) -> tuple[ToolCallPart, ...]:
+        return tuple(p for p in self.content if isinstance(p, ToolCallPart))
+
+    @property
+    def tool_results(self) -> tuple[ToolResultPart, ...]:
+        return tuple(p for p in self.content if isinstance(p, ToolResultPart))
+
+    @property
+    def sources(self) -> tuple[SourcePart, ...]:
+        return tuple(p for p in self.content if isinstance(p, SourcePart))
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A finished run: every step, the total usage, and the whole conversation."""
+
+    steps: tuple[Step, ...]
+    usage: Usage
+    messages: tuple[Message, ...]
+
+    @property
+    def final_step(self) -> Step:
+        """The last step with non-blank text, else the last step."""
+        for step in reversed(self.steps):
+            if step.text.strip():
+                return step
+        return self.steps[-1]
+
+    @property
+    def text(self) -> str:
+        """The answer: the text of :attr:`final_step`."""
+        return self.final_step.text
+
+    @property
+    def finish_reason(self) -> FinishReason:
+        return self.steps[-1].finish_reason
+
+
+# ---------------------------------------------------------------------------------------
+# Stop conditions
+
+StopCondition: TypeAlias = Callable[[Sequence[Step]], bool]
+
+
+def step_count_is(count: int) -> StopCondition:
+    """Stop once ``count`` steps have run."""
+    return lambda steps: len(steps) >= count
+
+
+def has_tool_call(tool_name: str) -> StopCondition:
+    """Stop after a step in which the model called ``tool_name``."""
+    return lambda steps: bool(steps) and any(c.tool_name == tool_name for c in steps[-1].tool_calls)
+
+
+def finish_reason_is(reason: FinishReason) -> StopCondition:
+    """Stop after a step that finished for ``reason``."""
+    return lambda steps: bool(steps) and steps[-1].finish_reason == reason
+
+
+def max_tokens_used(limit: int) -> StopCondition:
+    """Stop once the run's total tokens reach ``limit``."""
+    return lambda steps: sum(s.usage.total_tokens for s in steps) >= limit
+
+
+# ---------------------------------------------------------------------------------------
+# Hooks
+
+
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """What ``prepare_step`` sees before step ``step_number`` (0-based)."""
+
+    step_number: int
+    steps: tuple[Step, ...]
+    model: LanguageModel
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StepOverrides:
+    """What ``prepare_step`` may change for one step; ``None`` keeps the agent's setting.
+
+    ``system`` replaces the system prompt (the first message, when it is a system message);
+    ``active_tools`` names the tools offered; ``tools_enabled=False`` offers none.
+    """
+
+    model: LanguageModel | None = None
+    messages: Sequence[Message] | None = None
+    system: str | None = None
+    tool_choice: ToolChoice | None = None
+    active_tools: Sequence[str] | None = None
+    tools_enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RepairContext:
+    """What ``repair_tool_call`` sees: the failing call, why it failed, and the context."""
+
+    call: ToolCallPart
+    error: str
+    tools: Mapping[str, FunctionTool]
+    messages: tuple[Message, ...]
+    system: str | None
+
+
+PrepareStep: TypeAlias = Callable[
+    [StepContext], "StepOverrides | None | Awaitable[StepOverrides | None]"
+]
+RepairToolCall: TypeAlias = Callable[
+    [RepairContext], "ToolCallPart | None | Awaitable[ToolCallPart | None]"
+]
+
+DEFAULT_MAX_STEPS = 20
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+# ---------------------------------------------------------------------------------------
+# The agent
+
+
+@dataclass(frozen=True, slots=True)
+class _StepPlan:
+    model: LanguageModel
+    messages: tuple[Message, ...]
+    system: str | None
+    call: Call
+    tools: dict[str, FunctionTool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A client tool call after validation: ``arguments`` when valid, else ``error``."""
+
+    call: ToolCallPart
+    arguments: dict[str, Any] | None
+    error: str | None
+
+
+class Agent:
+    """A model, a system prompt and tools, run in a loop until the task is done.
+
+    ``model`` is a :class:`~reverie.model.LanguageModel` or a name such as
+    ``"openai:gpt-4o"``. Sampling settings (``max_output_tokens``, ``temperature``, ...),
+    ``headers`` and ``provider_options`` go to every call. See the module docstring for the
+    loop's rules.
+    """
+
+    def __init__(
+        self,
+        model: LanguageModel | str,
+        *,
+        system: str | None = None,
+        tools: Iterable[FunctionTool | Callable[..., Any]] = (),
+        provider_tools: Iterable[ProviderTool] = (),
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        presence_penalty: float | None = None,
+        frequency_penalty: float | None = None,
+        tool_choice: ToolChoice | None = None,
+        stop_when: StopCondition | Sequence[StopCondition] | None = None,
+        prepare_step: PrepareStep | None = None,
+        repair_tool_call: RepairToolCall | None = None,
+        max_tool_concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        provider_options: ProviderData | None = None,
+    ) -> None:
+        if isinstance(model, str):
+            from reverie.providers import get_model
+
+            model = get_model(model)
+        self.model: LanguageModel = model
+        self.system = system
+        self.tools: dict[str, FunctionTool] = {}
+        for t in tools:
+            ft = t if isinstance(t, FunctionTool) else FunctionTool(t)
+            if ft.name in self.tools:
+                raise ConfigurationError(
+                    f"two tools are named {ft.name!r}; tool names must be unique"
+                )
+            self.tools[ft.name] = ft
+        self.provider_tools = tuple(provider_tools)
+        self.settings: dict[str, Any] = {
+            "max_output_tokens": max_output_tokens,
+            "temperature": temperature,
+            "top_p": top_p,
+            "top_k": top_k,
+            "presence_penalty": presence_penalty,
+            "frequency_penalty": frequency_penalty,
+        }
+        self.tool_choice = tool_choice
+        if stop_when is None:
+            self.stop_when: tuple[StopCondition, ...] = (step_count_is(DEFAULT_MAX_STEPS),)
+        elif callable(stop_when):
+            self.stop_when = (stop_when,)
+        else:
+            self.stop_when = tuple(stop_when)
+        self.prepare_step = prepare_step
+        self.repair_tool_call = repair_tool_call
+        if max_tool_concurrency < 1:
+            raise ConfigurationError("max_tool_concurrency must be at least 1")
+        self.max_tool_concurrency = max_tool_concurrency
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.headers = dict(headers or {})
+        self.provider_options = dict(provider_options or {})
+
+    # -- public entry points ------------------------------------------------------------
+
+    async def generate(
+        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+    ) -> RunResult:
+        """Run to completion and return every step. Raises on provider failure."""
+        result: RunResult | None = None
+        async for event in self._run(prompt, files, streaming=False):
+            if isinstance(event, RunFinish):
+                result = event.result
+        assert result is not None
+        return result
+
+    def stream(
+        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+    ) -> AgentStream:
+        """Run and yield events as they happen; ``async for`` over the returned stream.
+
+        After iteration, ``stream.result`` holds the :class:`RunResult`.
+        """
+        return AgentStream(self._run(prompt, files, streaming=True))
+
+    def generate_sync(
+        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+    ) -> RunResult:
+        """:meth:`generate` for synchronous code; works inside a running event loop too."""
+        return _sync.run(self.generate(prompt, files=files))
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def _initial_messages(
+        self, prompt: str | Sequence[Message], files: Sequence[FilePart]
+    ) -> tuple[Message, ...]:
+        messages: list[Message] = []
+        if self.system:
+            messages.append(system_message(self.system))
+        if isinstance(prompt, str):
+            if prompt or files:
+                messages.append(user_message(prompt, *files))
+        else:
+            messages.extend(prompt)
+            if files:
+                messages.append(Message("user", tuple(files)))
+        if not any(m.role != "system" for m in messages):
+            raise ConfigurationError("the agent needs a prompt or messages to answer")
+        return tuple(messages)
+
+    async def _run(
+        self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
+    ) -> AsyncIterator[AgentEvent]:
+        initial = self._initial_messages(prompt, files)
+        history: list[Message] = []
+        steps: list[Step] = []
+        while True:
+            plan = await self._plan(len(steps), tuple(steps), initial + tuple(history))
+            yield StepStart(len(steps))
+            acc = ResponseAccumulator()
+            checked: list[_Checked] = []
+            async for event in self._call_model(plan, streaming):
+                if isinstance(event, Retry):
+                    acc = ResponseAccumulator()
+                    checked.clear()
+                elif isinstance(event, ToolCall) and not event.call.provider_executed:
+                    ok = await self._check(event.call, plan)
+                    checked.append(ok)
+                    event = ToolCall(ok.call)
+                    acc.add(event)
+                else:
+                    acc.add(event)
+                yield event
+            response = acc.response()
+            results: list[ToolResultPart] = []
+            async for result in self._execute(checked, plan.tools):
+                results.append(result)
+                yield ToolResult(result)
+            step = _make_step(len(steps), response, results)
+            steps.append(step)
+            history.extend(step.messages)
+            yield StepFinish(step)
+            if self._should_stop(steps, checked, results, response):
+                break
+        total = Usage()
+        for s in steps:
+            total = total + s.usage
+        yield RunFinish(RunResult(tuple(steps), total, initial + tuple(history)))
+
+    def _should_stop(
+        self,
+        steps: Sequence[Step],
+        calls: Sequence[_Checked],
+        results: Sequence[ToolResultPart],
+        response: Response,
+    ) -> bool:
+        if not calls or response.finish_reason != FinishReason.TOOL_CALLS:
+            return True
+        if any(r.stop_turn for r in results):
+            return True
+        return any(cond(steps) for cond in self.stop_when)
+
+    async def _plan(
+        self, number: int, steps: tuple[Step, ...], messages: tuple[Message, ...]
+    ) -> _StepPlan:
+        model = self.model
+        system = self.system
+        tool_choice = self.tool_choice
+        tools = self.tools
+        provider_tools = self.provider_tools
+        if self.prepare_step is not None:
+            overrides: StepOverrides | None = await _maybe_await(
+                self.prepare_step(StepContext(number, steps, model, messages))
+            )
+            if overrides is not None:
+                model = overrides.model or model
+                if overrides.messages is not None:
+                    messages = tuple(overrides.messages)
+                if overrides.system is not None:
+                    system = overrides.system
+                    messages = _replace_system(messages, system)
+                if overrides.tool_choice is not None:
+                    tool_choice = overrides.tool_choice
+                if not overrides.tools_enabled:
+                    tools, provider_tools = {}, ()
+                elif overrides.active_tools is not None:
+                    active = set(overrides.active_tools)
+                    tools = {n: t for n, t in tools.items() if n in active}
+                    provider_tools = tuple(t for t in provider_tools if t.name in active)
+        call = Call(
+            messages=messages,
+            tools=(*(t.spec for t in tools.values()), *provider_tools),
+            tool_choice=tool_choice or ("auto" if tools or provider_tools else None),
+            headers=self.headers,
+            provider_options=self.provider_options,
+            **self.settings,
+        )
+        return _StepPlan(model, messages, system, call, tools)
+
+    async def _call_model(self, plan: _StepPlan, streaming: bool) -> AsyncIterator[Any]:
+        """The model's events for one step, retried per the policy. Generate mode turns the
+        response into the same events a stream would end with, so one path serves both."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                if streaming:
+                    events = plan.model.stream(plan.call)
+                    try:
+                        async for event in events:
+                            yield event
+                    finally:
+                        aclose = getattr(events, "aclose", None)
+                        if aclose is not None:
+                            await aclose()
+                else:
+                    response = await plan.model.generate(plan.call)
+                    for event in _response_events(response):
+                        yield event
+                return
+            except Exception as exc:
+                delay = self.retry.delay_for(exc, attempt)
+                if delay is None:
+                    raise
+                yield Retry(attempt, exc, delay)
+                await self.retry.sleep(delay)
+
+    async def _check(self, call: ToolCallPart, plan: _StepPlan) -> _Checked:
+        result = _validate(call, plan.tools)
+        if result.error is None:
+            return result
+        if self.repair_tool_call is not None:
+            repaired: ToolCallPart | None = await _maybe_await(
+                self.repair_tool_call(
+                    RepairContext(call, result.error, plan.tools, plan.messages, plan.system)
+                )
+            )
+            if repaired is not None:
+                second = _validate(repaired, plan.tools)
+                if second.error is None:
+                    return second
+        else:
+            fixed = _repair_json(call.input)
+            if fixed is not None and fixed != call.input:
+                second = _validate(replace(call, input=fixed), plan.tools)
+                if second.error is None:
+                    return second
+        return result
+
+    async def _execute(
+        self, calls: Sequence[_Checked], tools: Mapping[str, FunctionTool]
+    ) -> AsyncIterator[ToolResultPart]:
+        """Run valid calls concurrently; yield results in call order as they become ready."""
+        if not calls:
+            return
+        limit = asyncio.Semaphore(self.max_tool_concurrency)
+
+        async def run_one(item: _Checked) -> ToolResultPart:
+            call = item.call
+            if item.arguments is None:
+                return ToolResultPart(
+                    call.tool_call_id, call.tool_name, ErrorOutput(item.error or "")
+                )
+            async with limit:
+                try:
+                    response = await tools[call.tool_name].run(item.arguments)
+                except ToolArgumentsError as exc:
+                    response = ToolResponse(ErrorOutput(str(exc)))
+            output = response.output
+            assert not isinstance(output, str)
+            return ToolResultPart(
+                call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn
+            )
+
+        tasks = [asyncio.ensure_future(run_one(c)) for c in calls]
+        try:
+            for task in tasks:
+                yield await task
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class AgentStream:
+    """The events of one agent run, iterated with ``async for``; ``result`` once done.
+
+    Leaving the loop early (``break``) or cancelling the task closes the model's HTTP stream
+    and cancels running tools.
+    """
+
+    def __init__(self, events: AsyncIterator[AgentEvent]) -> None:
+        self._events = events
+        self.result: RunResult | None = None
+
+    def __aiter__(self) -> AsyncIterator[AgentEvent]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[AgentEvent]:
+        try:
+            async for event in self._events:
+                if isinstance(event, RunFinish):
+                    self.result = event.result
+                yield event
+        finally:
+            await self._events.aclose()  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+
+    async def collect(self) -> RunResult:
+        """Consume the remaining events and return the result."""
+        async for _ in self:
+            pass
+        assert self.result is not None
+        return self.result
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+
+
+def _response_events(response: Response) -> list[Any]:
+    """A generated response as the events the agent consumes (parts whole, then Finish)."""
+    from reverie.events import (
+        ReasoningDelta,
+        ReasoningEnd,
+        ReasoningStart,
+        Source,
+        TextDelta,
+        TextEnd,
+        TextStart,
+        Warnings,
+    )
+
+    events: list[Any] = []
+    if response.warnings:
+        events.append(Warnings(response.warnings))
+    for i, part in enumerate(response.content):
+        block = str(i)
+        if isinstance(part, TextPart):
+            events += [
+                TextStart(block),
+                TextDelta(block, part.text),
+                TextEnd(block, part.provider_metadata),
+            ]
+        elif isinstance(part, ReasoningPart):
+            events += [
+                ReasoningStart(block),
+                ReasoningDelta(block, part.text),
+                ReasoningEnd(block, part.provider_metadata),
+            ]
+        elif isinstance(part, ToolCallPart):
+            events.append(ToolCall(part))
+        elif isinstance(part, ToolResultPart):
+            events.append(ToolResult(part))
+        elif isinstance(part, SourcePart):
+            events.append(Source(part))
+    events.append(Finish(response.finish_reason, response.usage, response.provider_metadata))
+    return events
+
+
+def _validate(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> _Checked:
+    tool = tools.get(call.tool_name)
+    if tool is None:
+        names = ", ".join(tools) or "none"
+        return _Checked(call, None, f"tool not found: {call.tool_name}. Available tools: {names}")
+    try:
+        args = orjson.loads(call.input or "{}")
+    except orjson.JSONDecodeError as exc:
+        return _Checked(call, None, f"invalid JSON input: {exc}")
+    if not isinstance(args, dict):
+        return _Checked(call, None, "invalid JSON input: the arguments must be a JSON object")
+    for name in tool.required:
+        if name not in args:
+            return _Checked(call, None, f"missing required parameter: {name}")
+    try:
+        tool.validate(args)  # pyright: ignore[reportUnknownArgumentType]
+    except ToolArgumentsError as exc:
+        return _Checked(call, None, str(exc))
+    return _Checked(call, args, None)  # pyright: ignore[reportUnknownArgumentType]
+
+
+def _repair_json(text: str) -> str | None:
+    """A repaired JSON object text, or None when nothing object-like can be recovered."""
+    import json_repair  # pyright: ignore[reportMissingTypeStubs]
+
+    try:
+        value: Any = json_repair.loads(text)  # pyright: ignore[reportUnknownMemberType]
+    except Exception:
+        return None
+    if not isinstance(value, dict):
+        return None
+    return orjson.dumps(value).decode()
+
+
+def _replace_system(messages: tuple[Message, ...], system: str) -> tuple[Message, ...]:
+    if messages and messages[0].role == "system":
+        return (system_message(system), *messages[1:])
+    return (system_message(system), *messages)
+
+
+def _make_step(number: int, response: Response, results: Sequence[ToolResultPart]) -> Step:
+    """The step record; ``response`` already holds the validated tool calls."""
+    content = (*response.content, *results)
+    assistant = tuple(
+        p
+        for p in response.content
+        if not isinstance(p, SourcePart)
+        and not (isinstance(p, ToolResultPart) and not p.provider_executed)
+    )
+    messages: list[Message] = []
+    if assistant:
+        messages.append(Message("assistant", assistant))
+    if results:
+        messages.append(Message("tool", tuple(results)))
+    return Step(
+        number=number,
+        content=content,
+        finish_reason=response.finish_reason,
+        usage=response.usage,
+        messages=tuple(messages),
+        warnings=response.warnings,
+        provider_metadata=response.provider_metadata,
+    )

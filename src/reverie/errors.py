@@ -1,0 +1,184 @@
+"""Every error reverie raises, in one small tree.
+
+::
+
+    ReverieError
+    ├── ConfigurationError        bad setup: unknown provider, missing key, bad option
+    │   └── ToolDefinitionError   a function that cannot become a tool
+    ├── ProviderError             the provider answered with an error (status, type, body)
+    │   ├── RateLimitError        429                                  retryable
+    │   ├── OverloadedError       529, "overloaded_error"              retryable
+    │   ├── ServerError           5xx, in-band "api_error"             retryable
+    │   ├── AuthenticationError   401, 403
+    │   └── InvalidRequestError   400, 404, 422, ...
+    │       └── ContextTooLargeError   the prompt exceeds the context window
+    ├── APIConnectionError        could not reach the provider         retryable
+    │   └── APITimeoutError       connect, read or idle timeout        retryable
+    ├── StreamError               a stream broke its protocol
+    │   ├── IncompleteStreamError ended without its terminal event     retryable
+    │   └── ProtocolError         malformed SSE or JSON (names the line)
+    ├── RetryError                every attempt failed (``attempts`` keeps them all)
+    ├── CassetteError             a cassette cannot be used
+    │   ├── CassetteFormatError   the file is not a go-vcr v2 cassette
+    │   └── CassetteMissError     a request matches no recorded interaction
+    └── NoObjectGeneratedError    structured output: nothing valid came back
+
+``retryable`` says whether sending the same request again may succeed. Messages say what
+went wrong and what to do; they never contain an API key (the HTTP layer redacts headers
+before an error is built).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class ReverieError(Exception):
+    """Base of every error reverie raises."""
+
+    retryable: bool = False
+
+
+class ConfigurationError(ReverieError, ValueError):
+    """The library was set up wrongly; the message says how to fix it."""
+
+
+class ToolDefinitionError(ConfigurationError, TypeError):
+    """A Python function could not be turned into a tool."""
+
+
+class ProviderError(ReverieError):
+    """An error response from a provider.
+
+    Attributes: ``status`` (HTTP status, 200 for an error event inside a stream),
+    ``error_type`` (the provider's own error type, e.g. ``"overloaded_error"``),
+    ``request_id``, ``body`` (the response text), ``headers`` (redacted),
+    ``retry_after`` (seconds the provider asked us to wait, if it said).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        error_type: str = "",
+        request_id: str = "",
+        body: str = "",
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+        provider: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error_type = error_type
+        self.request_id = request_id
+        self.body = body
+        self.headers: Mapping[str, str] = dict(headers or {})
+        self.retry_after = retry_after
+        self.provider = provider
+
+
+class RateLimitError(ProviderError):
+    retryable = True
+
+
+class OverloadedError(ProviderError):
+    retryable = True
+
+
+class ServerError(ProviderError):
+    retryable = True
+
+
+class AuthenticationError(ProviderError):
+    pass
+
+
+class InvalidRequestError(ProviderError):
+    pass
+
+
+class ContextTooLargeError(InvalidRequestError):
+    """The prompt does not fit. ``used_tokens`` / ``max_tokens`` are set when the provider said."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        used_tokens: int | None = None,
+        max_tokens: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.used_tokens = used_tokens
+        self.max_tokens = max_tokens
+
+
+class APIConnectionError(ReverieError):
+    """The provider could not be reached, or the connection broke."""
+
+    retryable = True
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read, or stream-idle timeout expired."""
+
+
+class StreamError(ReverieError):
+    """A stream did not follow its protocol."""
+
+
+class IncompleteStreamError(StreamError):
+    """The stream ended before its terminal event (e.g. ``[DONE]``, ``message_stop``)."""
+
+    retryable = True
+
+
+class ProtocolError(StreamError):
+    """A stream or body could not be decoded; the message names the offending data."""
+
+
+class RetryError(ReverieError):
+    """All attempts failed. ``attempts`` holds each attempt's error, oldest first."""
+
+    def __init__(self, message: str, attempts: Sequence[BaseException]) -> None:
+        super().__init__(message)
+        self.attempts = tuple(attempts)
+
+    @property
+    def last(self) -> BaseException:
+        """The final attempt's error."""
+        return self.attempts[-1]
+
+
+class CassetteError(ReverieError):
+    """A cassette could not be used."""
+
+
+class CassetteFormatError(CassetteError):
+    """The file is not a usable go-vcr ``version: 2`` cassette; the message says where."""
+
+
+class CassetteMissError(CassetteError):
+    """A request matched no recorded interaction; the message shows the closest one's diff."""
+
+
+class NoObjectGeneratedError(ReverieError):
+    """Structured output failed: the raw text, the reason, usage and finish reason are kept."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw_text: str = "",
+        cause: BaseException | None = None,
+        usage: Any = None,
+        finish_reason: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.raw_text = raw_text
+        self.cause = cause
+        self.usage = usage
+        self.finish_reason = finish_reason

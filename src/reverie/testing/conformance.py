@@ -1,0 +1,346 @@
+"""The conformance suite: replay every recorded conversation through the real agent.
+
+For each cassette, the runner reads only what a user would configure — which provider
+(from the recorded URL), its endpoint and the model id — and builds everything it sends
+from the scenario's inputs (``shared/cassettes/README.md``): prompts, tools, options. The
+request reverie builds must match the recorded one; the response is checked the way the
+scenario says. Nothing is taken from the recorded request bodies but the model id.
+
+Scenarios come from the file name (``tool_streaming.yaml``) or, for the image-upload,
+web-search and computer-use tests, from the folder. Options come from the test folder.
+A provider or scenario reverie does not support yet is *skipped* with that reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import orjson
+
+from reverie.agent import Agent, RunResult
+from reverie.content import FilePart, ReasoningPart
+from reverie.errors import CassetteError, ReverieError
+from reverie.model import LanguageModel
+from reverie.testing.cassette import Cassette, load_cassette
+from reverie.testing.transport import CassetteTransport
+
+Status = Literal["passed", "failed", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    cassette: str
+    status: Status
+    reason: str = ""
+
+
+class Skip(Exception):
+    """This cassette needs something reverie does not support yet."""
+
+
+class Failure(Exception):
+    """The run did not show what the scenario requires."""
+
+
+# ---------------------------------------------------------------------------------------
+# Scenario inputs (exact, from the corpus README)
+
+SYSTEM = "You are a helpful assistant"
+
+
+def weather(location: Annotated[str, "the city"]) -> str:
+    """Get weather information for a location"""
+    return "40 C"
+
+
+def add(a: Annotated[int, "first number"], b: Annotated[int, "second number"]) -> str:
+    """Add two numbers"""
+    return str(a + b)
+
+
+def multiply(a: Annotated[int, "first number"], b: Annotated[int, "second number"]) -> str:
+    """Multiply two numbers"""
+    return str(a * b)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    system: str
+    prompt: str
+    tools: tuple[Callable[..., Any], ...] = ()
+    max_output_tokens: int | None = 4000
+    image: bool = False
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "simple": Scenario("simple", SYSTEM, "Say hi in Portuguese"),
+    "tool": Scenario("tool", SYSTEM, "What's the weather in Florence,Italy?", (weather,)),
+    "multi_tool": Scenario(
+        "multi_tool",
+        "You are a helpful assistant. CRITICAL: Always use both add and multiply at the same "
+        "time ALWAYS.",
+        "Add and multiply the number 2 and 3",
+        (add, multiply),
+    ),
+    "multi_tool_streaming": Scenario(
+        "multi_tool",
+        "You are a helpful assistant. Always use both add and multiply at the same time.",
+        "Add and multiply the number 2 and 3",
+        (add, multiply),
+    ),
+    "thinking": Scenario(
+        "thinking", SYSTEM, "What's the weather in Florence, Italy?", (weather,), None
+    ),
+    "image": Scenario("image", SYSTEM, "Describe the image briefly in English.", image=True),
+}
+
+OBJECT_SCENARIOS = frozenset({"simple_object", "complex_object"})
+
+
+def parse_scenario(path: Path) -> tuple[str, bool]:
+    """(scenario key, streaming) for a cassette path."""
+    test = _test_folder(path)
+    stem = path.stem
+    if test.startswith("TestImageUploadAgent"):
+        return "image", test.endswith("Streaming")
+    if test in ("TestAnthropicWebSearch", "TestOpenAIWebSearch"):
+        return "web_search", stem == "stream"
+    if test == "TestAnthropicComputerUse":
+        return "computer_use", stem.endswith("_streaming")
+    for suffix in ("_streaming", "-streaming"):
+        if stem.endswith(suffix):
+            base = stem[: -len(suffix)]
+            return ("multi_tool_streaming" if base == "multi_tool" else base), True
+    return stem, False
+
+
+def _test_folder(path: Path) -> str:
+    for part in reversed(path.parts):
+        if part.startswith("Test"):
+            return part
+    return ""
+
+
+# ---------------------------------------------------------------------------------------
+# Providers: what a user would configure, read from the first recorded request
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Provider name, endpoint and model id, as a user would write them."""
+
+    provider: str
+    base_url: str
+    model_id: str
+    options: dict[str, Any] = field(default_factory=dict[str, Any])
+
+
+_KNOWN_CHAT_HOSTS = {
+    "api.openai.com": "openai",
+    "api.cerebras.ai": "cerebras",
+    "api.groq.com": "groq",
+    "api.x.ai": "xai",
+    "api.z.ai": "zai",
+    "router.huggingface.co": "huggingface",
+    "api.avian.io": "avian",
+    "localhost": "llamacpp",
+}
+
+_UNSUPPORTED_HOSTS = {
+    "openrouter.ai": "OpenRouter (the gateways issue)",
+    "ai-gateway.vercel.sh": "the Vercel AI Gateway (the gateways issue)",
+}
+
+
+def infer_target(cassette: Cassette) -> Target:
+    """The provider, endpoint and model a user would configure to make these requests."""
+    if not cassette.interactions:
+        raise Skip("the cassette has no interactions")
+    first = cassette.interactions[0].request
+    parts = urlsplit(first.url)
+    host = parts.hostname or ""
+    body: Any
+    try:
+        body = orjson.loads(first.body) if first.body else {}
+    except orjson.JSONDecodeError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    if parts.path.endswith("/chat/completions"):
+        for suffix, name in _UNSUPPORTED_HOSTS.items():
+            if host.endswith(suffix):
+                raise Skip(f"provider {name} is not supported yet")
+        if host.endswith(".openai.azure.com"):
+            raise Skip("provider Azure OpenAI is not supported yet")
+        base = first.url[: first.url.rindex("/chat/completions")]
+        provider = _KNOWN_CHAT_HOSTS.get(host, "openai-compatible")
+        return Target(provider, base, str(body.get("model", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    raise Skip(f"provider kind at {host}{parts.path} is not supported yet")
+
+
+def folder_options(path: Path, target: Target) -> dict[str, Any]:
+    """Provider options the test folder applies (``shared/cassettes/README.md``)."""
+    test = _test_folder(path)
+    model_folder = path.parent.name
+    if test == "TestOpenAICompatibleThinking" and model_folder != "avian-kimi":
+        return {target.provider: {"reasoning_effort": "high"}}
+    return {}
+
+
+# ---------------------------------------------------------------------------------------
+# Running one cassette
+
+
+def find_image(path: Path) -> bytes:
+    """The corpus's ``wish.png``, found beside or above the cassette."""
+    for folder in path.parents:
+        candidate = folder / "wish.png"
+        if candidate.is_file():
+            return candidate.read_bytes()
+    raise Skip("wish.png is not in the corpus folder")
+
+
+async def run_cassette(path: Path, match: Literal["strict", "lenient"] = "strict") -> CheckResult:
+    """Replay one cassette through its scenario and check the outcome."""
+    try:
+        await _run(path, match)
+    except Skip as exc:
+        return CheckResult(str(path), "skipped", str(exc))
+    except Failure as exc:
+        return CheckResult(str(path), "failed", str(exc))
+    except ReverieError as exc:
+        return CheckResult(str(path), "failed", f"{type(exc).__name__}: {exc}")
+    return CheckResult(str(path), "passed")
+
+
+async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
+    try:
+        cassette = load_cassette(path)
+    except CassetteError as exc:
+        raise Failure(f"cassette not loadable: {exc}") from exc
+    key, streaming = parse_scenario(path)
+    if key in OBJECT_SCENARIOS:
+        raise Skip("structured-output scenarios are not supported yet")
+    scenario = SCENARIOS.get(key)
+    if scenario is None:
+        raise Skip(f"scenario {key!r} is not supported yet")
+    target = infer_target(cassette)
+    transport = CassetteTransport(cassette, match=match)
+    async with transport.client() as http:
+        model = _build_model(target, http)
+        files = (FilePart(find_image(path), "image/png"),) if scenario.image else ()
+        agent = Agent(
+            model,
+            system=scenario.system,
+            tools=scenario.tools,
+            max_output_tokens=scenario.max_output_tokens,
+            provider_options=folder_options(path, target),
+        )
+        if streaming:
+            result = await agent.stream(scenario.prompt, files=files).collect()
+        else:
+            result = await agent.generate(scenario.prompt, files=files)
+    if not transport.all_played:
+        raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
+    _check(scenario, result)
+
+
+def _build_model(target: Target, http: Any) -> LanguageModel:
+    from reverie.providers import get_model
+
+    return get_model(
+        f"{target.provider}:{target.model_id}",
+        base_url=target.base_url,
+        api_key="replayed-key",
+        http_client=http,
+        **target.options,
+    )
+
+
+def _check(scenario: Scenario, result: RunResult) -> None:
+    text = result.text
+    name = scenario.name
+    if name == "simple":
+        _expect(
+            any(w in text for w in ("Oi", "oi", "Olá", "olá")),
+            f"no Portuguese greeting in {text!r}",
+        )
+    elif name == "tool":
+        _expect(len(result.steps) >= 2, f"expected at least 2 steps, got {len(result.steps)}")
+        calls = result.steps[0].tool_calls
+        _expect(len(calls) == 1 and calls[0].tool_name == "weather", f"step 1 calls: {calls}")
+        _expect_valid(result, 0)
+        _expect("Florence" in text and "40" in text, f"final text lacks Florence/40: {text!r}")
+    elif name == "multi_tool":
+        _expect(len(result.steps) == 2, f"expected exactly 2 steps, got {len(result.steps)}")
+        calls = result.steps[0].tool_calls
+        names = sorted(c.tool_name for c in calls)
+        _expect(names == ["add", "multiply"], f"step 1 calls: {names}")
+        for c in calls:
+            _expect(
+                orjson.loads(c.input) == {"a": 2, "b": 3}, f"arguments of {c.tool_name}: {c.input}"
+            )
+        _expect_valid(result, 0)
+        _expect("5" in text and "6" in text, f"final text lacks 5/6: {text!r}")
+    elif name == "thinking":
+        _expect("Florence" in text and "40" in text, f"final text lacks Florence/40: {text!r}")
+        reasoning = [p for s in result.steps for p in s.content if isinstance(p, ReasoningPart)]
+        _expect(
+            any(p.text for p in reasoning) or result.usage.reasoning_tokens > 0,
+            "the run produced no reasoning",
+        )
+    elif name == "image":
+        _expect(bool(text.strip()), "no text describing the image")
+
+
+def _expect_valid(result: RunResult, step: int) -> None:
+    for r in result.steps[step].tool_results:
+        _expect(r.output.type != "error", f"tool {r.tool_name} failed: {r.output}")
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise Failure(message)
+
+
+# ---------------------------------------------------------------------------------------
+# Many cassettes
+
+
+def find_cassettes(paths: Iterable[str | Path]) -> list[Path]:
+    """Every ``.yaml`` cassette named or found under the given paths, sorted."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(sorted(p.rglob("*.yaml")))
+        elif p.suffix in (".yaml", ".yml") and p.exists():
+            found.append(p)
+        else:
+            raise FileNotFoundError(f"no cassette or folder at {p}")
+    return found
+
+
+async def run_all(
+    paths: Sequence[Path], match: Literal["strict", "lenient"] = "strict", concurrency: int = 16
+) -> list[CheckResult]:
+    """Run many cassettes concurrently; results in the order of ``paths``."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(p: Path) -> CheckResult:
+        async with limit:
+            return await run_cassette(p, match)
+
+    return list(await asyncio.gather(*(one(p) for p in paths)))
+
+
+def summarize(results: Sequence[CheckResult]) -> Mapping[str, int]:
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    for r in results:
+        counts[r.status] += 1
+    return counts

@@ -1,0 +1,319 @@
+"""Tools from typed Python functions.
+
+::
+
+    @tool
+    def weather(location: Annotated[str, "the city"]) -> str:
+        "Get weather information for a location"
+        return "40 C"
+
+The function's name is the tool's name, its docstring's text (without an ``Args:`` section)
+the description, and its parameters the JSON schema. A parameter is described by
+``Annotated[T, "text"]``, ``Annotated[T, Field(description=...)]`` or a Google-style
+``Args:`` / Sphinx ``:param x:`` docstring entry; parameters without defaults are required.
+Any type pydantic understands works, pydantic models included. The schema carries no
+``title`` keys (providers do not want them and the recorded requests have none).
+
+A tool may be sync (run in a worker thread) or async. It returns text, any JSON-able value
+(sent as JSON text), a :class:`~reverie.content.ToolOutput` (media, an error), or a
+:class:`ToolResponse` to also end the agent's turn. An exception inside a tool becomes an
+error result the model sees; it never crashes the run.
+
+pydantic is imported when the first tool's schema is built, not when reverie is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type_hints, overload
+
+import orjson
+
+from reverie.content import (
+    ErrorOutput,
+    JsonOutput,
+    MediaOutput,
+    TextOutput,
+    ToolOutput,
+)
+from reverie.errors import ToolDefinitionError
+from reverie.model import ToolSpec
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResponse:
+    """A tool's result plus control over the run: ``stop_turn`` ends it after this step."""
+
+    output: ToolOutput | str
+    stop_turn: bool = False
+
+
+_OUTPUT_TYPES = (TextOutput, ErrorOutput, MediaOutput, JsonOutput)
+
+
+class ToolArgumentsError(Exception):
+    """Arguments did not validate against the tool's parameters (shown to the model)."""
+
+
+class FunctionTool:
+    """A client-side tool: a name, a description, a JSON schema and a Python callable.
+
+    Build one with :func:`tool`, or with :meth:`from_schema` for a hand-written schema.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        schema: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise ToolDefinitionError(f"tool expects a function, got {type(fn).__name__}")
+        self.fn = fn
+        self.name = name or getattr(fn, "__name__", "")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.name):
+            raise ToolDefinitionError(
+                f"tool name {self.name!r} is not valid: providers accept 1-64 letters, "
+                "digits, '_' or '-'; pass name=... to choose another"
+            )
+        doc = inspect.getdoc(fn) or ""
+        self._param_docs = _param_docs(doc)
+        self.description = description if description is not None else _summary(doc)
+        self._explicit_schema = dict(schema) if schema is not None else None
+        self._is_async = inspect.iscoroutinefunction(fn)
+        if self._explicit_schema is None:
+            self._check_signature()
+
+    @classmethod
+    def from_schema(
+        cls,
+        name: str,
+        description: str,
+        schema: Mapping[str, Any],
+        fn: Callable[[dict[str, Any]], Any],
+    ) -> FunctionTool:
+        """A tool whose arguments are checked only against ``schema``'s required keys;
+        ``fn`` receives them as one dict."""
+        return cls(fn, name=name, description=description, schema=schema)
+
+    def _check_signature(self) -> None:
+        for p in inspect.signature(self.fn).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
+                raise ToolDefinitionError(
+                    f"tool {self.name!r}: parameter {p.name!r} must be a plain named "
+                    "parameter (no *args, **kwargs or positional-only)"
+                )
+
+    @cached_property
+    def _model(self) -> type[BaseModel] | None:
+        if self._explicit_schema is not None:
+            return None
+        from pydantic import Field, create_model
+
+        try:
+            hints = get_type_hints(self.fn, include_extras=True)
+        except Exception as exc:
+            raise ToolDefinitionError(
+                f"tool {self.name!r}: its type hints cannot be resolved ({exc})"
+            ) from exc
+        fields: dict[str, Any] = {}
+        for p in inspect.signature(self.fn).parameters.values():
+            hint: Any = hints.get(p.name, Any)
+            doc = self._param_docs.get(p.name)
+            if get_origin(hint) is Annotated:
+                base, *extras = get_args(hint)
+                texts = [e for e in extras if isinstance(e, str)]
+                others = [e for e in extras if not isinstance(e, str)]
+                if texts:
+                    doc = texts[0]
+                hint = Annotated[base, *others] if others else base
+            default: Any = ... if p.default is p.empty else p.default
+            fields[p.name] = (hint, Field(default, description=doc) if doc else default)
+        try:
+            return create_model(f"{self.name}_arguments", **fields)
+        except Exception as exc:
+            raise ToolDefinitionError(
+                f"tool {self.name!r}: parameters cannot be described as JSON schema ({exc})"
+            ) from exc
+
+    @cached_property
+    def input_schema(self) -> dict[str, Any]:
+        """The JSON schema of the arguments object."""
+        if self._explicit_schema is not None:
+            return self._explicit_schema
+        model = self._model
+        assert model is not None
+        schema = _strip_titles(model.model_json_schema())
+        schema.setdefault("properties", {})
+        return schema
+
+    @property
+    def spec(self) -> ToolSpec:
+        """What a provider is sent."""
+        return ToolSpec(self.name, self.description, self.input_schema)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Names of the arguments the schema requires."""
+        req: Any = self.input_schema.get("required", ())
+        return tuple(str(r) for r in req)
+
+    async def run(self, arguments: Mapping[str, Any]) -> ToolResponse:
+        """Validate ``arguments`` and call the function; never raises for the tool's own faults.
+
+        Invalid arguments raise :class:`ToolArgumentsError` (the call is not made); an
+        exception from the function becomes an ``ErrorOutput``.
+        """
+        kwargs = self.validate(arguments)
+        try:
+            if self._explicit_schema is not None:
+                value = self.fn(dict(arguments))
+            elif self._is_async:
+                value = self.fn(**kwargs)
+            else:
+                value = await asyncio.to_thread(self.fn, **kwargs)
+            if inspect.isawaitable(value):
+                value = await value
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return ToolResponse(ErrorOutput(_describe(exc)))
+        return to_tool_response(value)
+
+    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """The keyword arguments for the function, or :class:`ToolArgumentsError`."""
+        model = self._model
+        if model is None:
+            missing = [k for k in self.required if k not in arguments]
+            if missing:
+                raise ToolArgumentsError(f"missing required argument(s): {', '.join(missing)}")
+            return dict(arguments)
+        from pydantic import ValidationError
+
+        try:
+            parsed = model.model_validate(dict(arguments))
+        except ValidationError as exc:
+            raise ToolArgumentsError(_validation_message(exc)) from exc
+        return {name: getattr(parsed, name) for name in type(parsed).model_fields}
+
+    async def __call__(self, **kwargs: Any) -> Any:
+        """Call the underlying function directly (handy in tests)."""
+        value = self.fn(**kwargs)
+        return await value if inspect.isawaitable(value) else value
+
+    def __repr__(self) -> str:
+        return f"FunctionTool({self.name!r})"
+
+
+@overload
+def tool(fn: Callable[..., Any], /) -> FunctionTool: ...
+@overload
+def tool(
+    *, name: str | None = None, description: str | None = None
+) -> Callable[[Callable[..., Any]], FunctionTool]: ...
+def tool(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
+    """Make a :class:`FunctionTool` from a typed function: ``@tool`` or ``@tool(name=...)``."""
+    if fn is not None:
+        return FunctionTool(fn, name=name, description=description)
+
+    def wrap(f: Callable[..., Any]) -> FunctionTool:
+        return FunctionTool(f, name=name, description=description)
+
+    return wrap
+
+
+def to_tool_response(value: Any) -> ToolResponse:
+    """Turn whatever a tool returned into a :class:`ToolResponse`."""
+    if isinstance(value, ToolResponse):
+        if isinstance(value.output, str):
+            return ToolResponse(TextOutput(value.output), value.stop_turn)
+        return value
+    if isinstance(value, _OUTPUT_TYPES):
+        return ToolResponse(value)
+    if isinstance(value, str):
+        return ToolResponse(TextOutput(value))
+    if hasattr(value, "model_dump_json"):
+        return ToolResponse(TextOutput(str(value.model_dump_json())))
+    try:
+        return ToolResponse(TextOutput(orjson.dumps(value).decode()))
+    except TypeError:
+        return ToolResponse(TextOutput(str(value)))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _validation_message(exc: Any) -> str:
+    parts: list[str] = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(x) for x in err.get("loc", ())) or "arguments"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return "invalid arguments: " + "; ".join(parts)
+
+
+def _summary(doc: str) -> str:
+    """The docstring without its parameter section."""
+    lines: list[str] = []
+    for line in doc.splitlines():
+        stripped = line.strip()
+        if re.match(r"^(Args|Arguments|Parameters|Returns|Raises)\s*:?\s*$", stripped):
+            break
+        if stripped.startswith((":param", ":return", ":raises")):
+            break
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def _param_docs(doc: str) -> dict[str, str]:
+    """Parameter descriptions from a Google-style ``Args:`` section or ``:param x:`` lines."""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"^\s*:param\s+(?:\w+\s+)?(\w+)\s*:\s*(.+)$", doc, re.M):
+        out[m.group(1)] = m.group(2).strip()
+    section = re.search(r"^(?:Args|Arguments|Parameters)\s*:?\s*\n((?:[ \t]+.*\n?)+)", doc, re.M)
+    if section:
+        current = ""
+        for line in section.group(1).splitlines():
+            m = re.match(r"^\s+(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$", line)
+            if m:
+                current = m.group(1).lstrip("*")
+                out[current] = m.group(2).strip()
+            elif current and line.strip():
+                out[current] = f"{out[current]} {line.strip()}".strip()
+    return out
+
+
+def _strip_titles(node: Any, names: bool = False) -> Any:
+    """Drop pydantic's ``title`` keys. ``names`` marks a map from names to schemas
+    (``properties``, ``$defs``), where a key called "title" is a name and stays."""
+    if isinstance(node, dict):
+        result: dict[str, Any] = {}
+        for key, value in node.items():  # pyright: ignore[reportUnknownVariableType]
+            if names:
+                result[str(key)] = _strip_titles(value)  # pyright: ignore[reportUnknownArgumentType]
+            elif key != "title" or not isinstance(value, str):
+                result[str(key)] = _strip_titles(value, key in _NAME_MAPS)  # pyright: ignore[reportUnknownArgumentType]
+        return result
+    if isinstance(node, list):
+        return [_strip_titles(v) for v in node]  # pyright: ignore[reportUnknownVariableType]
+    return node
+
+
+_NAME_MAPS = frozenset({"properties", "$defs", "definitions", "patternProperties"})
