@@ -305,7 +305,7 @@ class Agent:
             "presence_penalty": presence_penalty,
             "frequency_penalty": frequency_penalty,
         }
-        self.tool_choice = tool_choice
+        self.tool_choice: ToolChoice | None = tool_choice
         if stop_when is None:
             self.stop_when: tuple[StopCondition, ...] = (step_count_is(DEFAULT_MAX_STEPS),)
         elif callable(stop_when):
