@@ -30,7 +30,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
@@ -56,7 +65,7 @@ from reverie.content import (
 from reverie.content import (
     user as user_message,
 )
-from reverie.errors import ConfigurationError
+from reverie.errors import ConfigurationError, RetryError
 from reverie.events import (
     AgentEvent,
     Finish,
@@ -379,23 +388,27 @@ class Agent:
             yield StepStart(len(steps))
             acc = ResponseAccumulator()
             checked: list[_Checked] = []
-            async for event in self._call_model(plan, streaming):
-                if isinstance(event, Retry):
-                    acc = ResponseAccumulator()
-                    checked.clear()
-                elif isinstance(event, ToolCall) and not event.call.provider_executed:
-                    ok = await self._check(event.call, plan)
-                    checked.append(ok)
-                    event = ToolCall(ok.call)
-                    acc.add(event)
-                else:
-                    acc.add(event)
-                yield event
+            # aclosing: an abandoned run closes the model's HTTP stream now, not whenever
+            # the garbage collector finalizes the inner generator on another task.
+            async with aclosing(self._call_model(plan, streaming)) as model_events:
+                async for event in model_events:
+                    if isinstance(event, Retry):
+                        acc = ResponseAccumulator()
+                        checked.clear()
+                    elif isinstance(event, ToolCall) and not event.call.provider_executed:
+                        ok = await self._check(event.call, plan)
+                        checked.append(ok)
+                        event = ToolCall(ok.call)
+                        acc.add(event)
+                    else:
+                        acc.add(event)
+                    yield event
             response = acc.response()
             results: list[ToolResultPart] = []
-            async for result in self._execute(checked, plan.tools):
-                results.append(result)
-                yield ToolResult(result)
+            async with aclosing(self._execute(checked, plan.tools)) as executed:
+                async for result in executed:
+                    results.append(result)
+                    yield ToolResult(result)
             step = _make_step(len(steps), response, results)
             steps.append(step)
             history.extend(step.messages)
@@ -459,12 +472,12 @@ class Agent:
         )
         return _StepPlan(model, messages, system, call, tools)
 
-    async def _call_model(self, plan: _StepPlan, streaming: bool) -> AsyncIterator[Any]:
+    async def _call_model(self, plan: _StepPlan, streaming: bool) -> AsyncGenerator[Any, None]:
         """The model's events for one step, retried per the policy. Generate mode turns the
         response into the same events a stream would end with, so one path serves both."""
-        attempt = 0
+        failures: list[Exception] = []
         while True:
-            attempt += 1
+            attempt = len(failures) + 1
             try:
                 if streaming:
                     events = plan.model.stream(plan.call)
@@ -481,11 +494,17 @@ class Agent:
                         yield event
                 return
             except Exception as exc:
+                failures.append(exc)
                 delay = self.retry.delay_for(exc, attempt)
                 if delay is None:
+                    if attempt > 1 and self.retry.is_retryable(exc):
+                        raise RetryError(
+                            f"gave up after {attempt} attempts; the last failed with: {exc}",
+                            failures,
+                        ) from exc
                     raise
                 yield Retry(attempt, exc, delay)
-                await self.retry.sleep(delay)
+                await self.retry.sleep_for(delay)
 
     async def _check(self, call: ToolCallPart, plan: _StepPlan) -> _Checked:
         result = _validate(call, plan.tools)
@@ -511,7 +530,7 @@ class Agent:
 
     async def _execute(
         self, calls: Sequence[_Checked], tools: Mapping[str, FunctionTool]
-    ) -> AsyncIterator[ToolResultPart]:
+    ) -> AsyncGenerator[ToolResultPart, None]:
         """Run valid calls concurrently; yield results in call order as they become ready."""
         if not calls:
             return

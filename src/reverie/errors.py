@@ -6,26 +6,36 @@
     ├── ConfigurationError        bad setup: unknown provider, missing key, bad option
     │   └── ToolDefinitionError   a function that cannot become a tool
     ├── ProviderError             the provider answered with an error (status, type, body)
-    │   ├── RateLimitError        429                                  retryable
+    │   ├── RateLimitError        429, in-band "rate_limit_error"      retryable
     │   ├── OverloadedError       529, "overloaded_error"              retryable
-    │   ├── ServerError           5xx, in-band "api_error"             retryable
+    │   ├── ServerError           5xx, 408, 409, in-band "api_error"   retryable
     │   ├── AuthenticationError   401, 403
-    │   └── InvalidRequestError   400, 404, 422, ...
+    │   └── InvalidRequestError   400, 404, 413, 422, ...
     │       └── ContextTooLargeError   the prompt exceeds the context window
-    ├── APIConnectionError        could not reach the provider         retryable
-    │   └── APITimeoutError       connect, read or idle timeout        retryable
-    ├── StreamError               a stream broke its protocol
-    │   ├── IncompleteStreamError ended without its terminal event     retryable
-    │   └── ProtocolError         malformed SSE or JSON (names the line)
+    ├── APIConnectionError        could not reach the provider, or the connection broke   retryable
+    │   └── APITimeoutError       connect, first-byte, idle or total timeout   retryable
+    ├── StreamError               a stream or body broke its protocol
+    │   ├── IncompleteStreamError ended before its terminal event      retryable
+    │   └── ProtocolError         malformed SSE, UTF-8 or JSON (``line`` names it)
     ├── RetryError                every attempt failed (``attempts`` keeps them all)
     ├── CassetteError             a cassette cannot be used
     │   ├── CassetteFormatError   the file is not a go-vcr v2 cassette
     │   └── CassetteMissError     a request matches no recorded interaction
     └── NoObjectGeneratedError    structured output: nothing valid came back
 
-``retryable`` says whether sending the same request again may succeed. Messages say what
-went wrong and what to do; they never contain an API key (the HTTP layer redacts headers
-before an error is built).
+``retryable`` says whether sending the same request again may succeed; for a provider
+error the ``x-should-retry`` response header, when present, decides it. Messages say what
+went wrong and what to do; they never contain an API key: the HTTP layer keeps only a short
+list of harmless response headers and removes every credential the request carried from the
+body and message before an error is built.
+
+When retries run out, the agent raises :class:`RetryError` (``from`` the last error, which
+is also :attr:`RetryError.last`); ``attempts`` keeps every attempt's error, oldest first.
+Why a wrapper rather than the last error itself: "the provider failed three times over
+seven seconds" is a different fact from "the provider refused this request", and code that
+catches ``RateLimitError`` to back off for longer should not mistake the first for the
+second. An error that is not retried (a 400, a Retry-After beyond the policy's limit, an
+``x-should-retry: false``) is raised as itself, with no wrapper.
 """
 
 from __future__ import annotations
@@ -68,6 +78,7 @@ class ProviderError(ReverieError):
         headers: Mapping[str, str] | None = None,
         retry_after: float | None = None,
         provider: str = "",
+        retryable: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -78,26 +89,34 @@ class ProviderError(ReverieError):
         self.headers: Mapping[str, str] = dict(headers or {})
         self.retry_after = retry_after
         self.provider = provider
+        if retryable is not None:
+            self.retryable = retryable
 
 
 class RateLimitError(ProviderError):
+    """Too many requests or tokens for the account's limits; wait (``retry_after``) and retry."""
+
     retryable = True
 
 
 class OverloadedError(ProviderError):
+    """The provider is over capacity right now; retry later or use another model."""
+
     retryable = True
 
 
 class ServerError(ProviderError):
+    """The provider (or a proxy in front of it) failed; the same request may succeed later."""
+
     retryable = True
 
 
 class AuthenticationError(ProviderError):
-    pass
+    """The key is missing, wrong, expired or lacks access to this model."""
 
 
 class InvalidRequestError(ProviderError):
-    pass
+    """The provider rejected the request itself; sending it again will not help."""
 
 
 class ContextTooLargeError(InvalidRequestError):
@@ -137,11 +156,17 @@ class IncompleteStreamError(StreamError):
 
 
 class ProtocolError(StreamError):
-    """A stream or body could not be decoded; the message names the offending data."""
+    """A stream or body could not be decoded; ``line`` (and the message) hold the offending
+    data, shortened."""
+
+    def __init__(self, message: str, *, line: str = "") -> None:
+        super().__init__(message)
+        self.line = line
 
 
 class RetryError(ReverieError):
-    """All attempts failed. ``attempts`` holds each attempt's error, oldest first."""
+    """All attempts failed. ``attempts`` holds each attempt's error, oldest first; the
+    exception is raised ``from`` the last one."""
 
     def __init__(self, message: str, attempts: Sequence[BaseException]) -> None:
         super().__init__(message)

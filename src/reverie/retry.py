@@ -1,23 +1,34 @@
 """Retry policy for a step's model call: which failures to retry and how long to wait.
 
-Retried: errors whose ``retryable`` is true (429, 408/409, 5xx, overloaded, connection
-failures, timeouts, streams that ended early, transient in-band error events), unless the
-provider's ``x-should-retry`` header said otherwise (already folded into ``retryable``).
-Never retried: other 4xx, configuration errors, cancellation.
+Retried: errors whose ``retryable`` is true — 429, 408, 409, 5xx, overloaded, connection
+failures, timeouts, streams that ended early, transient in-band error events — where the
+provider's ``x-should-retry`` header, when sent, has already decided ``retryable`` either
+way. Never retried: other 4xx, malformed streams, configuration errors, errors that are not
+reverie's, and cancellation (``CancelledError`` is not an ``Exception``; a cancelled backoff
+ends at once).
 
-The wait is exponential backoff with full jitter, capped, unless the provider asked for a
-specific wait (``retry-after-ms`` / ``retry-after``): that is honoured up to
-``max_retry_after``; a longer demand raises at once rather than hang a run for an hour.
+The wait before retry ``n`` (1-based) is ``initial_delay * multiplier ** (n - 1)``, capped
+at ``max_delay``, with full jitter (uniformly drawn from zero to that) so that many clients
+rate-limited together do not come back together. When the provider named a wait
+(``retry-after-ms``, else ``retry-after`` in seconds or as an HTTP date; any header case),
+that wait is used as given, up to ``max_retry_after``; a longer demand raises the error at
+once rather than hang a run for an hour.
+
+Defaults: 3 attempts (two retries), 1 s initial delay, ×2, capped at 30 s, Retry-After
+honoured up to 60 s. When every attempt fails, the agent raises
+:class:`~reverie.errors.RetryError` (see :mod:`reverie.errors` for why).
 
 Tests turn waiting off with ``RetryPolicy(wait=False)`` or the environment variable
-``REVERIE_RETRY_NO_WAIT=1``.
+``REVERIE_RETRY_NO_WAIT=1``, or record the waits by passing ``sleep=`` (an async function
+given the seconds) and ``random=`` (given the jitter range, returns a point in it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import random
+import random as _random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from reverie.errors import ProviderError, ReverieError
@@ -25,7 +36,8 @@ from reverie.errors import ProviderError, ReverieError
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """``attempts`` counts the first try: 3 means up to two retries."""
+    """``attempts`` counts the first try: 3 means up to two retries. ``sleep`` and
+    ``random`` replace :func:`asyncio.sleep` and :func:`random.uniform` (for tests)."""
 
     attempts: int = 3
     initial_delay: float = 1.0
@@ -34,21 +46,41 @@ class RetryPolicy:
     jitter: bool = True
     max_retry_after: float = 60.0
     wait: bool = True
+    sleep: Callable[[float], Awaitable[None]] | None = None
+    random: Callable[[float, float], float] | None = None
 
     def delay_for(self, error: BaseException, attempt: int) -> float | None:
-        """Seconds to wait before the next attempt, or None to give up and raise ``error``."""
-        if attempt >= self.attempts or not isinstance(error, ReverieError) or not error.retryable:
+        """Seconds to wait before attempt ``attempt + 1``, or None to give up on ``error``."""
+        if not self.is_retryable(error) or self.demands_too_long(error):
+            return None
+        if attempt >= self.attempts:
             return None
         if isinstance(error, ProviderError) and error.retry_after is not None:
-            if error.retry_after > self.max_retry_after:
-                return None
             return error.retry_after
         delay = min(self.initial_delay * self.multiplier ** (attempt - 1), self.max_delay)
-        return random.uniform(0, delay) if self.jitter else delay
+        if not self.jitter:
+            return delay
+        return (self.random or _random.uniform)(0.0, delay)
 
-    async def sleep(self, delay: float) -> None:
-        """Wait ``delay`` seconds, unless waiting is turned off for tests."""
-        if self.wait and os.environ.get("REVERIE_RETRY_NO_WAIT") != "1":
+    @staticmethod
+    def is_retryable(error: BaseException) -> bool:
+        """Whether ``error`` is of a kind that sending again may fix."""
+        return isinstance(error, ReverieError) and error.retryable
+
+    def demands_too_long(self, error: BaseException) -> bool:
+        """Whether the provider asked for a wait beyond ``max_retry_after``."""
+        return (
+            isinstance(error, ProviderError)
+            and error.retry_after is not None
+            and error.retry_after > self.max_retry_after
+        )
+
+    async def sleep_for(self, delay: float) -> None:
+        """Wait ``delay`` seconds (with the injected ``sleep`` if any), unless waiting is
+        turned off for tests."""
+        if self.sleep is not None:
+            await self.sleep(delay)
+        elif self.wait and os.environ.get("REVERIE_RETRY_NO_WAIT") != "1":
             await asyncio.sleep(delay)
 
 

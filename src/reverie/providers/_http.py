@@ -2,43 +2,83 @@
 
 Wire modules stay pure; providers call :func:`post_json` and :func:`post_stream` here. Every
 failure leaves this module as a :mod:`reverie.errors` type, translated once: HTTP statuses by
-:func:`error_from_status`, transport failures by :func:`_translate`.
+:func:`error_from_status` (in :mod:`reverie.providers._errors`), transport failures and
+timeouts by :func:`_translate`. Credentials the request carried are removed from every
+error's text.
+
+Timeouts (:class:`Timeouts`, per model: ``get_model(..., timeouts=Timeouts(idle=30))``):
+
+=============  =======  ==================================================================
+``connect``    10 s     opening the TCP/TLS connection
+``first_byte`` 300 s    from sending a streamed request to its first body bytes (headers
+                        included); reasoning models may think silently before the first one
+``idle``       120 s    silence between two chunks of a stream: a stalled stream is the
+                        most common hang, and providers that think for long send keep-alive
+                        pings (Anthropic) or content well within this
+``total``      1200 s   the whole request, body included, streamed or not
+=============  =======  ==================================================================
+
+``None`` turns one off. The limits are enforced here, around each single await (never
+across a ``yield``, so a slow consumer is not mistaken for a slow provider), on top of the
+client's own ``httpx2.Timeout`` (whose ``connect`` reverie's replaces when set).
 
 Clients: a provider given an ``httpx2.AsyncClient`` uses it (that is how cassettes, proxies
-and custom timeouts plug in). Otherwise it uses :func:`default_client`, one per event loop,
+and custom pools plug in). Otherwise it uses :func:`default_client`, one per event loop,
 because a connection pool cannot outlive the loop that opened it.
+
+Closing: a stream's response is closed when its iteration ends, fails, is cancelled or is
+abandoned (``aclose``, or the generator's finalizer), so no connection outlives its use.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import time
 import weakref
-from collections.abc import AsyncGenerator, Mapping
-from typing import Any, cast
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import httpx2
 import orjson
 
 from reverie import errors
-
-DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=10.0)
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
-    weakref.WeakKeyDictionary()
+from reverie.providers._errors import (
+    error_from_event,
+    error_from_status,
+    redact,
+    retry_after_seconds,
+    secrets_of,
 )
 
-# Response headers worth keeping on an error; nothing else is copied, so nothing secret can be.
-_KEPT_HEADERS = (
-    "content-type",
-    "retry-after",
-    "retry-after-ms",
-    "x-should-retry",
-    "x-request-id",
-    "request-id",
-    "x-amzn-requestid",
-    "anthropic-ratelimit-requests-remaining",
-    "x-ratelimit-remaining-requests",
+__all__ = [
+    "DEFAULT_TIMEOUTS",
+    "Timeouts",
+    "default_client",
+    "error_from_event",
+    "error_from_status",
+    "post_json",
+    "post_stream",
+    "retry_after_seconds",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds allowed per phase of a request; ``None`` disables one (see the module doc)."""
+
+    connect: float | None = 10.0
+    first_byte: float | None = 300.0
+    idle: float | None = 120.0
+    total: float | None = 1200.0
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+# The default client's own limits are a backstop only; reverie's Timeouts are tighter.
+DEFAULT_TIMEOUT = httpx2.Timeout(1800.0, connect=DEFAULT_TIMEOUTS.connect)
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
+    weakref.WeakKeyDictionary()
 )
 
 
@@ -52,6 +92,49 @@ def default_client() -> httpx2.AsyncClient:
     return client
 
 
+class _Deadline:
+    """Remaining time of one request: each await gets min(phase limit, what is left)."""
+
+    __slots__ = ("_end", "_loop", "_provider", "_total")
+
+    def __init__(self, total: float | None, provider: str) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._total = total
+        self._end = None if total is None else self._loop.time() + total
+        self._provider = provider
+
+    async def run(self, aw: Awaitable[T], limit: float | None, what: str, option: str) -> T:
+        """Await ``aw`` within ``limit`` and the request's total; a miss is APITimeoutError."""
+        delay = limit
+        phase, name = what, option
+        if self._end is not None:
+            left = self._end - self._loop.time()
+            if delay is None or left < delay:
+                delay, phase, name = max(left, 0.0), "the whole request", "total"
+        if delay is None:
+            return await aw
+        try:
+            async with asyncio.timeout(delay):
+                return await aw
+        except TimeoutError:
+            seconds = self._total if name == "total" else limit
+            raise errors.APITimeoutError(
+                f"{self._provider}: {phase} took longer than {seconds:g}s ({name} timeout); "
+                f"transient; to allow longer pass timeouts=Timeouts({name}=...)"
+            ) from None
+
+
+def _build(
+    http: httpx2.AsyncClient, url: str, body: bytes, headers: Mapping[str, str], t: Timeouts
+) -> httpx2.Request:
+    timeout = http.timeout
+    if t.connect is not None:
+        timeout = httpx2.Timeout(
+            connect=t.connect, read=timeout.read, write=timeout.write, pool=timeout.pool
+        )
+    return http.build_request("POST", url, content=body, headers=dict(headers), timeout=timeout)
+
+
 async def post_json(
     client: httpx2.AsyncClient | None,
     url: str,
@@ -59,21 +142,37 @@ async def post_json(
     headers: Mapping[str, str],
     *,
     provider: str,
+    timeouts: Timeouts | None = None,
 ) -> Any:
-    """POST ``body`` and return the decoded JSON answer, or raise a ReverieError."""
+    """POST ``body`` and return the decoded JSON answer, or raise a ReverieError.
+
+    Only ``connect`` and ``total`` apply: a non-streamed answer's first byte is its last.
+    """
+    t = timeouts or DEFAULT_TIMEOUTS
     http = client or default_client()
+    deadline = _Deadline(t.total, provider)
+    secrets = secrets_of(headers, url)
     try:
-        response = await http.post(url, content=body, headers=dict(headers))
+        request = _build(http, url, body, headers, t)
+        response = await deadline.run(http.send(request), None, "the response", "total")
     except httpx2.HTTPError as exc:
-        raise _translate(exc, provider) from exc
+        raise _translate(exc, provider, secrets) from exc
     if response.status_code >= 400:
-        raise error_from_status(response.status_code, response.text, response.headers, provider)
+        raise error_from_status(
+            response.status_code, response.text, response.headers, provider, secrets
+        )
+    if not response.content.strip():
+        raise errors.IncompleteStreamError(
+            f"{provider} answered {response.status_code} with an empty body (transient: a proxy or "
+            "the host dropped the answer)"
+        )
     try:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError as exc:
-        snippet = response.text[:300]
+        snippet = redact(response.text[:300], secrets)
         raise errors.ProtocolError(
-            f"{provider} answered {response.status_code} with a body that is not JSON: {snippet!r}"
+            f"{provider} answered {response.status_code} with a body that is not JSON: {snippet!r}",
+            line=snippet,
         ) from exc
 
 
@@ -84,135 +183,73 @@ async def post_stream(
     headers: Mapping[str, str],
     *,
     provider: str,
+    timeouts: Timeouts | None = None,
 ) -> AsyncGenerator[bytes, None]:
     """POST ``body`` and yield the response body as it arrives.
 
-    The response is closed when the iteration ends, fails, or is abandoned (``aclose``).
-    An error status raises before anything is yielded.
+    An error status raises before anything is yielded. The response is closed when the
+    iteration ends, fails, is cancelled, or is abandoned (``aclose``).
     """
+    t = timeouts or DEFAULT_TIMEOUTS
     http = client or default_client()
+    deadline = _Deadline(t.total, provider)
+    secrets = secrets_of(headers, url)
+    response: httpx2.Response | None = None
+    chunks: AsyncIterator[bytes] | None = None
     try:
-        async with http.stream("POST", url, content=body, headers=dict(headers)) as response:
-            if response.status_code >= 400:
-                text = (await response.aread()).decode(errors="replace")
-                raise error_from_status(response.status_code, text, response.headers, provider)
-            async for chunk in response.aiter_bytes():
-                yield chunk
-    except httpx2.HTTPError as exc:
-        raise _translate(exc, provider) from exc
-
-
-def _translate(exc: httpx2.HTTPError, provider: str) -> errors.ReverieError:
-    if isinstance(exc, httpx2.TimeoutException):
-        return errors.APITimeoutError(f"{provider}: request timed out ({type(exc).__name__})")
-    return errors.APIConnectionError(f"{provider}: connection failed: {type(exc).__name__}: {exc}")
-
-
-def error_from_status(
-    status: int, body: str, headers: Mapping[str, str], provider: str
-) -> errors.ProviderError:
-    """The typed error for an HTTP error response (see the tree in :mod:`reverie.errors`)."""
-    kept = {k: v for k in _KEPT_HEADERS if (v := _header(headers, k)) is not None}
-    message, error_type = _error_message(body)
-    kwargs: dict[str, Any] = {
-        "status": status,
-        "error_type": error_type,
-        "request_id": kept.get("x-request-id") or kept.get("request-id") or "",
-        "body": body,
-        "headers": kept,
-        "retry_after": retry_after_seconds(headers),
-        "provider": provider,
-    }
-    text = f"{provider} returned HTTP {status}" + (f": {message}" if message else "")
-    cls: type[errors.ProviderError]
-    if status == 429:
-        cls = errors.RateLimitError
-    elif status == 529 or "overloaded" in error_type:
-        cls = errors.OverloadedError
-    elif status in (401, 403):
-        cls = errors.AuthenticationError
-        text += " (check the API key for this provider)"
-    elif status >= 500 or status in (408, 409):
-        cls = errors.ServerError
-    else:
-        cls = errors.InvalidRequestError
-    should_retry = _header(headers, "x-should-retry")
-    err = cls(text, **kwargs)
-    if should_retry in ("true", "false"):
-        err.retryable = should_retry == "true"
-    return err
-
-
-def error_from_event(error: Any, provider: str) -> errors.ProviderError:
-    """The typed error for an error reported inside a 200 stream (``{"error": {...}}`` or
-    Anthropic's ``event: error``), classified by the provider's error type."""
-    body = orjson.dumps(error).decode() if not isinstance(error, str) else error
-    message, error_type = _error_message(orjson.dumps({"error": error}).decode())
-    lowered = error_type.lower()
-    cls: type[errors.ProviderError]
-    if "rate_limit" in lowered or lowered == "429":
-        cls = errors.RateLimitError
-    elif "overloaded" in lowered or lowered == "529":
-        cls = errors.OverloadedError
-    elif lowered in ("server_error", "api_error", "internal_error", "500", "503"):
-        cls = errors.ServerError
-    elif "invalid" in lowered:
-        cls = errors.InvalidRequestError
-    else:
-        cls = errors.ProviderError
-    text = f"{provider} stream error" + (f" ({error_type})" if error_type else "")
-    text += f": {message}" if message else ""
-    return cls(text, status=200, error_type=error_type, body=body, provider=provider)
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date), any header case."""
-    ms = _header(headers, "retry-after-ms")
-    if ms is not None:
         try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = _header(headers, "retry-after")
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
+            request = _build(http, url, body, headers, t)
+            response = await deadline.run(
+                http.send(request, stream=True), t.first_byte, "the response headers", "first_byte"
+            )
+            if response.status_code >= 400:
+                raw = await deadline.run(response.aread(), t.idle, "the error body", "idle")
+                text = raw.decode(errors="replace")
+                raise error_from_status(
+                    response.status_code, text, response.headers, provider, secrets
+                )
+            chunks = response.aiter_bytes()
+            chunk = await deadline.run(
+                anext(chunks, None), t.first_byte, "the first stream data", "first_byte"
+            )
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, provider, secrets) from exc
+        while chunk is not None:
+            yield chunk
+            try:
+                chunk = await deadline.run(
+                    anext(chunks, None), t.idle, "the next stream data", "idle"
+                )
+            except httpx2.HTTPError as exc:
+                raise _translate(exc, provider, secrets) from exc
+    finally:
+        # Close the body iterator before the response, so no half-run generator is left
+        # for the garbage collector to finish on another task.
+        close = getattr(chunks, "aclose", None)
+        if close is not None:
+            await close()
+        if response is not None:
+            await response.aclose()
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    if isinstance(headers, httpx2.Headers):
-        return headers.get(name)
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
-def _error_message(body: str) -> tuple[str, str]:
-    """(message, provider error type) from the JSON error shapes providers use."""
-    try:
-        data: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return body.strip()[:500], ""
-    if isinstance(data, list) and data:
-        data = cast(list[Any], data)[0]  # Gemini sometimes wraps the error in a list
-    if not isinstance(data, dict):
-        return body.strip()[:500], ""
-    data = cast(dict[str, Any], data)
-    err: Any = data.get("error", data)
-    if isinstance(err, str):
-        return err, str(data.get("type", ""))
-    if not isinstance(err, dict):
-        return body.strip()[:500], ""
-    err = cast(dict[str, Any], err)
-    message = str(err.get("message") or data.get("message") or "")
-    error_type = str(err.get("type") or err.get("status") or err.get("code") or "")
-    return message, error_type
+def _translate(
+    exc: httpx2.HTTPError, provider: str, secrets: tuple[str, ...]
+) -> errors.ReverieError:
+    """One transport failure as a reverie error (raised ``from`` it; httpx2's texts carry no
+    headers, and what they quote of the URL is redacted here)."""
+    detail = redact(str(exc) or type(exc).__name__, secrets)
+    kind = type(exc).__name__
+    if isinstance(exc, httpx2.TimeoutException):
+        phase = "connecting" if isinstance(exc, httpx2.ConnectTimeout) else "waiting for data"
+        return errors.APITimeoutError(f"{provider}: timed out {phase} ({kind}); transient")
+    if isinstance(exc, httpx2.RemoteProtocolError) and "incomplete" in detail.lower():
+        return errors.IncompleteStreamError(
+            f"{provider}: the connection closed before the response was complete ({detail}); "
+            "transient"
+        )
+    if isinstance(exc, httpx2.ConnectError):
+        return errors.APIConnectionError(
+            f"{provider}: cannot connect ({detail}); check the base URL and that the server "
+            "is running"
+        )
+    return errors.APIConnectionError(f"{provider}: connection failed: {kind}: {detail}")

@@ -27,7 +27,8 @@ class OpenAIChatModel:
     """A model reached through ``POST {base_url}/chat/completions``.
 
     ``api_key`` is sent as a bearer token (omit it for local servers that need none);
-    ``http_client`` replaces the shared default client (cassettes, proxies, timeouts).
+    ``http_client`` replaces the shared default client (cassettes, proxies);
+    ``timeouts`` (:class:`~reverie.providers._http.Timeouts`) bound each request phase.
     """
 
     def __init__(
@@ -40,6 +41,7 @@ class OpenAIChatModel:
         send_reasoning: bool = True,
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
+        timeouts: _http.Timeouts | None = None,
     ) -> None:
         self._model_id = model_id
         self._dialect = ChatDialect(provider, send_reasoning=send_reasoning)
@@ -53,6 +55,7 @@ class OpenAIChatModel:
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._client = http_client
+        self._timeouts = timeouts
 
     @property
     def provider(self) -> str:
@@ -81,6 +84,7 @@ class OpenAIChatModel:
             orjson.dumps(body),
             self._request_headers(call),
             provider=self.provider,
+            timeouts=self._timeouts,
         )
         if not isinstance(data, dict):
             raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
@@ -98,6 +102,7 @@ class OpenAIChatModel:
             orjson.dumps(body),
             self._request_headers(call),
             provider=self.provider,
+            timeouts=self._timeouts,
         )
         try:
             async for raw in chunks:
@@ -119,7 +124,11 @@ def _decode_data(data: str, decoder: ChatStreamDecoder, provider: str) -> list[S
     try:
         chunk = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise ProtocolError(f"{provider}: stream data is not JSON: {data[:300]!r}") from exc
+        raise ProtocolError(
+            f"{provider}: stream data is not JSON: {data[:300]!r}", line=data[:300]
+        ) from exc
     if not isinstance(chunk, dict):
-        raise ProtocolError(f"{provider}: stream data is not a JSON object: {data[:300]!r}")
+        raise ProtocolError(
+            f"{provider}: stream data is not a JSON object: {data[:300]!r}", line=data[:300]
+        )
     return decoder.feed(chunk)  # pyright: ignore[reportUnknownArgumentType]
