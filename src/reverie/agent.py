@@ -32,7 +32,6 @@ import asyncio
 import inspect
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
@@ -379,7 +378,7 @@ class Agent:
 
     async def _run(
         self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
-    ) -> AsyncIterator[AgentEvent]:
+    ) -> AsyncGenerator[AgentEvent, None]:
         initial = self._initial_messages(prompt, files)
         history: list[Message] = []
         steps: list[Step] = []
@@ -566,25 +565,40 @@ class Agent:
 class AgentStream:
     """The events of one agent run, iterated with ``async for``; ``result`` once done.
 
-    Leaving the loop early (``break``) or cancelling the task closes the model's HTTP stream
-    and cancels running tools.
+    Cancelling the task, or closing the stream (``await stream.aclose()``, or
+    ``async with agent.stream(...) as stream:``), closes the model's HTTP response and
+    cancels running tools before it returns. Merely leaving the loop early (``break``)
+    leaves the closing to Python's async-generator finalizer, which runs it on the event
+    loop's next turn; use ``async with`` when it must happen at once.
     """
 
-    def __init__(self, events: AsyncIterator[AgentEvent]) -> None:
+    def __init__(self, events: AsyncGenerator[AgentEvent, None]) -> None:
         self._events = events
         self.result: RunResult | None = None
 
-    def __aiter__(self) -> AsyncIterator[AgentEvent]:
+    def __aiter__(self) -> AsyncGenerator[AgentEvent, None]:
+        # A generator per loop, so that a bare ``break`` drops it and its finalizer closes
+        # the run even while the caller still holds this object (to read ``result``).
         return self._iterate()
 
-    async def _iterate(self) -> AsyncIterator[AgentEvent]:
+    async def _iterate(self) -> AsyncGenerator[AgentEvent, None]:
         try:
             async for event in self._events:
                 if isinstance(event, RunFinish):
                     self.result = event.result
                 yield event
         finally:
-            await self._events.aclose()  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+            await self._events.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the run now: close the HTTP response and cancel running tools."""
+        await self._events.aclose()
+
+    async def __aenter__(self) -> AgentStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def collect(self) -> RunResult:
         """Consume the remaining events and return the result."""

@@ -1,0 +1,122 @@
+"""The wire protocols the fault-injection suite runs against, one table entry each.
+
+A :class:`Wire` knows how to make a model pointed at the scripted server and how its
+provider frames a streamed answer: text deltas, the events that end a stream correctly,
+an in-band error, and a non-streamed JSON answer. The generic cases in
+``test_faults.py`` run over every entry; adding Anthropic Messages, Gemini or Responses
+is one more entry here (their models are being written on other branches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from reverie.model import LanguageModel
+from reverie.providers import get_model
+from reverie.providers._http import Timeouts
+
+FAKE_KEY = "sk-reverie-FAKE-0123456789abcdefSECRET"
+
+
+def sse(data: Any, event: str | None = None) -> bytes:
+    """One SSE event; ``data`` is JSON-encoded unless it is already bytes or str."""
+    if isinstance(data, bytes):
+        payload = data
+    elif isinstance(data, str):
+        payload = data.encode()
+    else:
+        payload = orjson.dumps(data)
+    head = f"event: {event}\n".encode() if event else b""
+    return head + b"data: " + payload + b"\n\n"
+
+
+@dataclass(frozen=True)
+class Wire:
+    name: str
+    make_model: Callable[[str, Timeouts | None], LanguageModel]
+    text: Callable[[Sequence[str]], list[bytes]]
+    """Frames that stream these text deltas (no terminal frames)."""
+    end: Callable[[], list[bytes]]
+    """Frames that end a text answer correctly (finish reason, usage, terminator)."""
+    error_event: Callable[[str, str], bytes]
+    """An in-band error frame of the given provider error type and message."""
+    json_answer: Callable[[str], bytes]
+    """A whole non-streamed answer with this text."""
+
+    def stream(self, *deltas: str) -> list[bytes]:
+        return [*self.text(deltas), *self.end()]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------------------------------
+# OpenAI Chat Completions (and every OpenAI-compatible host)
+
+
+def _chat_chunk(delta: dict[str, Any] | None = None, finish: str | None = None, **extra: Any):
+    choice: dict[str, Any] = {"index": 0, "delta": delta or {}, "finish_reason": finish}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "model": "m",
+        "choices": [choice],
+        **extra,
+    }
+
+
+def _chat_model(base_url: str, timeouts: Timeouts | None) -> LanguageModel:
+    return get_model("openai-compatible:m", base_url=base_url, api_key=FAKE_KEY, timeouts=timeouts)
+
+
+def _chat_text(deltas: Sequence[str]) -> list[bytes]:
+    frames = [sse(_chat_chunk({"role": "assistant", "content": ""}))]
+    frames += [sse(_chat_chunk({"content": d})) for d in deltas]
+    return frames
+
+
+def _chat_end() -> list[bytes]:
+    usage = {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}
+    return [
+        sse(_chat_chunk(finish="stop")),
+        sse({"id": "chatcmpl-1", "choices": [], "usage": usage}),
+        sse("[DONE]"),
+    ]
+
+
+def _chat_error(kind: str, message: str) -> bytes:
+    return sse({"error": {"message": message, "type": kind, "code": None}})
+
+
+def _chat_json(text: str) -> bytes:
+    return orjson.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": text},
+                }
+            ],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+        }
+    )
+
+
+OPENAI_CHAT = Wire(
+    name="openai-chat",
+    make_model=_chat_model,
+    text=_chat_text,
+    end=_chat_end,
+    error_event=_chat_error,
+    json_answer=_chat_json,
+)
+
+WIRES: tuple[Wire, ...] = (OPENAI_CHAT,)
