@@ -278,7 +278,7 @@ async def test_transient_in_band_error_after_a_200_is_retried(fault: Harness, wi
     retry = next(e for e in events if isinstance(e, Retry))
     assert isinstance(retry.error, ServerError)
     assert retry.error.status == 200
-    assert "The server failed" in str(retry.error)
+    assert "The server had an error" in str(retry.error)
 
 
 async def test_overloaded_in_band_error_is_retried(fault: Harness, wire: Wire):
