@@ -257,6 +257,7 @@ class _Checked:
     call: ToolCallPart
     arguments: dict[str, Any] | None
     error: str | None
+    repaired: bool = False
 
 
 class Agent:
@@ -395,7 +396,7 @@ class Agent:
                         acc = ResponseAccumulator()
                         checked.clear()
                     elif isinstance(event, ToolCall) and not event.call.provider_executed:
-                        ok = await self._check(event.call, plan)
+                        ok = await self._check(_unique_id(event.call, checked), plan)
                         checked.append(ok)
                         event = ToolCall(ok.call)
                         acc.add(event)
@@ -403,6 +404,8 @@ class Agent:
                         acc.add(event)
                     yield event
             response = acc.response()
+            if response.finish_reason == FinishReason.LENGTH:
+                checked = [_cut_off(c) for c in checked]
             results: list[ToolResultPart] = []
             async with aclosing(self._execute(checked, plan.tools)) as executed:
                 async for result in executed:
@@ -518,13 +521,13 @@ class Agent:
             if repaired is not None:
                 second = _validate(repaired, plan.tools)
                 if second.error is None:
-                    return second
+                    return replace(second, repaired=True)
         else:
             fixed = _repair_json(call.input)
             if fixed is not None and fixed != call.input:
                 second = _validate(replace(call, input=fixed), plan.tools)
                 if second.error is None:
-                    return second
+                    return replace(second, repaired=True)
         return result
 
     async def _execute(
@@ -650,6 +653,31 @@ def _response_events(response: Response) -> list[Any]:
             events.append(Source(part))
     events.append(Finish(response.finish_reason, response.usage, response.provider_metadata))
     return events
+
+
+def _unique_id(call: ToolCallPart, earlier: Sequence[_Checked]) -> ToolCallPart:
+    """``call`` with an id no earlier call of the step has: some hosts repeat one id for
+    several calls, and providers reject two results for one id."""
+    taken = {c.call.tool_call_id for c in earlier}
+    if call.tool_call_id not in taken:
+        return call
+    n = 1
+    while f"{call.tool_call_id}-{n}" in taken:
+        n += 1
+    return replace(call, tool_call_id=f"{call.tool_call_id}-{n}")
+
+
+def _cut_off(item: _Checked) -> _Checked:
+    """In a step that hit the output limit, a call whose arguments needed repair (or could
+    not be repaired) was cut off mid-arguments: never run it on a guess."""
+    if item.arguments is not None and not item.repaired:
+        return item
+    return _Checked(
+        item.call,
+        None,
+        "the tool call was cut off by the output token limit (finish reason 'length') and "
+        "was not run; raise max_output_tokens",
+    )
 
 
 def _validate(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> _Checked:

@@ -407,7 +407,9 @@ def decode_response(
             )
         )
     content.extend(_sources(message.get("annotations")))
-    finish = FinishReason.TOOL_CALLS if calls else map_finish_reason(choice.get("finish_reason"))
+    reason = choice.get("finish_reason")
+    # "length" with calls means one was cut off mid-arguments: say so, not "tool-calls".
+    finish = FinishReason.TOOL_CALLS if calls and reason != "length" else map_finish_reason(reason)
     return Response(
         content=tuple(content),
         finish_reason=finish,

@@ -192,7 +192,7 @@ class ChatStreamDecoder:
                 call.ended = True
                 events.append(ToolInputEnd(call.id))
             events.append(ToolCall(ToolCallPart(call.id, call.name, call.arguments or "{}")))
-        if self._calls:
+        if self._calls and self._finish_reason != "length":  # a call cut off says "length"
             reason = FinishReason.TOOL_CALLS
         elif self._finish_reason:
             reason = map_finish_reason(self._finish_reason)
