@@ -14,7 +14,12 @@ import pytest
 
 from reverie.accumulate import collect
 from reverie.content import Message, TextOutput, ToolResultPart, user
-from reverie.errors import AuthenticationError, ConfigurationError
+from reverie.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ContextTooLargeError,
+    RateLimitError,
+)
 from reverie.model import Call, FinishReason
 from reverie.providers import _REGISTRY as REGISTRY  # pyright: ignore[reportPrivateUsage]
 from reverie.providers import ProviderInfo, get_model, register_provider
@@ -315,3 +320,55 @@ async def test_a_failed_refresh_is_an_authentication_error_that_says_what_to_do(
 def test_token_and_credentials_together_are_rejected() -> None:
     with pytest.raises(ConfigurationError):
         VertexAuth(access_token="t", credentials=FakeCredentials())
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+def failing_client(status: int, error: dict[str, Any]) -> httpx2.AsyncClient:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(status, json={"error": error})
+
+    return httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+
+
+BAD_KEY = {
+    "code": 400,
+    "message": "API key not valid. Please pass a valid API key.",
+    "status": "INVALID_ARGUMENT",
+    "details": [{"reason": "API_KEY_INVALID"}],
+}
+TOO_LONG = {
+    "code": 400,
+    "message": "The input token count (1200000) exceeds the maximum number of tokens "
+    "allowed (1048576).",
+    "status": "INVALID_ARGUMENT",
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_an_invalid_key_is_an_authentication_error_without_the_key(streaming: bool) -> None:
+    model = GeminiModel("gemini-2.5-flash", api_key=KEY, http_client=failing_client(400, BAD_KEY))
+    call = Call([user("hi")])
+    with pytest.raises(AuthenticationError) as info:
+        await (collect(model.stream(call)) if streaming else model.generate(call))
+    assert KEY not in str(info.value)
+    assert info.value.status == 400
+
+
+@pytest.mark.anyio
+async def test_a_prompt_over_the_window_is_context_too_large() -> None:
+    model = GeminiModel("gemini-2.5-flash", api_key=KEY, http_client=failing_client(400, TOO_LONG))
+    with pytest.raises(ContextTooLargeError) as info:
+        await model.generate(Call([user("hi")]))
+    assert (info.value.used_tokens, info.value.max_tokens) == (1200000, 1048576)
+
+
+@pytest.mark.anyio
+async def test_rate_limit_status_stays_a_retryable_rate_limit_error() -> None:
+    error = {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}
+    model = GeminiModel("gemini-2.5-flash", api_key=KEY, http_client=failing_client(429, error))
+    with pytest.raises(RateLimitError) as info:
+        await model.generate(Call([user("hi")]))
+    assert info.value.retryable

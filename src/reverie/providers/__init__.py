@@ -194,8 +194,11 @@ def _vertex_factory(
     project = project or os.environ.get("GOOGLE_CLOUD_PROJECT")
     location = location or os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
     if is_claude_model(model_id):
-        # Claude on Vertex speaks the Anthropic Messages wire; the Anthropic provider
-        # registers it as "vertex-anthropic" (same options: project, location, auth).
+        # Claude on Vertex speaks the Anthropic Messages wire. The Anthropic provider
+        # registers it as "vertex-anthropic", a factory taking the model id and the same
+        # options as here: project, location, base_url (the endpoint with its API version,
+        # e.g. https://us-east5-aiplatform.googleapis.com/v1, or None for the default),
+        # access_token / credentials / api_key, headers, http_client.
         claude = _REGISTRY.get("vertex-anthropic")
         if claude is None:
             raise ConfigurationError(

@@ -202,11 +202,17 @@ def _google_target(url: str) -> Target | None:
     """Gemini API or Vertex AI: endpoint, model (and project, location) from the URL."""
     vertex = _VERTEX_URL.match(url)
     if vertex is not None:
-        if vertex["publisher"] != "google":
-            raise Skip(
-                f"{vertex['publisher']} models on Vertex AI use the Anthropic wire "
-                "(the Anthropic provider's issue: register 'vertex-anthropic')"
-            )
+        publisher = vertex["publisher"]
+        if publisher != "google":
+            from reverie.providers import providers
+
+            # Claude on Vertex goes through the 'vertex' provider, which hands it to the
+            # Anthropic wire once a 'vertex-anthropic' provider is registered.
+            if publisher != "anthropic" or all(p.name != "vertex-anthropic" for p in providers()):
+                raise Skip(
+                    f"{publisher} models on Vertex AI use the Anthropic wire, which needs a "
+                    "'vertex-anthropic' provider (not registered yet)"
+                )
         options = {
             "project": vertex["project"],
             "location": vertex["location"],

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, cast
@@ -23,7 +24,13 @@ from typing import Any, cast
 import orjson
 
 from reverie.content import Part, ReasoningPart, SourcePart, TextPart, ToolCallPart
-from reverie.errors import ProtocolError
+from reverie.errors import (
+    AuthenticationError,
+    ContextTooLargeError,
+    InvalidRequestError,
+    ProtocolError,
+    ProviderError,
+)
 from reverie.model import CallWarning, FinishReason, Response, Usage
 from reverie.providers.google.encode import SIGNATURE_KEY, GoogleDialect
 
@@ -213,3 +220,37 @@ def decode_response(
     if candidate.get("finishReason") is None and has_calls:
         reason = FinishReason.TOOL_CALLS
     return Response(tuple(parts), reason, usage, warnings, meta)
+
+
+_TOKEN_LIMIT = re.compile(
+    r"input token count \(?(\d+)\)? exceeds the maximum number of tokens allowed \(?(\d+)\)?"
+)
+
+
+def refine_error(error: ProviderError) -> ProviderError:
+    """A sharper type for Google's 400s: an invalid API key is an authentication error,
+    a prompt over the context window a :class:`ContextTooLargeError`; others unchanged."""
+    if not isinstance(error, InvalidRequestError) or isinstance(error, ContextTooLargeError):
+        return error
+    common: dict[str, Any] = {
+        "status": error.status,
+        "error_type": error.error_type,
+        "request_id": error.request_id,
+        "body": error.body,
+        "headers": error.headers,
+        "retry_after": error.retry_after,
+        "provider": error.provider,
+    }
+    if "API_KEY_INVALID" in error.body or "API key not valid" in error.body:
+        return AuthenticationError(
+            f"{error.message} (check GEMINI_API_KEY / the api_key passed)", **common
+        )
+    match = _TOKEN_LIMIT.search(error.body)
+    if match is not None:
+        return ContextTooLargeError(
+            f"{error.message} (shorten the conversation or pick a model with a larger window)",
+            used_tokens=int(match[1]),
+            max_tokens=int(match[2]),
+            **common,
+        )
+    return error

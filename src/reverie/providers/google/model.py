@@ -16,13 +16,13 @@ from urllib.parse import quote
 import httpx2
 import orjson
 
-from reverie.errors import ConfigurationError, ProtocolError
+from reverie.errors import ConfigurationError, ProtocolError, ProviderError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
 from reverie.providers._sse import SSEDecoder
 from reverie.providers.google.auth import TokenFunction, VertexAuth, api_key_headers
-from reverie.providers.google.decode import decode_response
+from reverie.providers.google.decode import decode_response, refine_error
 from reverie.providers.google.encode import GoogleDialect, encode_request
 from reverie.providers.google.stream import GeminiStreamDecoder
 
@@ -153,13 +153,19 @@ class GeminiModel:
 
     async def generate(self, call: Call) -> Response:
         body, warnings = encode_request(call, self._model_id, self._dialect)
-        data: Any = await _http.post_json(
-            self._client,
-            self.url,
-            orjson.dumps(body),
-            await self._request_headers(call),
-            provider=self.provider,
-        )
+        try:
+            data: Any = await _http.post_json(
+                self._client,
+                self.url,
+                orjson.dumps(body),
+                await self._request_headers(call),
+                provider=self.provider,
+            )
+        except ProviderError as exc:
+            refined = refine_error(exc)
+            if refined is exc:
+                raise
+            raise refined from exc
         if not isinstance(data, dict):
             raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
         return decode_response(data, self._dialect, self._new_id, tuple(warnings))  # pyright: ignore[reportUnknownArgumentType]
@@ -185,6 +191,11 @@ class GeminiModel:
             for _event, data in sse.close():
                 for ev in decoder.feed(_chunk(data, self.provider)):
                     yield ev
+        except ProviderError as exc:
+            refined = refine_error(exc)
+            if refined is exc:
+                raise
+            raise refined from exc
         finally:
             await cast("AsyncGenerator[bytes, None]", chunks).aclose()
         for ev in decoder.finish():
