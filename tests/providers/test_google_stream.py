@@ -26,6 +26,7 @@ from reverie.events import (
 )
 from reverie.model import FinishReason, Response, Usage
 from reverie.providers._sse import SSEDecoder
+from reverie.providers.google.decode import decode_response
 from reverie.providers.google.encode import GoogleDialect
 from reverie.providers.google.stream import GeminiStreamDecoder
 
@@ -250,3 +251,13 @@ def test_a_blocked_prompt_stream_finishes_with_content_filter() -> None:
             {"google": {"prompt_feedback": {"blockReason": "PROHIBITED_CONTENT"}}},
         )
     ]
+
+
+def test_a_signed_empty_thought_is_kept_as_in_a_generated_response() -> None:
+    parts = [{"text": "", "thought": True, "thoughtSignature": "R"}, {"text": "answer"}]
+    streamed = collect(decode(sse_body([chunk(parts, "STOP")])))
+    generated = decode_response(chunk(parts, "STOP"), DIALECT, counter())
+    assert streamed.content == generated.content
+    assert streamed.content[0] == ReasoningPart(
+        "", provider_metadata={"google": {"thought_signature": "R"}}
+    )

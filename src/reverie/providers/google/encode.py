@@ -19,6 +19,15 @@ Reasoning parts are sent back only when they carry a Google thought signature (a
 ``thought`` part); plain thought summaries hold nothing Gemini needs and are left out, as the
 recorded requests show. A tool error goes back as ``{"error": message}``, the key Google
 documents for failures.
+
+Provider options, ``provider_options={"google": {...}}`` (unknown keys are an error):
+
+- ``thinking_config``: ``{"thinking_budget": int, "include_thoughts": bool,
+  "thinking_level": "MINIMAL" | "LOW" | "MEDIUM" | "HIGH"}`` (budget for Gemini 2.5,
+  level for Gemini 3; not both);
+- ``safety_settings``: ``[{"category": "HARM_CATEGORY_...", "threshold": "BLOCK_..."}]``;
+- ``cached_content``: ``"cachedContents/..."``;
+- ``seed``: an int.
 """
 
 from __future__ import annotations
@@ -52,9 +61,7 @@ SIGNATURE_KEY = "thought_signature"
 
 MIN_THINKING_BUDGET = 128
 _THINKING_LEVELS = frozenset({"MINIMAL", "LOW", "MEDIUM", "HIGH"})
-_OPTION_KEYS = frozenset(
-    {"thinking_config", "safety_settings", "cached_content", "response_modalities", "seed"}
-)
+_OPTION_KEYS = frozenset({"thinking_config", "safety_settings", "cached_content", "seed"})
 _THINKING_KEYS = frozenset({"thinking_budget", "include_thoughts", "thinking_level"})
 
 
@@ -146,9 +153,6 @@ def _apply_options(
     cached = options.get("cached_content")
     if cached:
         body["cachedContent"] = cached
-    modalities = options.get("response_modalities")
-    if modalities:
-        config["responseModalities"] = list(modalities)
     seed = options.get("seed")
     if seed is not None:
         config["seed"] = seed

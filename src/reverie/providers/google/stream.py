@@ -140,8 +140,15 @@ class GeminiStreamDecoder:
         kind = "reasoning" if part.get("thought") else "text"
         block = self._open
         if not text:
-            if signature is not None and block is not None and block.kind == kind:
-                block.signature = block.signature or signature
+            if signature is None:
+                return
+            if block is not None and block.kind == kind and block.signature is None:
+                block.signature = signature
+            elif kind == "reasoning":
+                # A signed empty thought is a part of its own (as in a generated response).
+                self._close(events)
+                self._open = self._start(kind, events)
+                self._open.signature = signature
             return
         if block is not None and (
             block.kind != kind or (signature is not None and block.signature is not None)
@@ -149,15 +156,18 @@ class GeminiStreamDecoder:
             self._close(events)
             block = None
         if block is None:
-            block = _Block(kind, str(self._blocks))
-            self._blocks += 1
-            self._open = block
-            events.append(TextStart(block.id) if kind == "text" else ReasoningStart(block.id))
+            block = self._open = self._start(kind, events)
         if signature is not None:
             block.signature = signature
         events.append(
             TextDelta(block.id, text) if kind == "text" else ReasoningDelta(block.id, text)
         )
+
+    def _start(self, kind: str, events: list[StreamEvent]) -> _Block:
+        block = _Block(kind, str(self._blocks))
+        self._blocks += 1
+        events.append(TextStart(block.id) if kind == "text" else ReasoningStart(block.id))
+        return block
 
     def _close(self, events: list[StreamEvent]) -> None:
         block = self._open
