@@ -45,7 +45,7 @@ from typing import Any, TypeAlias
 import orjson
 
 from reverie import _sync
-from reverie.accumulate import ResponseAccumulator
+from reverie.accumulate import ResponseAccumulator, response_events
 from reverie.content import (
     ErrorOutput,
     FilePart,
@@ -67,7 +67,6 @@ from reverie.content import (
 from reverie.errors import ConfigurationError, RetryError
 from reverie.events import (
     AgentEvent,
-    Finish,
     Retry,
     RunFinish,
     StepFinish,
@@ -492,7 +491,7 @@ class Agent:
                             await aclose()
                 else:
                     response = await plan.model.generate(plan.call)
-                    for event in _response_events(response):
+                    for event in response_events(response):
                         yield event
                 return
             except Exception as exc:
@@ -613,46 +612,6 @@ class AgentStream:
 
 # ---------------------------------------------------------------------------------------
 # Helpers
-
-
-def _response_events(response: Response) -> list[Any]:
-    """A generated response as the events the agent consumes (parts whole, then Finish)."""
-    from reverie.events import (
-        ReasoningDelta,
-        ReasoningEnd,
-        ReasoningStart,
-        Source,
-        TextDelta,
-        TextEnd,
-        TextStart,
-        Warnings,
-    )
-
-    events: list[Any] = []
-    if response.warnings:
-        events.append(Warnings(response.warnings))
-    for i, part in enumerate(response.content):
-        block = str(i)
-        if isinstance(part, TextPart):
-            events += [
-                TextStart(block),
-                TextDelta(block, part.text),
-                TextEnd(block, part.provider_metadata),
-            ]
-        elif isinstance(part, ReasoningPart):
-            events += [
-                ReasoningStart(block),
-                ReasoningDelta(block, part.text),
-                ReasoningEnd(block, part.provider_metadata),
-            ]
-        elif isinstance(part, ToolCallPart):
-            events.append(ToolCall(part))
-        elif isinstance(part, ToolResultPart):
-            events.append(ToolResult(part))
-        elif isinstance(part, SourcePart):
-            events.append(Source(part))
-    events.append(Finish(response.finish_reason, response.usage, response.provider_metadata))
-    return events
 
 
 def _unique_id(call: ToolCallPart, earlier: Sequence[_Checked]) -> ToolCallPart:
