@@ -5,8 +5,8 @@ Each request takes the next :class:`Reply` of the script: a status, headers, the
 clean end of body), ``"truncate"`` (close without the final chunk of a chunked body),
 ``"reset"`` (a TCP RST) or ``"hang"`` (send nothing more until the client goes away).
 Every response says ``Connection: close``, so a connection still open after a test is one
-the client failed to close. ``{AUTH}`` in a body is replaced by the request's
-Authorization header, to prove that an echoed key is redacted.
+the client failed to close. ``{AUTH}`` in a body is replaced by the request's credential
+header (Authorization, x-api-key or x-goog-api-key), to prove an echoed key is redacted.
 """
 
 from __future__ import annotations
@@ -139,7 +139,10 @@ class ScriptedServer:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
     ) -> None:
-        auth = request.headers.get("authorization", "").encode()
+        h = request.headers
+        auth = (
+            h.get("authorization") or h.get("x-api-key") or h.get("x-goog-api-key") or ""
+        ).encode()
         head = [f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, 'Status')}"]
         names = {k.lower() for k in reply.headers}
         if "content-type" not in names:

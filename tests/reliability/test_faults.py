@@ -127,7 +127,7 @@ async def test_401_is_not_retried_and_an_echoed_key_is_redacted(fault: Harness, 
     assert "[REDACTED]" in str(exc)
     assert exc.request_id == "req_123"
     assert len(fault.server.requests) == 1
-    assert FAKE_KEY in fault.server.requests[0].headers["authorization"]  # it was sent
+    assert any(FAKE_KEY in v for v in fault.server.requests[0].headers.values())  # it was sent
 
 
 async def test_x_should_retry_true_retries_a_400(fault: Harness, wire: Wire):

@@ -4,7 +4,7 @@ A :class:`Wire` knows how to make a model pointed at the scripted server and how
 provider frames a streamed answer: text deltas, the events that end a stream correctly,
 an in-band error, and a non-streamed JSON answer. The generic cases in
 ``test_faults.py`` run over every entry; adding Anthropic Messages, Gemini or Responses
-is one more entry here (their models are being written on other branches).
+is one more entry here (Anthropic and Responses are being written on other branches).
 """
 
 from __future__ import annotations
@@ -119,4 +119,65 @@ OPENAI_CHAT = Wire(
     json_answer=_chat_json,
 )
 
-WIRES: tuple[Wire, ...] = (OPENAI_CHAT,)
+# ---------------------------------------------------------------------------------------
+# Gemini streamGenerateContent (alt=sse): no terminator, the finish reason ends a stream
+
+
+def _gemini_model(base_url: str, timeouts: Timeouts | None) -> LanguageModel:
+    return get_model("google:gemini-test", base_url=base_url, api_key=FAKE_KEY, timeouts=timeouts)
+
+
+def _gemini_text(deltas: Sequence[str]) -> list[bytes]:
+    return [
+        sse({"candidates": [{"content": {"role": "model", "parts": [{"text": d}]}, "index": 0}]})
+        for d in deltas
+    ]
+
+
+_GEMINI_USAGE = {"promptTokenCount": 5, "candidatesTokenCount": 3, "totalTokenCount": 8}
+
+
+def _gemini_end() -> list[bytes]:
+    return [
+        sse({"candidates": [{"finishReason": "STOP", "index": 0}], "usageMetadata": _GEMINI_USAGE})
+    ]
+
+
+# Gemini reports gRPC status names, not OpenAI-style types.
+_GEMINI_STATUS = {
+    "server_error": (500, "INTERNAL"),
+    "overloaded_error": (503, "UNAVAILABLE"),
+    "invalid_request_error": (400, "INVALID_ARGUMENT"),
+}
+
+
+def _gemini_error(kind: str, message: str) -> bytes:
+    code, status = _GEMINI_STATUS[kind]
+    return sse({"error": {"code": code, "message": message, "status": status}})
+
+
+def _gemini_json(text: str) -> bytes:
+    return orjson.dumps(
+        {
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"text": text}]},
+                    "finishReason": "STOP",
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": _GEMINI_USAGE,
+        }
+    )
+
+
+GEMINI = Wire(
+    name="gemini",
+    make_model=_gemini_model,
+    text=_gemini_text,
+    end=_gemini_end,
+    error_event=_gemini_error,
+    json_answer=_gemini_json,
+)
+
+WIRES: tuple[Wire, ...] = (OPENAI_CHAT, GEMINI)

@@ -62,7 +62,8 @@ class GeminiModel:
 
     ``tool_call_id_factory`` makes the ids of function calls Gemini gives none for (default:
     a random UUID); tests pass a counter for reproducible requests. ``http_client`` replaces
-    the shared default client (cassettes, proxies, timeouts). ``provider`` keys provider
+    the shared default client (cassettes, proxies); ``timeouts`` bound each request phase
+    (:class:`~reverie.providers._http.Timeouts`). ``provider`` keys provider
     options and part metadata (``"google"`` on both hosts).
     """
 
@@ -79,6 +80,7 @@ class GeminiModel:
         credentials: Any = None,
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
+        timeouts: _http.Timeouts | None = None,
         tool_call_id_factory: Callable[[], str] | None = None,
         provider: str = "google",
     ) -> None:
@@ -120,6 +122,7 @@ class GeminiModel:
             **(headers or {}),
         }
         self._client = http_client
+        self._timeouts = timeouts
         self._new_id: Callable[[], str] = tool_call_id_factory or _new_uuid
 
     @property
@@ -160,6 +163,7 @@ class GeminiModel:
                 orjson.dumps(body),
                 await self._request_headers(call),
                 provider=self.provider,
+                timeouts=self._timeouts,
             )
         except ProviderError as exc:
             refined = refine_error(exc)
@@ -182,6 +186,7 @@ class GeminiModel:
             orjson.dumps(body),
             await self._request_headers(call),
             provider=self.provider,
+            timeouts=self._timeouts,
         )
         try:
             async for raw in chunks:
