@@ -74,7 +74,8 @@ class SSEDecoder:
         try:
             line = raw.decode()
         except UnicodeDecodeError as exc:
-            raise ProtocolError(f"stream line is not UTF-8: {raw[:200]!r}") from exc
+            shown = repr(raw[:200])
+            raise ProtocolError(f"stream line is not UTF-8: {shown}", line=shown) from exc
         name, sep, value = line.partition(":")
         if sep and value[:1] == " ":
             value = value[1:]
