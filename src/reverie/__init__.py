@@ -58,6 +58,7 @@ from reverie.model import (
 )
 from reverie.providers import get_model
 from reverie.retry import RetryPolicy
+from reverie.timeouts import Timeouts
 from reverie.tool import FunctionTool, ToolResponse, tool
 
 __version__ = "0.1.0"
@@ -87,6 +88,7 @@ __all__ = [
     "StepOverrides",
     "TextOutput",
     "TextPart",
+    "Timeouts",
     "ToolCallPart",
     "ToolResponse",
     "ToolResultPart",

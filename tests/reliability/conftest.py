@@ -5,9 +5,12 @@ fake key nowhere in an error (text, causes, attempts) or a log line."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -15,12 +18,37 @@ import pytest
 from reverie import Agent, RetryPolicy
 from reverie.errors import RetryError
 from reverie.providers import _http
-from reverie.providers._http import Timeouts
+from reverie.timeouts import Timeouts
 
 from .server import ScriptedServer
 from .wires import FAKE_KEY, Wire
 
 E = TypeVar("E", bound=BaseException)
+
+# A test body that runs longer than this is cancelled in its own event loop (so the leak
+# checks still run and report); pytest-timeout, per module, is the last resort.
+TEST_LIMIT = 10.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        fn = getattr(item, "obj", None)
+        if here in Path(str(item.fspath)).parents and inspect.iscoroutinefunction(fn):
+            item.obj = _bounded(fn)  # type: ignore[attr-defined]
+
+
+def _bounded(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(fn)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            async with asyncio.timeout(TEST_LIMIT):
+                return await fn(*args, **kwargs)
+        except TimeoutError as exc:
+            raise AssertionError(f"the test ran over {TEST_LIMIT}s: something hangs") from exc
+
+    return run
+
 
 # Tight limits so stalls are found in a fraction of a second.
 TEST_TIMEOUTS = Timeouts(connect=1.0, first_byte=0.5, idle=0.3, total=5.0)
@@ -62,6 +90,10 @@ class Harness:
             retry=retry or self.policy(),
             tools=tools,
         )
+
+    def client_tasks(self) -> list[asyncio.Task[Any]]:
+        """Unfinished tasks that are not the server's."""
+        return [t for t in _pending() if not _qualname(t).startswith("ScriptedServer.")]
 
     def pooled_connections(self) -> int:
         """Connections the shared client still holds. Checked right after a run is closed or

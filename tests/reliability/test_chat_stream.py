@@ -4,6 +4,7 @@ usage. (The generic failures are in ``test_faults.py``.)"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -19,7 +20,7 @@ from .conftest import Harness
 from .server import Reply
 from .wires import OPENAI_CHAT, sse
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(20)]
+pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30, method="thread")]
 wire = OPENAI_CHAT
 
 
@@ -291,3 +292,38 @@ async def test_text_then_tool_call_then_retry_keeps_only_the_second_attempt(faul
     assert [c.tool_call_id for c in step0.tool_calls] == ["c2"]
     assert step0.text == ""
     assert [e.delta for e in events if isinstance(e, TextDelta)][-1] == "done"
+
+
+async def test_cancelling_while_tools_run_cancels_them(fault: Harness):
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    @tool
+    async def slow(n: int) -> str:
+        """Never finishes on its own."""
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "unreachable"
+
+    calls = {
+        "tool_calls": [
+            {
+                "index": i,
+                "id": f"s{i}",
+                "type": "function",
+                "function": {"name": "slow", "arguments": f'{{"n": {i}}}'},
+            }
+            for i in range(3)
+        ]
+    }
+    fault.server.add(Reply(frames=[chunk(calls), *TOOLS_END]))
+    task = asyncio.create_task(fault.agent(wire, tools=[slow]).stream("go").collect())
+    await asyncio.wait_for(started.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert cancelled.is_set()
+    assert fault.client_tasks() == []  # every tool task is finished, none left running

@@ -25,7 +25,7 @@ from reverie.errors import (
     ServerError,
 )
 from reverie.events import Retry, TextDelta
-from reverie.providers._http import Timeouts
+from reverie.timeouts import Timeouts
 
 from .conftest import Harness
 from .server import Reply, free_port
@@ -33,7 +33,7 @@ from .wires import FAKE_KEY, WIRES, Wire
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.timeout(20),
+    pytest.mark.timeout(30, method="thread"),
     pytest.mark.parametrize("wire", WIRES, ids=str),
 ]
 

@@ -17,7 +17,7 @@ import orjson
 
 from reverie.model import LanguageModel
 from reverie.providers import get_model
-from reverie.providers._http import Timeouts
+from reverie.timeouts import Timeouts
 
 FAKE_KEY = "sk-reverie-FAKE-0123456789abcdefSECRET"
 

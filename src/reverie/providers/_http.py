@@ -6,21 +6,10 @@ failure leaves this module as a :mod:`reverie.errors` type, translated once: HTT
 timeouts by :func:`_translate`. Credentials the request carried are removed from every
 error's text.
 
-Timeouts (:class:`Timeouts`, per model: ``get_model(..., timeouts=Timeouts(idle=30))``):
-
-=============  =======  ==================================================================
-``connect``    10 s     opening the TCP/TLS connection
-``first_byte`` 300 s    from sending a streamed request to its first body bytes (headers
-                        included); reasoning models may think silently before the first one
-``idle``       120 s    silence between two chunks of a stream: a stalled stream is the
-                        most common hang, and providers that think for long send keep-alive
-                        pings (Anthropic) or content well within this
-``total``      1200 s   the whole request, body included, streamed or not
-=============  =======  ==================================================================
-
-``None`` turns one off. The limits are enforced here, around each single await (never
-across a ``yield``, so a slow consumer is not mistaken for a slow provider), on top of the
-client's own ``httpx2.Timeout`` (whose ``connect`` reverie's replaces when set).
+Timeouts (:class:`reverie.timeouts.Timeouts`, per model; defaults there): each limit is
+enforced around a single await (never across a ``yield``, so a slow consumer is not taken
+for a slow provider), on top of the client's own ``httpx2.Timeout`` (whose ``connect``
+reverie's replaces when set).
 
 Clients: a provider given an ``httpx2.AsyncClient`` uses it (that is how cassettes, proxies
 and custom pools plug in). Otherwise it uses :func:`default_client`, one per event loop,
@@ -35,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx2
@@ -49,6 +37,7 @@ from reverie.providers._errors import (
     retry_after_seconds,
     secrets_of,
 )
+from reverie.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 __all__ = [
     "DEFAULT_TIMEOUTS",
@@ -64,17 +53,6 @@ __all__ = [
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Seconds allowed per phase of a request; ``None`` disables one (see the module doc)."""
-
-    connect: float | None = 10.0
-    first_byte: float | None = 300.0
-    idle: float | None = 120.0
-    total: float | None = 1200.0
-
-
-DEFAULT_TIMEOUTS = Timeouts()
 # The default client's own limits are a backstop only; reverie's Timeouts are tighter.
 DEFAULT_TIMEOUT = httpx2.Timeout(1800.0, connect=DEFAULT_TIMEOUTS.connect)
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (

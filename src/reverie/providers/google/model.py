@@ -63,7 +63,7 @@ class GeminiModel:
     ``tool_call_id_factory`` makes the ids of function calls Gemini gives none for (default:
     a random UUID); tests pass a counter for reproducible requests. ``http_client`` replaces
     the shared default client (cassettes, proxies); ``timeouts`` bound each request phase
-    (:class:`~reverie.providers._http.Timeouts`). ``provider`` keys provider
+    (:class:`~reverie.timeouts.Timeouts`). ``provider`` keys provider
     options and part metadata (``"google"`` on both hosts).
     """
 

@@ -28,7 +28,7 @@ class OpenAIChatModel:
 
     ``api_key`` is sent as a bearer token (omit it for local servers that need none);
     ``http_client`` replaces the shared default client (cassettes, proxies);
-    ``timeouts`` (:class:`~reverie.providers._http.Timeouts`) bound each request phase.
+    ``timeouts`` (:class:`~reverie.timeouts.Timeouts`) bound each request phase.
     """
 
     def __init__(
