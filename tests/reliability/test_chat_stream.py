@@ -327,3 +327,10 @@ async def test_cancelling_while_tools_run_cancels_them(fault: Harness):
         await task
     assert cancelled.is_set()
     assert fault.client_tasks() == []  # every tool task is finished, none left running
+
+
+async def test_a_finish_reason_without_done_is_complete(fault: Harness):
+    # Some compatible hosts never send [DONE]; the finish reason is the real end.
+    frames = [*wire.text(["fin"]), chunk(finish="stop")]
+    assert await text_of(fault, frames) == "fin"
+    assert len(fault.server.requests) == 1

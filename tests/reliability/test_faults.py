@@ -351,6 +351,21 @@ async def test_cancelling_mid_stream_closes_the_response_and_does_not_retry(
     assert fault.server.closed_by_client == 1
 
 
+async def test_cancelling_a_generate_waiting_for_its_body_closes_the_connection(
+    fault: Harness, wire: Wire
+):
+    fault.server.add(Reply(frames=[], end="hang", chunked=False, content_type="application/json"))
+    agent = fault.agent(wire, timeouts=Timeouts(total=30))
+    task = asyncio.create_task(agent.generate("hi"))
+    while not fault.server.requests:  # noqa: ASYNC110  (the server records the request)
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert fault.pooled_connections() == 0
+    assert await fault.server.wait_idle(1.0)
+
+
 async def test_cancelling_during_backoff_ends_at_once(fault: Harness, wire: Wire):
     fault.server.add(json_reply(429, b"{}", **{"retry-after": "30"}))
     retried = asyncio.Event()
