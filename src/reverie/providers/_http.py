@@ -97,8 +97,8 @@ class _Deadline:
         except TimeoutError:
             seconds = self._total if name == "total" else limit
             raise errors.APITimeoutError(
-                f"{self._provider}: {phase} took longer than {seconds:g}s ({name} timeout); "
-                f"transient; to allow longer pass timeouts=Timeouts({name}=...)"
+                f"{self._provider}: {phase} took longer than {seconds:g}s ({name} timeout). "
+                f"Retrying may succeed; to wait longer pass timeouts=Timeouts({name}=...)"
             ) from None
 
 
@@ -141,8 +141,8 @@ async def post_json(
         )
     if not response.content.strip():
         raise errors.IncompleteStreamError(
-            f"{provider} answered {response.status_code} with an empty body (transient: a proxy or "
-            "the host dropped the answer)"
+            f"{provider} answered {response.status_code} with an empty body (a proxy or the "
+            "host dropped the answer; retrying may succeed)"
         )
     try:
         return orjson.loads(response.content)
@@ -219,11 +219,13 @@ def _translate(
     kind = type(exc).__name__
     if isinstance(exc, httpx2.TimeoutException):
         phase = "connecting" if isinstance(exc, httpx2.ConnectTimeout) else "waiting for data"
-        return errors.APITimeoutError(f"{provider}: timed out {phase} ({kind}); transient")
+        return errors.APITimeoutError(
+            f"{provider}: timed out {phase} ({kind}); retrying may succeed"
+        )
     if isinstance(exc, httpx2.RemoteProtocolError) and "incomplete" in detail.lower():
         return errors.IncompleteStreamError(
             f"{provider}: the connection closed before the response was complete ({detail}); "
-            "transient"
+            "retrying may succeed"
         )
     if isinstance(exc, httpx2.ConnectError):
         return errors.APIConnectionError(
