@@ -9,8 +9,8 @@ Claude models on Vertex speak the Anthropic wire instead; see
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from typing import Any, cast
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import httpx2
@@ -197,7 +197,7 @@ class GeminiModel:
                 raise
             raise refined from exc
         finally:
-            await cast("AsyncGenerator[bytes, None]", chunks).aclose()
+            await chunks.aclose()
         for ev in decoder.finish():
             yield ev
 
