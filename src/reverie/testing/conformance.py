@@ -185,10 +185,13 @@ def infer_target(cassette: Cassette) -> Target:
             if host.endswith(suffix):
                 raise Skip(f"provider {name} is not supported yet")
         base = first.url[: first.url.rindex("/chat/completions")]
+        model_id = str(body.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
         if host.endswith(".openai.azure.com"):
-            return Target("azure", base, str(body.get("model", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            return Target("azure", base, model_id, {"api": "chat"})
         provider = _KNOWN_CHAT_HOSTS.get(host, "openai-compatible")
-        return Target(provider, base, str(body.get("model", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        # OpenAI's wire is said explicitly, so $REVERIE_OPENAI_API cannot change it.
+        options: dict[str, Any] = {"api": "chat"} if provider == "openai" else {}
+        return Target(provider, base, model_id, options)
     if parts.path.endswith("/responses") and (
         host == "api.openai.com" or host.endswith(".openai.azure.com")
     ):
