@@ -174,3 +174,19 @@ async def test_openai_responses_sends_a_bearer_token() -> None:
         await model.generate(Call(messages=[user("hi")], max_output_tokens=10))
     assert recorder.requests[0].headers["authorization"] == "Bearer sk-test"
     assert recorder.json()["max_output_tokens"] == 10
+
+
+@pytest.mark.anyio
+async def test_azure_with_an_entra_token_sends_a_bearer_and_needs_no_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AZURE_OPENAI_API_KEY", raising=False)
+    recorder = Recorder(orjson.dumps(RESPONSE))
+    async with httpx2.AsyncClient(transport=httpx2.MockTransport(recorder)) as http:
+        model = get_model(
+            "azure-responses:gpt-5-mini", resource="r1", token="entra-token", http_client=http
+        )
+        await model.generate(Call(messages=[user("hi")]))
+    headers = recorder.requests[0].headers
+    assert headers["authorization"] == "Bearer entra-token"
+    assert "api-key" not in headers

@@ -93,13 +93,16 @@ def azure_model(
     api_key: str | None = None,
     base_url: str | None = None,
     resource: str | None = None,
+    token: str | None = None,
     headers: Mapping[str, str] | None = None,
     http_client: httpx2.AsyncClient | None = None,
 ) -> LanguageModel:
     """An Azure OpenAI deployment (``model_id`` is the deployment name).
 
     The endpoint is ``base_url``, else ``resource``, else ``$AZURE_OPENAI_ENDPOINT``, else
-    ``$AZURE_OPENAI_RESOURCE_NAME``; the key is ``api_key`` or ``$AZURE_OPENAI_API_KEY``.
+    ``$AZURE_OPENAI_RESOURCE_NAME``; the key is ``api_key`` or ``$AZURE_OPENAI_API_KEY``,
+    sent as ``api-key``. ``token`` (a Microsoft Entra ID access token) is sent as a bearer
+    token instead, and then no key is needed.
     """
     from reverie.providers import resolve_key
 
@@ -114,17 +117,12 @@ def azure_model(
             "provider 'azure' needs an endpoint: pass base_url='https://<resource>.openai."
             "azure.com' or resource='<resource>', or set AZURE_OPENAI_ENDPOINT"
         )
-    key = resolve_key("azure", "AZURE_OPENAI_API_KEY", api_key, required=True)
-    extra = {**(headers or {}), "api-key": key or ""}
-    inner = _build(
-        choose_api(model_id, api),
-        model_id,
-        azure_base_url(endpoint),
-        None,
-        "azure",
-        extra,
-        http_client,
-    )
+    extra = dict(headers or {})
+    if not token:
+        key = resolve_key("azure", "AZURE_OPENAI_API_KEY", api_key, required=True)
+        extra["api-key"] = key or ""
+    url = azure_base_url(endpoint)
+    inner = _build(choose_api(model_id, api), model_id, url, token, "azure", extra, http_client)
     return OptionAliasModel(inner, alias="openai")
 
 
