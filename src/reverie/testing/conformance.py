@@ -27,7 +27,7 @@ import orjson
 from reverie.agent import Agent, RunResult
 from reverie.content import FilePart, ReasoningPart
 from reverie.errors import CassetteError, ReverieError
-from reverie.model import LanguageModel
+from reverie.model import LanguageModel, ProviderTool
 from reverie.testing.cassette import Cassette, load_cassette
 from reverie.testing.transport import CassetteTransport
 
@@ -100,6 +100,14 @@ SCENARIOS: dict[str, Scenario] = {
         "thinking", SYSTEM, "What's the weather in Florence, Italy?", (weather,), None
     ),
     "image": Scenario("image", SYSTEM, "Describe the image briefly in English.", image=True),
+    "web_search": Scenario(
+        "web_search", SYSTEM, "What is the current population of Tokyo? Cite your source."
+    ),
+}
+
+# The hosted web-search tool of each provider, as a user would add it to an agent.
+WEB_SEARCH_TOOLS: dict[str, ProviderTool] = {
+    "openai": ProviderTool("openai.web_search", "web_search"),
 }
 
 OBJECT_SCENARIOS = frozenset({"simple_object", "complex_object"})
@@ -178,11 +186,21 @@ def infer_target(cassette: Cassette) -> Target:
         for suffix, name in _UNSUPPORTED_HOSTS.items():
             if host.endswith(suffix):
                 raise Skip(f"provider {name} is not supported yet")
-        if host.endswith(".openai.azure.com"):
-            raise Skip("provider Azure OpenAI is not supported yet")
         base = first.url[: first.url.rindex("/chat/completions")]
+        model_id = str(body.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        if host.endswith(".openai.azure.com"):
+            return Target("azure", base, model_id, {"api": "chat"})
         provider = _KNOWN_CHAT_HOSTS.get(host, "openai-compatible")
-        return Target(provider, base, str(body.get("model", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        # OpenAI's wire is said explicitly, so $REVERIE_OPENAI_API cannot change it.
+        options: dict[str, Any] = {"api": "chat"} if provider == "openai" else {}
+        return Target(provider, base, model_id, options)
+    if parts.path.endswith("/responses") and (
+        host == "api.openai.com" or host.endswith(".openai.azure.com")
+    ):
+        base = first.url[: first.url.rindex("/responses")]
+        provider = "openai" if host == "api.openai.com" else "azure"
+        model_id = str(body.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        return Target(provider, base, model_id, {"api": "responses"})
     google = _google_target(first.url)
     if google is not None:
         return google
@@ -249,6 +267,17 @@ def folder_options(path: Path, target: Target) -> dict[str, Any]:
         else:
             thinking = {"thinking_level": "HIGH", "include_thoughts": True}
         return {"google": {"thinking_config": thinking}}
+    if test in ("TestOpenAIResponsesWithSummaryThinking", "TestAzureResponsesWithSummaryThinking"):
+        # Azure reads options given under "openai", as a user moving from OpenAI would.
+        return {
+            "openai": {
+                "include": ["reasoning.encrypted_content"],
+                "reasoning_effort": "high",
+                "reasoning_summary": "auto",
+            }
+        }
+    if test == "TestAzureThinking":
+        return {"openai": {"reasoning_effort": "high"}}
     return {}
 
 
@@ -298,6 +327,7 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
             model,
             system=scenario.system,
             tools=scenario.tools,
+            provider_tools=_provider_tools(scenario, target),
             max_output_tokens=scenario.max_output_tokens,
             provider_options=folder_options(path, target),
         )
@@ -307,7 +337,16 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
             result = await agent.generate(scenario.prompt, files=files)
     if not transport.all_played:
         raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
-    _check(scenario, result)
+    _check(scenario, result, target)
+
+
+def _provider_tools(scenario: Scenario, target: Target) -> tuple[ProviderTool, ...]:
+    if scenario.name != "web_search":
+        return ()
+    tool = WEB_SEARCH_TOOLS.get(target.provider)
+    if tool is None:
+        raise Skip(f"the web_search scenario is not supported for {target.provider} yet")
+    return (tool,)
 
 
 def _build_model(target: Target, http: Any) -> LanguageModel:
@@ -322,7 +361,7 @@ def _build_model(target: Target, http: Any) -> LanguageModel:
     )
 
 
-def _check(scenario: Scenario, result: RunResult) -> None:
+def _check(scenario: Scenario, result: RunResult, target: Target | None = None) -> None:
     text = result.text
     name = scenario.name
     if name == "simple":
@@ -354,8 +393,29 @@ def _check(scenario: Scenario, result: RunResult) -> None:
             any(p.text for p in reasoning) or result.usage.reasoning_tokens > 0,
             "the run produced no reasoning",
         )
+        if target is not None and target.options.get("api") == "responses":
+            # Responses reasoning only survives a stateless (store=false) round trip
+            # encrypted, so every reasoning part must carry it.
+            _expect(bool(reasoning), "the run produced no reasoning parts")
+            for p in reasoning:
+                _expect(
+                    any(m.get("encrypted_content") for m in p.provider_metadata.values()),
+                    f"a reasoning part lacks encrypted content: {p.provider_metadata}",
+                )
     elif name == "image":
         _expect(bool(text.strip()), "no text describing the image")
+    elif name == "web_search":
+        _expect("Tokyo" in text, f"the answer does not mention Tokyo: {text[:200]!r}")
+        searches = [
+            c
+            for s in result.steps
+            for c in s.tool_calls
+            if c.provider_executed and c.tool_name == "web_search"
+        ]
+        _expect(bool(searches), "no provider-executed web_search call")
+        sources = [src for s in result.steps for src in s.sources]
+        _expect(bool(sources), "no sources")
+        _expect(all(src.url for src in sources), f"a source has no URL: {sources}")
 
 
 def _expect_valid(result: RunResult, step: int) -> None:
