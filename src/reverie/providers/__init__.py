@@ -230,6 +230,7 @@ register_provider(
     )
 )
 
+
 def _openai_factory(default_api: str | None) -> ModelFactory:
     def factory(model_id: str, *, api: str | None = None, **options: Any) -> LanguageModel:
         from reverie.providers.openai.provider import openai_model
