@@ -2,7 +2,8 @@
 
 Used by OpenAI itself and by every OpenAI-compatible host (Cerebras, Groq, xAI, z.ai, Hugging
 Face, llama.cpp, vLLM, Ollama, ...): hosts differ in configuration (:class:`ChatDialect`),
-not in code. No I/O here; :mod:`reverie.providers.openai.model` does the sending.
+not in code. Gateways that add to the wire (OpenRouter, Vercel) plug in a
+:class:`ChatExtension`. No I/O here; :mod:`reverie.providers.openai.model` does the sending.
 
 Facts the encoder follows (all visible in the recorded requests):
 

@@ -10,7 +10,9 @@ it completes; :meth:`ChatStreamDecoder.finish` closes open blocks, emits each to
   (``tool-call-<index>`` is made up); empty arguments become ``{}``;
 - ``reasoning_content`` / ``reasoning`` deltas as a reasoning block;
 - usage in the final chunk (or any chunk), empty ``choices`` (Azure filter results);
-- an ``error`` object inside the stream, raised as a typed provider error.
+- an ``error`` object inside the stream, raised as a typed provider error;
+- a dialect extension's reasoning format (gateways' ``reasoning_details``), decoded by its
+  :class:`ReasoningStream`.
 
 A stream that ends with neither a finish reason nor a tool call is incomplete: ``finish``
 raises :class:`~reverie.errors.IncompleteStreamError` rather than report a false success.
@@ -110,7 +112,7 @@ class ChatStreamDecoder:
         ext = self._dialect.extension
         if usage:
             self._usage = ext.decode_usage(usage) if ext is not None else decode_usage(usage)
-        if not self._metadata and chunk.get("id"):
+        if "id" not in self._metadata and chunk.get("id"):
             self._metadata = {"id": chunk["id"], "model": chunk.get("model", "")}
         if ext is not None:
             self._metadata.update(ext.response_metadata(chunk))
