@@ -139,6 +139,18 @@ def test_reasoning_under_another_gateway_name_is_not_trusted() -> None:
     assert encoded == "<thoughts>The user wants the weather.</thoughts>"
 
 
+def test_signatures_from_the_direct_providers_go_back_through_a_gateway() -> None:
+    signed = ReasoningPart("Think.", provider_metadata={"anthropic": {"signature": "sig"}})
+    encoded = encode_reasoning(signed, "anthropic/claude-sonnet-4", "vercel")
+    assert isinstance(encoded, dict)
+    assert encoded["reasoning_details"][0]["signature"] == "sig"
+    item = {"item_id": "rs_1", "summary": ["S"], "encrypted_content": "gAAA"}
+    responses = ReasoningPart("S", provider_metadata={"openai": item})
+    encoded = encode_reasoning(responses, "openai/gpt-5", "openrouter")
+    assert isinstance(encoded, dict)
+    assert encoded["reasoning_details"][-1]["data"] == "gAAA"
+
+
 def test_vercel_reads_a_bare_reasoning_string_and_openrouter_does_not() -> None:
     message = {"role": "assistant", "reasoning": "thinking..."}
     vercel = decode_details(message, "vercel", plain_fallback=True, keep_empty=False)

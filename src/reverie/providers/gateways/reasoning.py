@@ -16,9 +16,11 @@ thought signature and the tool call it belongs to) is kept in the part's
 
 Sending back (:func:`encode_reasoning`) is chosen by the model family of the *request*
 (``anthropic/``, ``openai/``, ``xai/``, ``google/`` model ids) and needs metadata of that
-family; reasoning without it is sent as ``<thoughts>...</thoughts>`` text instead. These
-rules, and the grouping of details into parts, follow the reference library exactly, since
-the recorded follow-up requests depend on them (see :mod:`.reasoning_stream` for streams).
+family (the gateway's own, or that of the direct Anthropic or OpenAI Responses provider,
+which use the same keys); reasoning without it is sent as ``<thoughts>...</thoughts>`` text
+instead. These rules, and the grouping of details into parts, follow the reference library
+exactly, since the recorded follow-up requests depend on them (see :mod:`.reasoning_stream`
+for streams).
 """
 
 from __future__ import annotations
@@ -166,6 +168,28 @@ def _detail(**fields: Any) -> dict[str, Any]:
     return out
 
 
+# Where the direct providers keep what a gateway needs back (same keys as ours), so a
+# conversation can move from a provider to a gateway without losing its signatures.
+_UPSTREAM: dict[Family, tuple[str, str]] = {
+    "anthropic": ("anthropic", "signature"),
+    "responses": ("openai", "encrypted_content"),
+}
+
+
+def _metadata_for(part: ReasoningPart, gateway: str, family: Family) -> Mapping[str, Any] | None:
+    """The part's metadata of ``family``: the gateway's own, else a direct provider's."""
+    meta = part.provider_metadata.get(gateway)
+    if meta is not None and family_of(str(meta.get("format", ""))) == family:
+        return meta
+    upstream = _UPSTREAM.get(family)
+    if upstream is not None:
+        provider, required = upstream
+        direct = part.provider_metadata.get(provider)
+        if direct is not None and direct.get(required):
+            return direct
+    return None
+
+
 def encode_reasoning(part: ReasoningPart, model_id: str, gateway: str) -> dict[str, Any] | str:
     """How one reasoning part goes back on an assistant message.
 
@@ -174,8 +198,9 @@ def encode_reasoning(part: ReasoningPart, model_id: str, gateway: str) -> dict[s
     (``<thoughts>...</thoughts>``), to be added to the message text.
     """
     family, fmt = model_family(model_id)
-    meta: Mapping[str, Any] = part.provider_metadata.get(gateway, {})
-    has_meta = family_of(str(meta.get("format", ""))) == family
+    meta = _metadata_for(part, gateway, family)
+    has_meta = meta is not None
+    meta = meta or {}
     thoughts = f"<thoughts>{part.text}</thoughts>"
     # An Anthropic model's empty reasoning falls through to the generic form, as sent by
     # the reference library (and recorded).
