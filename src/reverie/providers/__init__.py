@@ -295,3 +295,41 @@ for _name, _api, _env, _url_env, _url, _desc in (
             base_url_env=_url_env,
         )
     )
+
+
+def _gateway_factory(name: str, key_env: str) -> ModelFactory:
+    def factory(
+        model_id: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        **options: Any,
+    ) -> LanguageModel:
+        from reverie.providers import gateways
+
+        make = gateways.openrouter_model if name == "openrouter" else gateways.vercel_model
+        url = base_url or os.environ.get(f"{name.upper()}_BASE_URL")
+        return make(
+            model_id, api_key=resolve_key(name, key_env, api_key, True), base_url=url, **options
+        )
+
+    return factory
+
+
+# (name, default base URL, key variable, description): gateways with their own extension.
+_GATEWAYS = (
+    ("openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "OpenRouter"),
+    ("vercel", "https://ai-gateway.vercel.sh/v1", "AI_GATEWAY_API_KEY", "Vercel AI Gateway"),
+)
+
+for _name, _url, _env, _desc in _GATEWAYS:
+    register_provider(
+        ProviderInfo(
+            name=_name,
+            factory=_gateway_factory(_name, _env),
+            description=_desc,
+            key_env=_env,
+            base_url=_url,
+            base_url_env=f"{_name.upper()}_BASE_URL",
+        )
+    )

@@ -17,15 +17,15 @@ import asyncio
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import orjson
 
-from reverie.agent import Agent, RunResult
-from reverie.content import FilePart, ReasoningPart
+from reverie.agent import Agent, PrepareStep, RunResult, StepContext, StepOverrides
+from reverie.content import FilePart, ProviderData, ReasoningPart
 from reverie.errors import CassetteError, ReverieError
 from reverie.model import LanguageModel, ProviderTool
 from reverie.testing.cassette import Cassette, load_cassette
@@ -162,9 +162,9 @@ _KNOWN_CHAT_HOSTS = {
     "localhost": "llamacpp",
 }
 
-_UNSUPPORTED_HOSTS = {
-    "openrouter.ai": "OpenRouter (the gateways issue)",
-    "ai-gateway.vercel.sh": "the Vercel AI Gateway (the gateways issue)",
+_GATEWAY_HOSTS = {
+    "openrouter.ai": "openrouter",
+    "ai-gateway.vercel.sh": "vercel",
 }
 
 
@@ -183,14 +183,14 @@ def infer_target(cassette: Cassette) -> Target:
     if not isinstance(body, dict):
         body = {}
     if parts.path.endswith("/chat/completions"):
-        for suffix, name in _UNSUPPORTED_HOSTS.items():
-            if host.endswith(suffix):
-                raise Skip(f"provider {name} is not supported yet")
         base = first.url[: first.url.rindex("/chat/completions")]
         model_id = str(body.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
         if host.endswith(".openai.azure.com"):
             return Target("azure", base, model_id, {"api": "chat"})
         provider = _KNOWN_CHAT_HOSTS.get(host, "openai-compatible")
+        for suffix, gateway in _GATEWAY_HOSTS.items():
+            if host.endswith(suffix):
+                provider = gateway
         # OpenAI's wire is said explicitly, so $REVERIE_OPENAI_API cannot change it.
         options: dict[str, Any] = {"api": "chat"} if provider == "openai" else {}
         return Target(provider, base, model_id, options)
@@ -278,7 +278,39 @@ def folder_options(path: Path, target: Target) -> dict[str, Any]:
         }
     if test == "TestAzureThinking":
         return {"openai": {"reasoning_effort": "high"}}
+    if test == "TestOpenRouterThinking":
+        return {target.provider: {"reasoning": {"effort": "medium"}}}
+    if test == "TestVercelThinking":
+        return {target.provider: {"reasoning": {"enabled": True}}}
     return {}
+
+
+def folder_prepare_step(path: Path) -> PrepareStep | None:
+    """The ``prepare_step`` hook the test folder applies, if any."""
+    if _test_folder(path).endswith("WithAnthropicCache"):
+        return anthropic_cache_control
+    return None
+
+
+_EPHEMERAL: ProviderData = {"anthropic": {"cache_control": {"type": "ephemeral"}}}
+
+
+def anthropic_cache_control(ctx: StepContext) -> StepOverrides:
+    """Anthropic prompt caching as a user would set it up, before every step.
+
+    Cache control ``ephemeral`` on the last system message before the conversation and on
+    the last two messages; every other message's provider options are cleared.
+    """
+    messages = [replace(m, provider_options={}) for m in ctx.messages]
+    system_index = 0
+    for i, msg in enumerate(messages):
+        if msg.role != "system":
+            messages[system_index] = replace(messages[system_index], provider_options=_EPHEMERAL)
+            break
+        system_index = i
+    for i in range(max(len(messages) - 2, 0), len(messages)):
+        messages[i] = replace(messages[i], provider_options=_EPHEMERAL)
+    return StepOverrides(messages=messages)
 
 
 # ---------------------------------------------------------------------------------------
@@ -330,6 +362,7 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
             provider_tools=_provider_tools(scenario, target),
             max_output_tokens=scenario.max_output_tokens,
             provider_options=folder_options(path, target),
+            prepare_step=folder_prepare_step(path),
         )
         if streaming:
             result = await agent.stream(scenario.prompt, files=files).collect()
