@@ -9,8 +9,13 @@ import pytest
 from pydantic import BaseModel, Field
 
 from reverie.content import ToolCallPart, user
-from reverie.errors import ConfigurationError, NoObjectGeneratedError, RateLimitError
-from reverie.events import PartialObject
+from reverie.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    NoObjectGeneratedError,
+    RateLimitError,
+)
+from reverie.events import Finish, PartialObject
 from reverie.model import FinishReason, Response, SpecificTool, Usage
 from reverie.output import (
     JsonDelta,
@@ -19,6 +24,7 @@ from reverie.output import (
     generate_object_sync,
     stream_object,
 )
+from reverie.retry import RetryPolicy
 from reverie.testing.fake import FakeModel
 
 
@@ -205,8 +211,41 @@ async def test_a_stream_whose_final_object_is_invalid_raises_after_the_partials(
     assert stream.result is None
 
 
+NO_WAIT = RetryPolicy(wait=False)
+
+
 @pytest.mark.anyio
 async def test_provider_errors_propagate_from_the_stream() -> None:
-    stream = stream_object(FakeModel([RateLimitError("slow down")]), PROMPT, schema=Person)
+    model = FakeModel([AuthenticationError("bad key", status=401)])
+    stream = stream_object(model, PROMPT, schema=Person, retry=NO_WAIT)
+    with pytest.raises(AuthenticationError):
+        await stream.collect()
+
+
+@pytest.mark.anyio
+async def test_transient_failures_are_retried_before_anything_was_yielded() -> None:
+    answer = FakeModel.text(ALICE)
+    model = FakeModel([RateLimitError("slow down"), answer], native_json=True)
+    stream = stream_object(model, PROMPT, schema=Person, retry=NO_WAIT)
+    assert (await stream.collect()).object.name == "Alice"
+    model = FakeModel([RateLimitError("slow down"), answer], native_json=True)
+    result = await generate_object(model, PROMPT, schema=Person, retry=NO_WAIT)
+    assert result.object.name == "Alice"
+    assert len(model.calls) == 2
+
+
+class _FailingAfterPartials(FakeModel):
+    async def stream(self, call: Any) -> Any:
+        async for event in super().stream(call):
+            if isinstance(event, Finish):
+                raise RateLimitError("cut")
+            yield event
+
+
+@pytest.mark.anyio
+async def test_a_stream_failing_after_partials_is_not_retried() -> None:
+    model = _FailingAfterPartials([FakeModel.text(ALICE), FakeModel.text(ALICE)], native_json=True)
+    stream = stream_object(model, PROMPT, schema=Person, retry=NO_WAIT)
     with pytest.raises(RateLimitError):
         await stream.collect()
+    assert model.remaining == 1

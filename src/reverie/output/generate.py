@@ -17,6 +17,7 @@ from reverie.model import Call, CallWarning, FinishReason, LanguageModel, Respon
 from reverie.output.modes import ObjectMode, ObjectPlan, plan_object_call, raw_output
 from reverie.output.parse import PartialParser, RepairText, no_object, parse_object
 from reverie.output.schema import ObjectSchema, object_schema
+from reverie.retry import RetryPolicy
 
 T = TypeVar("T")
 
@@ -55,7 +56,7 @@ class ObjectFinish(Generic[T]):
     type: Literal["object-finish"] = "object-finish"
 
 
-ObjectStreamEvent: TypeAlias = "JsonDelta | PartialObject | ObjectFinish[Any]"
+ObjectStreamEvent: TypeAlias = JsonDelta | PartialObject | ObjectFinish[Any]
 
 
 def _messages(prompt: str | Sequence[Message], system: str | None) -> tuple[Message, ...]:
@@ -112,6 +113,7 @@ async def generate_object(
     mode: ObjectMode = "auto",
     system: str | None = None,
     repair: RepairText | None = None,
+    retry: RetryPolicy | None = None,
     **settings: Any,
 ) -> ObjectResult[T]: ...
 @overload
@@ -125,6 +127,7 @@ async def generate_object(
     mode: ObjectMode = "auto",
     system: str | None = None,
     repair: RepairText | None = None,
+    retry: RetryPolicy | None = None,
     **settings: Any,
 ) -> ObjectResult[Any]: ...
 async def generate_object(
@@ -137,6 +140,7 @@ async def generate_object(
     mode: ObjectMode = "auto",
     system: str | None = None,
     repair: RepairText | None = None,
+    retry: RetryPolicy | None = None,
     **settings: Any,
 ) -> ObjectResult[Any]:
     """Ask ``model`` for one object matching ``schema`` and return it validated.
@@ -144,14 +148,26 @@ async def generate_object(
     ``schema`` is a pydantic model (or dataclass, TypedDict) — the object comes back as an
     instance — or a JSON schema dict — it comes back as plain JSON values. ``settings`` are
     :class:`~reverie.model.Call` fields (``max_output_tokens``, ``temperature``, ...,
-    ``headers``, ``provider_options``). Raises
+    ``headers``, ``provider_options``). Transient provider failures are retried per
+    ``retry`` (the agent's default policy when None). Raises
     :class:`~reverie.errors.NoObjectGeneratedError` when no valid object comes back, and
     provider errors as the agent does.
     """
     resolved = _resolve(model)
     spec = object_schema(schema, name, description)
     plan = plan_object_call(resolved, _call(prompt, system, settings), spec, mode)
-    response = await resolved.generate(plan.call)
+    policy = retry if retry is not None else RetryPolicy()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = await resolved.generate(plan.call)
+            break
+        except Exception as exc:
+            delay = policy.delay_for(exc, attempt)
+            if delay is None:
+                raise
+            await policy.sleep(delay)
     return await _finish(response, plan, spec, repair)
 
 
@@ -254,6 +270,7 @@ def stream_object(
     mode: ObjectMode = "auto",
     system: str | None = None,
     repair: RepairText | None = None,
+    retry: RetryPolicy | None = None,
     **settings: Any,
 ) -> ObjectStream[T]: ...
 @overload
@@ -267,6 +284,7 @@ def stream_object(
     mode: ObjectMode = "auto",
     system: str | None = None,
     repair: RepairText | None = None,
+    retry: RetryPolicy | None = None,
     **settings: Any,
 ) -> ObjectStream[Any]: ...
 def stream_object(
@@ -279,32 +297,51 @@ def stream_object(
     mode: ObjectMode = "auto",
     system: str | None = None,
     repair: RepairText | None = None,
+    retry: RetryPolicy | None = None,
     **settings: Any,
 ) -> ObjectStream[Any]:
     """Stream one object matching ``schema``: partial values as they grow, then the
     validated object. Arguments as :func:`generate_object`; nothing is sent until the
-    returned :class:`ObjectStream` is iterated. Configuration errors raise here."""
+    returned :class:`ObjectStream` is iterated. Configuration errors raise here. A transient
+    failure is retried only before anything was yielded (so no consumer ever sees a partial
+    object start over)."""
     resolved = _resolve(model)
     spec = object_schema(schema, name, description)
     plan = plan_object_call(resolved, _call(prompt, system, settings), spec, mode)
-    return ObjectStream(_stream(resolved, plan, spec, repair))
+    policy = retry if retry is not None else RetryPolicy()
+    return ObjectStream(_stream(resolved, plan, spec, repair, policy))
 
 
 async def _stream(
-    model: LanguageModel, plan: ObjectPlan, spec: ObjectSchema[Any], repair: RepairText | None
+    model: LanguageModel,
+    plan: ObjectPlan,
+    spec: ObjectSchema[Any],
+    repair: RepairText | None,
+    policy: RetryPolicy,
 ) -> AsyncIterator[ObjectStreamEvent]:
-    acc = ResponseAccumulator()
-    tracker = PartialTracker(plan)
-    events = model.stream(plan.call)
-    try:
-        async for event in events:
-            acc.add(event)
-            for out in tracker.observe(event):
-                yield out
-    finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
+    attempt = 0
+    while True:
+        attempt += 1
+        acc = ResponseAccumulator()
+        tracker = PartialTracker(plan)
+        yielded = False
+        events = model.stream(plan.call)
+        try:
+            async for event in events:
+                acc.add(event)
+                for out in tracker.observe(event):
+                    yielded = True
+                    yield out
+            break
+        except Exception as exc:
+            delay = None if yielded else policy.delay_for(exc, attempt)
+            if delay is None:
+                raise
+        finally:
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        await policy.sleep(delay)
     result = await _finish(acc.response(), plan, spec, repair)
     yield ObjectFinish(result)
 
