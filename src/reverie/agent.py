@@ -22,6 +22,9 @@ The loop, identical for ``generate`` and ``stream``:
    ``tool-calls``, no tool asked to stop the turn, and no stop condition holds (by
    default: 20 steps).
 
+With an ``output_type``, the run ends with a validated structured output in
+``RunResult.output`` (how it is asked for and repaired: :mod:`reverie.output.agent`).
+
 A step's model call is retried on transient failures (see :mod:`reverie.retry`); in a stream a
 ``Retry`` event comes first, so consumers can drop what they showed of the failed attempt.
 """
@@ -681,12 +684,9 @@ def _validate(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> _Checked
 
 def _repair_json(text: str) -> str | None:
     """A repaired JSON object text, or None when nothing object-like can be recovered."""
-    import json_repair  # pyright: ignore[reportMissingTypeStubs]
+    from reverie._json import repair_json
 
-    try:
-        value: Any = json_repair.loads(text)  # pyright: ignore[reportUnknownMemberType]
-    except Exception:
-        return None
+    value: Any = repair_json(text)
     if not isinstance(value, dict):
         return None
     return orjson.dumps(value).decode()

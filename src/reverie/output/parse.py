@@ -24,6 +24,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import orjson
 
+from reverie._json import NOTHING, repair_json
 from reverie.errors import NoObjectGeneratedError
 from reverie.model import FinishReason, Usage
 from reverie.output.schema import ObjectSchema
@@ -35,14 +36,12 @@ RepairText: TypeAlias = Callable[[str, str], "str | Awaitable[str | None] | None
 """A user's repair hook: ``(raw text, error message) -> fixed text`` (or None to give up).
 May be async."""
 
-_MISSING = object()
-
 
 def loads_lenient(text: str) -> Any:
-    """``text`` as JSON, repairing it when it is not quite JSON; ``_MISSING`` when hopeless."""
+    """``text`` as JSON, repaired when it is not quite JSON; ``NOTHING`` when hopeless."""
     stripped = text.strip()
     if not stripped:
-        return _MISSING
+        return NOTHING
     try:
         return orjson.loads(stripped)
     except orjson.JSONDecodeError:
@@ -50,23 +49,9 @@ def loads_lenient(text: str) -> Any:
     return repair_json(stripped)
 
 
-def repair_json(text: str) -> Any:
-    """json-repair's reading of ``text``, or ``_MISSING`` when it recovers nothing usable."""
-    import json_repair  # pyright: ignore[reportMissingTypeStubs]
-
-    try:
-        value: Any = json_repair.loads(text)  # pyright: ignore[reportUnknownMemberType]
-    except Exception:
-        return _MISSING
-    # json-repair answers "" for text with no JSON in it at all.
-    if value == "" and text.strip() not in ('""', "''"):
-        return _MISSING
-    return value
-
-
 def _attempt(text: str, schema: ObjectSchema[T]) -> tuple[T | None, str | None]:
     value = loads_lenient(text)
-    if value is _MISSING:
+    if value is NOTHING:
         return None, "the text is not JSON and could not be repaired"
     try:
         return schema.validate(value), None
