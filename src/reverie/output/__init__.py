@@ -69,15 +69,14 @@ from reverie.output.generate import (
     JsonDelta,
     ObjectFinish,
     ObjectResult,
-    ObjectStream,
     ObjectStreamEvent,
     generate_object,
     generate_object_sync,
-    stream_object,
 )
 from reverie.output.modes import ObjectMode, SupportsNativeObject
 from reverie.output.parse import PartialParser, RepairText, parse_object
 from reverie.output.schema import ObjectSchema, object_schema
+from reverie.output.stream import ObjectStream, stream_object
 from reverie.output.validate import SchemaValidationError, validate_json
 
 __all__ = [

@@ -35,7 +35,6 @@ from reverie.content import TextOutput
 from reverie.errors import ConfigurationError, NoObjectGeneratedError
 from reverie.events import PartialObject, Retry, StepStart
 from reverie.model import Call, FinishReason, LanguageModel, SpecificTool, ToolChoice, Usage
-from reverie.output.generate import PartialTracker
 from reverie.output.modes import (
     ObjectMode,
     ObjectPlan,
@@ -47,6 +46,7 @@ from reverie.output.modes import (
 )
 from reverie.output.parse import RepairText, no_object, parse_object
 from reverie.output.schema import ObjectSchema, object_schema
+from reverie.output.stream import PartialTracker
 from reverie.tool import FunctionTool, ToolResponse
 
 OUTPUT_TOOL_NAME = "final_result"
