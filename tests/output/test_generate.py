@@ -15,7 +15,7 @@ from reverie.errors import (
     NoObjectGeneratedError,
     RateLimitError,
 )
-from reverie.events import Finish, PartialObject
+from reverie.events import Finish, PartialObject, ToolCall
 from reverie.model import FinishReason, Response, SpecificTool, Usage
 from reverie.output import (
     JsonDelta,
@@ -249,3 +249,24 @@ async def test_a_stream_failing_after_partials_is_not_retried() -> None:
     with pytest.raises(RateLimitError):
         await stream.collect()
     assert model.remaining == 1
+
+
+class _WholeCallModel(FakeModel):
+    """Sends each tool call whole, with no input deltas (as some hosts do)."""
+
+    async def stream(self, call: Any) -> Any:
+        response = self._next(call)
+        for part in response.content:
+            if isinstance(part, ToolCallPart):
+                yield ToolCall(part)
+        yield Finish(response.finish_reason, response.usage)
+
+
+@pytest.mark.anyio
+async def test_a_tool_call_sent_whole_still_gives_a_partial_and_the_text() -> None:
+    stream = stream_object(_WholeCallModel([tool_answer("Person", ALICE)]), PROMPT, schema=Person)
+    events = await collect(stream)
+    assert [type(e).__name__ for e in events] == ["JsonDelta", "PartialObject", "ObjectFinish"]
+    assert events[0].delta == ALICE
+    assert stream.result is not None
+    assert stream.result.object.age == 30
