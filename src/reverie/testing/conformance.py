@@ -103,6 +103,16 @@ SCENARIOS: dict[str, Scenario] = {
 
 OBJECT_SCENARIOS = frozenset({"simple_object", "complex_object"})
 
+# Object folders recorded with the provider's native JSON-schema output (the README's table).
+NATIVE_OBJECT_TESTS = frozenset(
+    {
+        "TestOpenAIObjectGeneration",
+        "TestOpenAIResponsesObjectGeneration",
+        "TestGoogleObjectGeneration",
+        "TestGoogleVertexObjectGeneration",
+    }
+)
+
 OBJECT_PROMPTS = {
     "simple_object": "Generate information about a person named Alice who is 30 years old "
     "and lives in Paris.",
@@ -330,7 +340,9 @@ async def _run_object(
             else:
                 result = await generate_object(model, OBJECT_PROMPTS[key], **options)
         except CassetteMissError as exc:
-            if not hasattr(model, "object_request"):
+            # A folder recorded with the provider's native JSON mode cannot match a forced
+            # tool: until the provider's model implements the hook, that is "not supported".
+            if _test_folder(path) in NATIVE_OBJECT_TESTS and not hasattr(model, "object_request"):
                 raise Skip(
                     f"the {target.provider} model does not implement the native "
                     "structured-output hook (object_request) yet"
