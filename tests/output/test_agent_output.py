@@ -173,3 +173,23 @@ def test_a_tool_with_the_output_tool_name_is_refused() -> None:
 def test_without_output_type_the_output_is_none() -> None:
     result = Agent(FakeModel([FakeModel.text("hi")])).generate_sync("hello")
     assert result.output is None
+
+
+@pytest.mark.anyio
+async def test_text_mode_puts_the_schema_in_every_steps_system_prompt() -> None:
+    model = FakeModel(
+        [
+            FakeModel.tool_calls(("weather", {"location": "Florence"})),
+            FakeModel.text(f"```json\n{REPORT}\n```"),
+        ],
+        native_json=True,  # ignored: the mode is chosen explicitly
+    )
+    agent = Agent(
+        model, system="Be brief.", tools=[weather], output_type=Report, output_mode="text"
+    )
+    result = await agent.generate(PROMPT)
+    assert result.output == Report(city="Florence", temperature=40)
+    for call in model.calls:
+        assert call.messages[0].text.startswith("Be brief.\n\nRespond with JSON")
+        assert "fake" not in call.provider_options
+    assert result.messages[0].text == "Be brief."  # the conversation keeps the user's prompt
