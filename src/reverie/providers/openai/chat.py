@@ -130,6 +130,7 @@ _PASSTHROUGH_OPTIONS = (
     "service_tier",
     "seed",
     "stop",
+    "response_format",
 )
 
 

@@ -47,6 +47,7 @@ class OpenAIChatModel:
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
         extension: ChatExtension | None = None,
+        native_json: bool | None = None,
     ) -> None:
         self._model_id = model_id
         self._dialect = ChatDialect(provider, send_reasoning=send_reasoning, extension=extension)
@@ -60,6 +61,9 @@ class OpenAIChatModel:
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._client = http_client
+        # Native json_schema output: OpenAI's own API has it; compatible hosts are asked
+        # for objects with a forced tool unless told otherwise (see chat_object).
+        self._native_json = provider == "openai" if native_json is None else native_json
 
     @property
     def provider(self) -> str:
@@ -76,6 +80,17 @@ class OpenAIChatModel:
 
     def __repr__(self) -> str:
         return f"OpenAIChatModel({self.provider}:{self._model_id} at {self._url})"
+
+    def object_request(
+        self, call: Call, schema: Mapping[str, Any], name: str, description: str
+    ) -> Call | None:
+        """The structured-output hook (:mod:`reverie.output`): ``response_format``
+        json_schema when this host supports it, else None (a forced tool is used)."""
+        if not self._native_json:
+            return None
+        from reverie.providers.openai.chat_object import object_request
+
+        return object_request(self._dialect.name, call, schema, name, description)
 
     def _request_headers(self, call: Call) -> dict[str, str]:
         return {**self._headers, **call.headers} if call.headers else self._headers
