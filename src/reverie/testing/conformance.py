@@ -14,9 +14,9 @@ A provider or scenario reverie does not support yet is *skipped* with that reaso
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import re
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path

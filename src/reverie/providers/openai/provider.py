@@ -173,6 +173,7 @@ def _build(
         send_reasoning=False,
         headers=headers,
         http_client=http_client,
+        native_json=True,  # OpenAI and Azure both take response_format json_schema
     )
 
 
@@ -210,6 +211,16 @@ class OptionAliasModel:
         own: Mapping[str, Any] = call.provider_options.get(self.provider, {})
         options = {**call.provider_options, self.provider: {**aliased, **own}}
         return replace(call, provider_options=options)
+
+    def object_request(
+        self, call: Call, schema: Mapping[str, Any], name: str, description: str
+    ) -> Call | None:
+        """The inner model's structured-output hook, if it has one (see reverie.output)."""
+        hook = getattr(self.inner, "object_request", None)
+        if hook is None:
+            return None
+        result: Call | None = hook(self._merged(call), schema, name, description)
+        return result
 
     async def generate(self, call: Call) -> Response:
         return await self.inner.generate(self._merged(call))
