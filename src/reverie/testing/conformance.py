@@ -14,18 +14,30 @@ A provider or scenario reverie does not support yet is *skipped* with that reaso
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+import base64
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import orjson
 
-from reverie.agent import Agent, RunResult
-from reverie.content import FilePart, ReasoningPart
+from reverie.accumulate import collect
+from reverie.agent import Agent, PrepareStep, RunResult, StepContext, StepOverrides
+from reverie.content import (
+    FilePart,
+    MediaOutput,
+    Message,
+    ReasoningPart,
+    ToolCallPart,
+    ToolResultPart,
+    system,
+    user,
+)
 from reverie.errors import CassetteError, ReverieError
-from reverie.model import LanguageModel
+from reverie.model import Call, FinishReason, LanguageModel, ProviderTool, Response
 from reverie.testing.cassette import Cassette, load_cassette
 from reverie.testing.transport import CassetteTransport
 
@@ -181,7 +193,31 @@ def infer_target(cassette: Cassette) -> Target:
         base = first.url[: first.url.rindex("/chat/completions")]
         provider = _KNOWN_CHAT_HOSTS.get(host, "openai-compatible")
         return Target(provider, base, str(body.get("model", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    anthropic = _anthropic_target(parts.scheme, host, parts.path, body)  # pyright: ignore[reportUnknownArgumentType]
+    if anthropic is not None:
+        return anthropic
     raise Skip(f"provider kind at {host}{parts.path} is not supported yet")
+
+
+def _anthropic_target(
+    scheme: str, host: str, path: str, body: Mapping[str, Any]
+) -> Target | None:
+    """The Anthropic Messages wire on its three hosts, or None."""
+    if host == "api.anthropic.com" and path == "/v1/messages":
+        return Target("anthropic", f"{scheme}://{host}", str(body.get("model", "")))
+    bedrock = re.fullmatch(r"/model/([^/]+)/invoke(?:-with-response-stream)?", path)
+    if host.startswith("bedrock-runtime.") and bedrock:
+        return Target("bedrock", f"{scheme}://{host}", unquote(bedrock.group(1)))
+    vertex = re.fullmatch(
+        r"/v1/projects/([^/]+)/locations/([^/]+)/publishers/anthropic/models/([^/:]+)"
+        r":(?:stream)?[rR]awPredict",
+        path,
+    )
+    if host.endswith("aiplatform.googleapis.com") and vertex:
+        project, location, model = vertex.groups()
+        options = {"project": project, "location": location}
+        return Target("vertex-anthropic", f"{scheme}://{host}", model, options)
+    return None
 
 
 def folder_options(path: Path, target: Target) -> dict[str, Any]:
@@ -190,7 +226,35 @@ def folder_options(path: Path, target: Target) -> dict[str, Any]:
     model_folder = path.parent.name
     if test == "TestOpenAICompatibleThinking" and model_folder != "avian-kimi":
         return {target.provider: {"reasoning_effort": "high"}}
+    if test in ("TestAnthropicThinking", "TestAnthropicThinkingWithCacheControl"):
+        return {"anthropic": {"thinking": {"budget_tokens": 4000}}}
     return {}
+
+
+_EPHEMERAL = {"anthropic": {"cache_control": {"type": "ephemeral"}}}
+
+
+def anthropic_cache_recipe(context: StepContext) -> StepOverrides:
+    """Cache control ephemeral on the last system message and on the last two messages,
+    before every step: the usual way to use Anthropic prompt caching in an agent."""
+    messages = [replace(m, provider_options={}) for m in context.messages]
+    last_system = max((i for i, m in enumerate(messages) if m.role == "system"), default=None)
+    marked = {i for i in range(len(messages)) if i >= len(messages) - 2}
+    if last_system is not None:
+        marked.add(last_system)
+    for i in marked:
+        messages[i] = replace(messages[i], provider_options=_EPHEMERAL)
+    return StepOverrides(messages=messages)
+
+
+def folder_prepare_step(path: Path) -> PrepareStep | None:
+    """The prepare-step hook the test folder applies, if any."""
+    if _test_folder(path) in (
+        "TestAnthropicCommonWithCacheControl",
+        "TestAnthropicThinkingWithCacheControl",
+    ):
+        return anthropic_cache_recipe
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -227,28 +291,119 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
     key, streaming = parse_scenario(path)
     if key in OBJECT_SCENARIOS:
         raise Skip("structured-output scenarios are not supported yet")
+    special = _SPECIAL_SCENARIOS.get(key)
     scenario = SCENARIOS.get(key)
-    if scenario is None:
+    if scenario is None and special is None:
         raise Skip(f"scenario {key!r} is not supported yet")
     target = infer_target(cassette)
     transport = CassetteTransport(cassette, match=match)
     async with transport.client() as http:
         model = _build_model(target, http)
-        files = (FilePart(find_image(path), "image/png"),) if scenario.image else ()
-        agent = Agent(
-            model,
-            system=scenario.system,
-            tools=scenario.tools,
-            max_output_tokens=scenario.max_output_tokens,
-            provider_options=folder_options(path, target),
-        )
-        if streaming:
-            result = await agent.stream(scenario.prompt, files=files).collect()
+        if special is not None:
+            await special(model, streaming)
         else:
-            result = await agent.generate(scenario.prompt, files=files)
+            assert scenario is not None
+            files = (FilePart(find_image(path), "image/png"),) if scenario.image else ()
+            agent = Agent(
+                model,
+                system=scenario.system,
+                tools=scenario.tools,
+                max_output_tokens=scenario.max_output_tokens,
+                provider_options=folder_options(path, target),
+                prepare_step=folder_prepare_step(path),
+            )
+            if streaming:
+                result = await agent.stream(scenario.prompt, files=files).collect()
+            else:
+                result = await agent.generate(scenario.prompt, files=files)
+            _check(scenario, result)
     if not transport.all_played:
         raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
-    _check(scenario, result)
+
+
+# ---------------------------------------------------------------------------------------
+# Provider-tool scenarios: hosted web search, computer use
+
+WEB_SEARCH_PROMPT = "What is the current population of Tokyo? Cite your source."
+WEB_SEARCH_FOLLOW_UP = "How does that compare to Osaka?"
+# A 1x1 PNG: the "screenshot" the computer-use scenario returns.
+SCREENSHOT_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+)
+_COMPUTER_TOOLS = {"claude-opus-4-6": "computer_20251124"}
+
+
+async def _web_search(model: LanguageModel, streaming: bool) -> None:
+    if model.provider != "anthropic":
+        raise Skip(f"web search on {model.provider} is not supported yet")
+    search = ProviderTool("anthropic.web_search_20250305", "web_search")
+    agent = Agent(model, system=SYSTEM, provider_tools=(search,), max_output_tokens=4000)
+    if not streaming:
+        result = await agent.generate(WEB_SEARCH_PROMPT)
+        _check_web_search(result, "Tokyo")
+        return
+    first = await agent.stream(WEB_SEARCH_PROMPT).collect()
+    _check_web_search(first, "Tokyo")
+    # Turn 2 continues from turn 1's messages (the system prompt is the agent's own).
+    history = [m for m in first.messages if m.role != "system"]
+    second = await agent.stream([*history, user(WEB_SEARCH_FOLLOW_UP)]).collect()
+    _expect("Osaka" in second.text, f"turn 2 does not mention Osaka: {second.text[:200]!r}")
+
+
+def _check_web_search(result: RunResult, topic: str) -> None:
+    _expect(topic in result.text, f"the answer does not mention {topic}: {result.text[:200]!r}")
+    calls = [c for s in result.steps for c in s.tool_calls if c.provider_executed]
+    _expect(bool(calls) and calls[0].tool_name == "web_search", f"provider calls: {calls}")
+    sources = [src for s in result.steps for src in s.sources]
+    _expect(bool(sources) and all(src.url for src in sources), "no sources with URLs")
+
+
+async def _computer_use(model: LanguageModel, streaming: bool) -> None:
+    """Two model calls, as a computer-use loop makes them: the model asks for a screenshot,
+    the screenshot goes back as the tool result, the model describes it."""
+    if model.provider != "anthropic":
+        raise Skip(f"computer use on {model.provider} is not supported yet")
+    version = _COMPUTER_TOOLS.get(model.model_id, "computer_20250124")
+    computer = ProviderTool(
+        f"anthropic.{version}",
+        "computer",
+        {"display_width_px": 1920, "display_height_px": 1080},
+    )
+    prompt = [system(SYSTEM), user("Take a screenshot of the desktop")]
+
+    async def call(messages: Sequence[Message]) -> Response:
+        request = Call(messages=messages, tools=(computer,))
+        return await (collect(model.stream(request)) if streaming else model.generate(request))
+
+    first = await call(prompt)
+    _expect(first.finish_reason == FinishReason.TOOL_CALLS, f"turn 1: {first.finish_reason}")
+    calls = [p for p in first.content if isinstance(p, ToolCallPart)]
+    _expect(
+        len(calls) == 1 and calls[0].tool_name == "computer" and "screenshot" in calls[0].input,
+        f"turn 1 calls: {calls}",
+    )
+    shot = calls[0]
+    second = await call(
+        [
+            *prompt,
+            Message("assistant", (ToolCallPart(shot.tool_call_id, shot.tool_name, shot.input),)),
+            Message(
+                "tool",
+                (
+                    ToolResultPart(
+                        shot.tool_call_id, shot.tool_name, MediaOutput(SCREENSHOT_PNG, "image/png")
+                    ),
+                ),
+            ),
+        ]
+    )
+    _expect(bool(second.text.strip()), "turn 2 has no text")
+
+
+_SPECIAL_SCENARIOS: dict[str, Callable[[LanguageModel, bool], Awaitable[None]]] = {
+    "web_search": _web_search,
+    "computer_use": _computer_use,
+}
 
 
 def _build_model(target: Target, http: Any) -> LanguageModel:
@@ -295,6 +450,11 @@ def _check(scenario: Scenario, result: RunResult) -> None:
             any(p.text for p in reasoning) or result.usage.reasoning_tokens > 0,
             "the run produced no reasoning",
         )
+        if result.steps[0].provider_metadata.get("anthropic") is not None:
+            unsigned = [
+                p for p in reasoning if p.text and not p.provider_metadata["anthropic"]["signature"]
+            ]
+            _expect(not unsigned, f"{len(unsigned)} reasoning part(s) without a signature")
     elif name == "image":
         _expect(bool(text.strip()), "no text describing the image")
 
