@@ -216,10 +216,10 @@ class RepairContext:
 
 
 PrepareStep: TypeAlias = Callable[
-    [StepContext], "StepOverrides | None | Awaitable[StepOverrides | None]"
+    [StepContext], "StepOverrides | Awaitable[StepOverrides | None] | None"
 ]
 RepairToolCall: TypeAlias = Callable[
-    [RepairContext], "ToolCallPart | None | Awaitable[ToolCallPart | None]"
+    [RepairContext], "ToolCallPart | Awaitable[ToolCallPart | None] | None"
 ]
 
 DEFAULT_MAX_STEPS = 20
@@ -305,7 +305,7 @@ class Agent:
             "presence_penalty": presence_penalty,
             "frequency_penalty": frequency_penalty,
         }
-        self.tool_choice = tool_choice
+        self.tool_choice: ToolChoice | None = tool_choice
         if stop_when is None:
             self.stop_when: tuple[StopCondition, ...] = (step_count_is(DEFAULT_MAX_STEPS),)
         elif callable(stop_when):
@@ -425,7 +425,7 @@ class Agent:
     ) -> _StepPlan:
         model = self.model
         system = self.system
-        tool_choice = self.tool_choice
+        tool_choice: ToolChoice | None = self.tool_choice
         tools = self.tools
         provider_tools = self.provider_tools
         if self.prepare_step is not None:
@@ -450,7 +450,9 @@ class Agent:
         call = Call(
             messages=messages,
             tools=(*(t.spec for t in tools.values()), *provider_tools),
-            tool_choice=tool_choice or ("auto" if tools or provider_tools else None),
+            tool_choice=_default_choice(tools, provider_tools)
+            if tool_choice is None
+            else tool_choice,
             headers=self.headers,
             provider_options=self.provider_options,
             **self.settings,
@@ -649,6 +651,10 @@ def _repair_json(text: str) -> str | None:
     if not isinstance(value, dict):
         return None
     return orjson.dumps(value).decode()
+
+
+def _default_choice(tools: Mapping[str, Any], provider_tools: Sequence[Any]) -> ToolChoice | None:
+    return "auto" if tools or provider_tools else None
 
 
 def _replace_system(messages: tuple[Message, ...], system: str) -> tuple[Message, ...]:

@@ -153,7 +153,7 @@ class LanguageModel(Protocol):
         ...
 
     async def generate(self, call: Call) -> Response:
-        """Send ``call`` and return the whole response. Raises :class:`reverie.errors.ReverieError`."""
+        """Send ``call`` and return the whole response; failures raise ``ReverieError``."""
         ...
 
     def stream(self, call: Call) -> AsyncIterator[StreamEvent]:

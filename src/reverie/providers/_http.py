@@ -15,8 +15,8 @@ import asyncio
 import email.utils
 import time
 import weakref
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any, cast
 
 import httpx2
 import orjson
@@ -84,7 +84,7 @@ async def post_stream(
     headers: Mapping[str, str],
     *,
     provider: str,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """POST ``body`` and yield the response body as it arrives.
 
     The response is closed when the iteration ends, fails, or is abandoned (``aclose``).
@@ -199,18 +199,20 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def _error_message(body: str) -> tuple[str, str]:
     """(message, provider error type) from the JSON error shapes providers use."""
     try:
-        data = orjson.loads(body)
+        data: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
         return body.strip()[:500], ""
     if isinstance(data, list) and data:
-        data = data[0]  # Gemini sometimes wraps the error in a list
+        data = cast(list[Any], data)[0]  # Gemini sometimes wraps the error in a list
     if not isinstance(data, dict):
         return body.strip()[:500], ""
+    data = cast(dict[str, Any], data)
     err: Any = data.get("error", data)
     if isinstance(err, str):
         return err, str(data.get("type", ""))
     if not isinstance(err, dict):
         return body.strip()[:500], ""
+    err = cast(dict[str, Any], err)
     message = str(err.get("message") or data.get("message") or "")
     error_type = str(err.get("type") or err.get("status") or err.get("code") or "")
     return message, error_type

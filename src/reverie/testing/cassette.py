@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from reverie.errors import CassetteFormatError
 
@@ -81,14 +81,15 @@ def parse_cassette(text: str, *, source: str = "<cassette>") -> Cassette:
         raise CassetteFormatError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise CassetteFormatError(f"{source}: expected a mapping with 'version' and 'interactions'")
-    version: Any = data.get("version")  # pyright: ignore[reportUnknownMemberType]
+    data = cast(dict[str, Any], data)
+    version: Any = data.get("version")
     if version != 2:
         raise CassetteFormatError(f"{source}: unsupported cassette version {version!r} (need 2)")
-    raw_interactions: Any = data.get("interactions")  # pyright: ignore[reportUnknownMemberType]
+    raw_interactions: Any = data.get("interactions")
     if not isinstance(raw_interactions, list):
         raise CassetteFormatError(f"{source}: 'interactions' must be a list")
     interactions: list[Interaction] = []
-    for i, item in enumerate(raw_interactions):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    for i, item in enumerate(cast(list[Any], raw_interactions)):
         interactions.append(_interaction(item, f"{source}: interaction {i}"))
     return Cassette(interactions)
 
@@ -96,32 +97,34 @@ def parse_cassette(text: str, *, source: str = "<cassette>") -> Cassette:
 def _interaction(item: Any, where: str) -> Interaction:
     if not isinstance(item, dict):
         raise CassetteFormatError(f"{where}: expected a mapping")
-    req: Any = item.get("request")  # pyright: ignore[reportUnknownMemberType]
-    resp: Any = item.get("response")  # pyright: ignore[reportUnknownMemberType]
+    item = cast(dict[str, Any], item)
+    req: Any = item.get("request")
+    resp: Any = item.get("response")
     if not isinstance(req, dict) or not isinstance(resp, dict):
         raise CassetteFormatError(f"{where}: needs 'request' and 'response' mappings")
-    method: Any = req.get("method")  # pyright: ignore[reportUnknownMemberType]
-    url: Any = req.get("url")  # pyright: ignore[reportUnknownMemberType]
+    req, resp = cast(dict[str, Any], req), cast(dict[str, Any], resp)
+    method: Any = req.get("method")
+    url: Any = req.get("url")
     if not isinstance(method, str) or not isinstance(url, str):
         raise CassetteFormatError(f"{where}: request needs a 'method' and a 'url'")
-    code: Any = resp.get("code")  # pyright: ignore[reportUnknownMemberType]
+    code: Any = resp.get("code")
     if not isinstance(code, int):
         raise CassetteFormatError(f"{where}: response needs an integer 'code'")
     return Interaction(
         RecordedRequest(
             method=method,
             url=url,
-            body=_body(req.get("body"), f"{where}: request body"),  # pyright: ignore[reportUnknownMemberType]
-            headers=_headers(req.get("headers"), f"{where}: request headers"),  # pyright: ignore[reportUnknownMemberType]
+            body=_body(req.get("body"), f"{where}: request body"),
+            headers=_headers(req.get("headers"), f"{where}: request headers"),
         ),
         RecordedResponse(
             status_code=code,
-            body=_body(resp.get("body"), f"{where}: response body"),  # pyright: ignore[reportUnknownMemberType]
-            headers=_headers(resp.get("headers"), f"{where}: response headers"),  # pyright: ignore[reportUnknownMemberType]
-            status=str(resp.get("status") or ""),  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-            duration=str(resp.get("duration") or ""),  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            body=_body(resp.get("body"), f"{where}: response body"),
+            headers=_headers(resp.get("headers"), f"{where}: response headers"),
+            status=str(resp.get("status") or ""),
+            duration=str(resp.get("duration") or ""),
         ),
-        raw=item,  # pyright: ignore[reportUnknownArgumentType]
+        raw=item,
     )
 
 
@@ -139,9 +142,9 @@ def _headers(value: Any, where: str) -> dict[str, list[str]]:
     if not isinstance(value, dict):
         raise CassetteFormatError(f"{where}: expected a mapping of name to list of values")
     out: dict[str, list[str]] = {}
-    for key, values in value.items():  # pyright: ignore[reportUnknownVariableType]
+    for key, values in cast(dict[Any, Any], value).items():
         if isinstance(values, list):
-            out[str(key)] = [str(v) for v in values]  # pyright: ignore[reportUnknownVariableType]
+            out[str(key)] = [str(v) for v in cast(list[Any], values)]
         else:
-            out[str(key)] = [str(values)]  # pyright: ignore[reportUnknownArgumentType]
+            out[str(key)] = [str(values)]
     return out

@@ -9,7 +9,7 @@ compared. Each recorded interaction is used once, in recorded order among equal 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
 
@@ -88,25 +88,27 @@ def explain_miss(
 def json_diff(recorded: Any, sent: Any, path: str = "$") -> list[str]:
     """Paths where two JSON values differ, one line each."""
     if isinstance(recorded, dict) and isinstance(sent, dict):
+        recorded, sent = cast(dict[str, Any], recorded), cast(dict[str, Any], sent)
         out: list[str] = []
-        for key in recorded:  # pyright: ignore[reportUnknownVariableType]
+        for key in recorded:
             sub = f"{path}.{key}"
             if key not in sent:
                 out.append(f"{sub}: missing (recorded {_short(recorded[key])})")
             else:
                 out.extend(json_diff(recorded[key], sent[key], sub))
-        for key in sent:  # pyright: ignore[reportUnknownVariableType]
+        for key in sent:
             if key not in recorded:
                 out.append(f"{path}.{key}: unexpected (sent {_short(sent[key])})")
         return out
     if isinstance(recorded, list) and isinstance(sent, list):
-        out = []
-        for i, (x, y) in enumerate(zip(recorded, sent, strict=False)):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-            out.extend(json_diff(x, y, f"{path}[{i}]"))
-        if len(recorded) != len(sent):  # pyright: ignore[reportUnknownArgumentType]
-            out.append(f"{path}: {len(recorded)} items recorded, {len(sent)} sent")  # pyright: ignore[reportUnknownArgumentType]
-        return out
-    if recorded == sent and type(recorded) is type(sent):
+        rec, got = cast(list[Any], recorded), cast(list[Any], sent)
+        items: list[str] = []
+        for i, (x, y) in enumerate(zip(rec, got, strict=False)):
+            items.extend(json_diff(x, y, f"{path}[{i}]"))
+        if len(rec) != len(got):
+            items.append(f"{path}: {len(rec)} items recorded, {len(got)} sent")
+        return items
+    if recorded == sent and type(cast(object, recorded)) is type(cast(object, sent)):
         return []
     return [f"{path}: {_short(recorded)} -> {_short(sent)}"]
 

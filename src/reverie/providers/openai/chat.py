@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from reverie.content import (
     ErrorOutput,
@@ -384,21 +384,21 @@ def decode_response(
     """A non-streamed completion as a :class:`Response`."""
     from reverie.errors import ProtocolError
 
-    choices = data.get("choices") or []
+    choices: list[Any] = data.get("choices") or []
     if not choices:
         raise ProtocolError(f"{dialect.name}: the response has no choices: {str(data)[:300]}")
-    choice = choices[0]
-    message: Mapping[str, Any] = choice.get("message") or {}
+    choice: dict[str, Any] = choices[0]
+    message: dict[str, Any] = choice.get("message") or {}
     content: list[Part] = []
     reasoning = reasoning_of(message)
     if reasoning is not None and reasoning:
         content.append(ReasoningPart(reasoning))
-    text = message.get("content")
+    text: Any = message.get("content")
     if isinstance(text, str) and text:
         content.append(TextPart(text))
-    calls = message.get("tool_calls") or []
+    calls: list[dict[str, Any]] = message.get("tool_calls") or []
     for i, tc in enumerate(calls):
-        fn = tc.get("function") or {}
+        fn: dict[str, Any] = tc.get("function") or {}
         content.append(
             ToolCallPart(
                 tool_call_id=tc.get("id") or f"tool-call-{i}",
@@ -419,9 +419,13 @@ def decode_response(
 
 def _sources(annotations: Any) -> list[SourcePart]:
     out: list[SourcePart] = []
-    for ann in annotations or ():
-        if isinstance(ann, Mapping) and ann.get("type") == "url_citation":  # pyright: ignore[reportUnknownMemberType]
-            cite: Mapping[str, Any] = ann.get("url_citation") or {}  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    items = cast(list[Any], annotations) if isinstance(annotations, list) else []
+    for ann in items:
+        if not isinstance(ann, dict):
+            continue
+        ann = cast(dict[str, Any], ann)
+        if ann.get("type") == "url_citation":
+            cite: dict[str, Any] = ann.get("url_citation") or {}
             url = str(cite.get("url", ""))
             out.append(SourcePart(source_id=url, url=url, title=str(cite.get("title", ""))))
     return out
