@@ -199,9 +199,7 @@ def infer_target(cassette: Cassette) -> Target:
     raise Skip(f"provider kind at {host}{parts.path} is not supported yet")
 
 
-def _anthropic_target(
-    scheme: str, host: str, path: str, body: Mapping[str, Any]
-) -> Target | None:
+def _anthropic_target(scheme: str, host: str, path: str, body: Mapping[str, Any]) -> Target | None:
     """The Anthropic Messages wire on its three hosts, or None."""
     if host == "api.anthropic.com" and path == "/v1/messages":
         return Target("anthropic", f"{scheme}://{host}", str(body.get("model", "")))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -40,6 +40,7 @@ from reverie.content import (
     Part,
     ProviderData,
     ReasoningPart,
+    SourcePart,
     TextOutput,
     TextPart,
     ToolCallPart,
@@ -160,16 +161,16 @@ def _encode_thinking(options: Mapping[str, Any], body: dict[str, Any]) -> bool:
     effort = options.get("effort")
     if effort is not None:
         if effort not in EFFORTS:
-            raise ConfigurationError(
-                f"anthropic effort {effort!r} is not one of {sorted(EFFORTS)}"
-            )
+            raise ConfigurationError(f"anthropic effort {effort!r} is not one of {sorted(EFFORTS)}")
         body["output_config"] = {"effort": effort}
         body["thinking"] = {"type": "adaptive", **({"display": display} if display else {})}
         return True
-    thinking = options.get("thinking")
+    thinking: Any = options.get("thinking")
     if thinking is None:
         return False
-    budget = thinking.get("budget_tokens") if isinstance(thinking, Mapping) else None
+    budget: Any = None
+    if isinstance(thinking, Mapping):
+        budget = cast(Mapping[str, Any], thinking).get("budget_tokens")
     if not isinstance(budget, int) or budget <= 0:
         raise ConfigurationError(
             'anthropic thinking needs a token budget: provider_options={"anthropic": '
@@ -298,7 +299,7 @@ def _parts_with_cache(msg: Message) -> list[tuple[Part, dict[str, Any] | None]]:
     out: list[tuple[Part, dict[str, Any] | None]] = []
     last = len(msg.content) - 1
     for i, part in enumerate(msg.content):
-        cache = cache_control(part.provider_options) if hasattr(part, "provider_options") else None
+        cache = None if isinstance(part, SourcePart) else cache_control(part.provider_options)
         if cache is None and i == last:
             cache = cache_control(msg.provider_options)
         out.append((part, cache))
@@ -400,7 +401,7 @@ def _assistant_blocks(
             }
             blocks.append(block if part.provider_executed else _with_cache(block, cache))
         elif isinstance(part, ToolResultPart) and part.provider_executed:
-            value = part.output.value if isinstance(part.output, JsonOutput) else []
+            value: Any = part.output.value if isinstance(part.output, JsonOutput) else []
             blocks.append(
                 {
                     "type": f"{part.tool_name}_tool_result",
@@ -443,4 +444,4 @@ def _tool_input(part: ToolCallPart, warnings: list[CallWarning]) -> Any:
         return {}
     if not part.provider_executed and not isinstance(value, dict):
         return {}
-    return value
+    return value  # pyright: ignore[reportUnknownVariableType]

@@ -54,9 +54,7 @@ class AnthropicAPI:
 
     binary_stream = False
 
-    def __init__(
-        self, base_url: str, api_key: str | None, *, name: str = "anthropic"
-    ) -> None:
+    def __init__(self, base_url: str, api_key: str | None, *, name: str = "anthropic") -> None:
         self._base = base_url.rstrip("/")
         self._key = api_key
         self.name = name
