@@ -450,7 +450,9 @@ def _check(scenario: Scenario, result: RunResult) -> None:
         )
         if result.steps[0].provider_metadata.get("anthropic") is not None:
             unsigned = [
-                p for p in reasoning if p.text and not p.provider_metadata["anthropic"]["signature"]
+                p
+                for p in reasoning
+                if p.text and not p.provider_metadata.get("anthropic", {}).get("signature")
             ]
             _expect(not unsigned, f"{len(unsigned)} reasoning part(s) without a signature")
     elif name == "image":

@@ -19,7 +19,8 @@ differs is a :class:`MessagesDialect`. Facts the encoder follows (all visible in
 Options (``call.provider_options["anthropic"]``, overridden key by key by the host's own
 name, e.g. ``["bedrock"]``): ``thinking={"budget_tokens": n}``, ``effort`` (low, medium,
 high, xhigh, max: adaptive thinking with ``output_config.effort``), ``thinking_display``,
-``send_reasoning`` (default true), ``disable_parallel_tool_use``, ``extra_body``.
+``send_reasoning`` (default true), ``disable_parallel_tool_use``, ``betas`` (extra beta
+flags), ``extra_body`` (merged into the body last).
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def encode_request(
             )
         else:
             body[key] = value
-    betas: list[str] = []
+    betas: list[str] = [str(b) for b in options.get("betas") or ()]
     if call.tools:
         tools = _encode_tools(call.tools, warnings, betas)
         if tools:

@@ -70,8 +70,15 @@ class AnthropicAPI:
         if self._key:
             out["x-api-key"] = self._key
         if betas:
-            out["anthropic-beta"] = ",".join(betas)
+            out["anthropic-beta"] = _join_betas(headers, betas)
         return out
+
+
+def _join_betas(headers: Mapping[str, str], betas: Sequence[str]) -> str:
+    """Our beta flags after any the caller already put in an ``anthropic-beta`` header."""
+    given = [v for k, v in headers.items() if k.lower() == "anthropic-beta"]
+    flags = [f.strip() for v in given for f in v.split(",") if f.strip()]
+    return ",".join([*flags, *(b for b in betas if b not in flags)])
 
 
 class Bedrock:
@@ -179,7 +186,7 @@ class Vertex:
     ) -> dict[str, str]:
         out: dict[str, str] = {}
         if betas:
-            out["anthropic-beta"] = ",".join(betas)
+            out["anthropic-beta"] = _join_betas(headers, betas)
         token = self._token
         if self._use_adc:
             if self._credentials is None or not self._credentials.valid:

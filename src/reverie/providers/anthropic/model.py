@@ -75,7 +75,10 @@ class AnthropicModel:
         body = orjson.dumps(encoded.body)
         headers = {**self._headers, **call.headers}
         betas = [] if self._host.dialect.betas_in_body else encoded.betas
-        headers.update(await self._host.auth_headers(url, body, headers, betas))
+        added = await self._host.auth_headers(url, body, headers, betas)
+        # Replace, whatever its case, a header the host sets (it merged any beta flags).
+        replaced = {k.lower() for k in added}
+        headers = {k: v for k, v in headers.items() if k.lower() not in replaced} | added
         return url, body, headers, encoded.warnings
 
     async def generate(self, call: Call) -> Response:
