@@ -214,3 +214,26 @@ def test_screenshot_fixture_is_valid_base64() -> None:
 
     assert SCREENSHOT_PNG.startswith(b"\x89PNG")
     assert base64.b64encode(SCREENSHOT_PNG).decode().startswith("iVBORw0KGgo")
+
+
+@pytest.mark.anyio
+async def test_bedrock_signs_with_sigv4_when_botocore_is_installed(monkeypatch: Any) -> None:
+    pytest.importorskip("botocore")
+    monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token")
+    rec = Recorder(json_reply(MESSAGE))
+    claude = model("bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0", rec, region="us-west-2")
+    await claude.generate(Call([user("hi")]))
+    headers = rec.requests[0].headers
+    auth = headers["authorization"]
+    assert auth.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/us-west-2/bedrock/aws4_request" in auth
+    assert "SignedHeaders=" in auth
+    assert "Signature=" in auth
+    assert headers["x-amz-security-token"] == "session-token"
+    assert "x-amz-date" in headers
+    # The secret itself never travels.
+    assert all("wJalrXUtnFEMI" not in v for v in headers.values())
