@@ -383,3 +383,22 @@ def test_malformed_tool_arguments_keep_the_tool_use_block() -> None:
     )
     assert encoded.body["messages"][1]["content"][0]["input"] == {}
     assert encoded.warnings
+
+
+@pytest.mark.parametrize(
+    ("model_id", "expected"),
+    [
+        ("claude-sonnet-4-20250514", {"type": "enabled", "budget_tokens": 4000}),
+        ("claude-opus-4-6", {"type": "enabled", "budget_tokens": 4000}),
+        ("claude-opus-4-7", {"type": "adaptive", "display": "summarized"}),
+        ("us.anthropic.claude-opus-4-10-v1:0", {"type": "adaptive", "display": "summarized"}),
+    ],
+)
+def test_models_that_only_think_adaptively_get_adaptive_thinking(
+    model_id: str, expected: dict[str, Any]
+) -> None:
+    options = {"anthropic": {"thinking": {"budget_tokens": 4000}}}
+    encoded = encode_request(
+        Call([user("hi")], provider_options=options), model_id, DIRECT, stream=False
+    )
+    assert encoded.body["thinking"] == expected

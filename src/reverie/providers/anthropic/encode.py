@@ -26,6 +26,7 @@ flags), ``extra_body`` (merged into the body last).
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -124,7 +125,7 @@ def encode_request(
                 CallWarning("unsupported-setting", f"{unsupported} is not supported", unsupported)
             )
     sampling = {"temperature": call.temperature, "top_p": call.top_p, "top_k": call.top_k}
-    thinking = _encode_thinking(options, body)
+    thinking = _encode_thinking(options, body, model_id)
     for key, value in sampling.items():
         if value is None:
             continue
@@ -156,18 +157,34 @@ def encode_request(
     return EncodedRequest(body, warnings, betas)
 
 
-def _encode_thinking(options: Mapping[str, Any], body: dict[str, Any]) -> bool:
+def _adaptive_only(model_id: str) -> bool:
+    """Models that take only adaptive thinking (a budget is rejected) and hide thinking
+    unless a display is asked for: Claude Opus 4.7 and later, Mythos preview."""
+    model = model_id.strip().lower()
+    if "claude-mythos-preview" in model:
+        return True
+    match = re.search(r"claude-opus-4-(\d{1,2})(?!\d)", model)
+    return match is not None and int(match.group(1)) >= 7
+
+
+def _encode_thinking(options: Mapping[str, Any], body: dict[str, Any], model_id: str) -> bool:
     """Set ``thinking`` (and ``output_config``) from the options; True when thinking is on."""
-    display = options.get("thinking_display")
+    adaptive_only = _adaptive_only(model_id)
+    # Those models would return no visible thinking by default; ask for a summary.
+    display = options.get("thinking_display") or ("summarized" if adaptive_only else None)
+    shown = {"display": display} if display else {}
     effort = options.get("effort")
     if effort is not None:
         if effort not in EFFORTS:
             raise ConfigurationError(f"anthropic effort {effort!r} is not one of {sorted(EFFORTS)}")
         body["output_config"] = {"effort": effort}
-        body["thinking"] = {"type": "adaptive", **({"display": display} if display else {})}
+        body["thinking"] = {"type": "adaptive", **shown}
         return True
     thinking: Any = options.get("thinking")
     if thinking is None:
+        if "claude-mythos-preview" in model_id.lower():  # thinks adaptively by default
+            body["thinking"] = {"type": "adaptive", **shown}
+            return True
         return False
     budget: Any = None
     if isinstance(thinking, Mapping):
@@ -177,11 +194,10 @@ def _encode_thinking(options: Mapping[str, Any], body: dict[str, Any]) -> bool:
             'anthropic thinking needs a token budget: provider_options={"anthropic": '
             '{"thinking": {"budget_tokens": 4000}}}'
         )
-    body["thinking"] = {
-        "type": "enabled",
-        "budget_tokens": budget,
-        **({"display": display} if display else {}),
-    }
+    if adaptive_only:
+        body["thinking"] = {"type": "adaptive", **shown}
+    else:
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget, **shown}
     return True
 
 
