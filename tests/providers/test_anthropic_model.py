@@ -237,3 +237,53 @@ async def test_bedrock_signs_with_sigv4_when_botocore_is_installed(monkeypatch: 
     assert "x-amz-date" in headers
     # The secret itself never travels.
     assert all("wJalrXUtnFEMI" not in v for v in headers.values())
+
+
+class FakeGoogleCredentials:
+    def __init__(self) -> None:
+        self.valid = False
+        self.token = ""
+        self.refreshes = 0
+
+    def refresh(self) -> None:
+        self.refreshes += 1
+        self.token = f"token-{self.refreshes}"
+        self.valid = True
+
+
+@pytest.mark.anyio
+async def test_vertex_default_credentials_are_refreshed_only_when_invalid(
+    monkeypatch: Any,
+) -> None:
+    from reverie.providers.anthropic import hosts
+
+    fake = FakeGoogleCredentials()
+
+    def credentials(current: Any) -> Any:
+        creds = current or fake
+        creds.refresh()
+        return creds
+
+    monkeypatch.setattr(hosts, "_require", lambda *_args: None)
+    monkeypatch.setattr(hosts, "_google_credentials", credentials)
+    monkeypatch.delenv("VERTEX_ACCESS_TOKEN", raising=False)
+    rec = Recorder(json_reply(MESSAGE))
+    claude = model("vertex-anthropic:claude-3-7-sonnet@20250219", rec, project="p")
+    await claude.generate(Call([user("hi")]))
+    await claude.generate(Call([user("hi")]))
+    assert [r.headers["authorization"] for r in rec.requests] == ["Bearer token-1"] * 2
+    fake.valid = False  # expired
+    await claude.generate(Call([user("hi")]))
+    assert rec.requests[-1].headers["authorization"] == "Bearer token-2"
+
+
+def test_vertex_default_credentials_need_google_auth(monkeypatch: Any) -> None:
+    try:
+        import google.auth  # pyright: ignore[reportMissingImports]  # noqa: F401
+    except ImportError:
+        pass
+    else:  # pragma: no cover - depends on the environment
+        pytest.skip("google-auth is installed")
+    monkeypatch.delenv("VERTEX_ACCESS_TOKEN", raising=False)
+    with pytest.raises(ConfigurationError, match=r"reverie\[vertex\]"):
+        get_model("vertex-anthropic:claude-3-7-sonnet@20250219", project="p")
