@@ -402,3 +402,18 @@ def test_models_that_only_think_adaptively_get_adaptive_thinking(
         Call([user("hi")], provider_options=options), model_id, DIRECT, stream=False
     )
     assert encoded.body["thinking"] == expected
+
+
+def test_passthrough_options_and_extra_body() -> None:
+    options = {
+        "anthropic": {
+            "stop_sequences": ["END"],
+            "metadata": {"user_id": "u1"},
+            "extra_body": {"container": "c1"},
+        }
+    }
+    body = body_of(Call([user("hi")], provider_options=options))
+    assert body["stop_sequences"] == ["END"]
+    assert body["metadata"] == {"user_id": "u1"}
+    assert body["container"] == "c1"
+    assert "extra_body" not in body

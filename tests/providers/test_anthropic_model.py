@@ -287,3 +287,10 @@ def test_vertex_default_credentials_need_google_auth(monkeypatch: Any) -> None:
     monkeypatch.delenv("VERTEX_ACCESS_TOKEN", raising=False)
     with pytest.raises(ConfigurationError, match=r"reverie\[vertex\]"):
         get_model("vertex-anthropic:claude-3-7-sonnet@20250219", project="p")
+
+
+def test_a_base_url_ending_in_v1_is_not_doubled() -> None:
+    from reverie.providers.anthropic.hosts import AnthropicAPI
+
+    host = AnthropicAPI("https://gateway.example/anthropic/v1/", "k")
+    assert host.url("m", stream=False, betas=()) == "https://gateway.example/anthropic/v1/messages"

@@ -15,7 +15,8 @@ Options (``call.provider_options["anthropic"]``, overridden key by key by the ho
 name, e.g. ``["bedrock"]``): ``thinking={"budget_tokens": n}``, ``effort`` (low, medium,
 high, xhigh, max: adaptive thinking with ``output_config.effort``), ``thinking_display``,
 ``send_reasoning`` (default true), ``disable_parallel_tool_use``, ``betas`` (extra beta
-flags), ``extra_body`` (merged into the body last).
+flags), ``stop_sequences`` / ``metadata`` / ``service_tier`` (copied as they are),
+``extra_body`` (merged into the body last).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ __all__ = ["WIRE", "EncodedRequest", "MessagesDialect", "encode_request"]
 
 DEFAULT_MAX_TOKENS = 4096
 EFFORTS = frozenset({"low", "medium", "high", "xhigh", "max"})
+
+# Provider options copied into the body as they are (validated by the API only).
+_PASSTHROUGH_OPTIONS = ("stop_sequences", "metadata", "service_tier")
 
 # Beta flags that provider tools need (sent as the anthropic-beta header, or in the body
 # on Bedrock).
@@ -128,6 +132,9 @@ def encode_request(
         body["anthropic_version"] = dialect.anthropic_version
     if betas and dialect.betas_in_body:
         body["anthropic_beta"] = betas
+    for key in _PASSTHROUGH_OPTIONS:
+        if options.get(key) is not None:
+            body[key] = options[key]
     extra = options.get("extra_body")
     if isinstance(extra, Mapping):
         body.update(extra)  # pyright: ignore[reportUnknownArgumentType]

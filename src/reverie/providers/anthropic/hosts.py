@@ -55,7 +55,8 @@ class AnthropicAPI:
     binary_stream = False
 
     def __init__(self, base_url: str, api_key: str | None, *, name: str = "anthropic") -> None:
-        self._base = base_url.rstrip("/")
+        # Both "https://api.anthropic.com" and ".../v1" are common ways to write the base.
+        self._base = base_url.rstrip("/").removesuffix("/v1")
         self._key = api_key
         self.name = name
         self.dialect = MessagesDialect(name=name)
