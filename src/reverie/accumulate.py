@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Mapping
 from typing import Any
 
-from reverie.content import Part, ProviderData, ReasoningPart, TextPart
+from reverie.content import (
+    Part,
+    ProviderData,
+    ReasoningPart,
+    SourcePart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
 from reverie.errors import IncompleteStreamError
 from reverie.events import (
     Finish,
@@ -22,6 +30,9 @@ from reverie.events import (
     TextEnd,
     TextStart,
     ToolCall,
+    ToolInputDelta,
+    ToolInputEnd,
+    ToolInputStart,
     ToolResult,
     Warnings,
 )
@@ -128,3 +139,41 @@ def _merge(a: Mapping[str, Mapping[str, Any]], b: ProviderData) -> dict[str, Any
     for provider, values in b.items():
         merged[provider] = {**merged.get(provider, {}), **values}
     return merged
+
+
+def response_events(response: Response, chunk_size: int | None = None) -> list[StreamEvent]:
+    """The events a provider would stream for ``response``: each part as a block, its text
+    in deltas of ``chunk_size`` characters (whole when None), then ``Finish``. The agent
+    uses it to run generated steps through the same path as streamed ones."""
+    events: list[StreamEvent] = []
+    if response.warnings:
+        events.append(Warnings(response.warnings))
+    for i, part in enumerate(response.content):
+        block = str(i)
+        if isinstance(part, TextPart):
+            events.append(TextStart(block))
+            events += [TextDelta(block, piece) for piece in _cuts(part.text, chunk_size)]
+            events.append(TextEnd(block, part.provider_metadata))
+        elif isinstance(part, ReasoningPart):
+            events.append(ReasoningStart(block))
+            events += [ReasoningDelta(block, piece) for piece in _cuts(part.text, chunk_size)]
+            events.append(ReasoningEnd(block, part.provider_metadata))
+        elif isinstance(part, ToolCallPart):
+            events.append(ToolInputStart(part.tool_call_id, part.tool_name))
+            events += [
+                ToolInputDelta(part.tool_call_id, piece) for piece in _cuts(part.input, chunk_size)
+            ]
+            events.append(ToolInputEnd(part.tool_call_id))
+            events.append(ToolCall(part))
+        elif isinstance(part, ToolResultPart):
+            events.append(ToolResult(part))
+        elif isinstance(part, SourcePart):
+            events.append(Source(part))
+    events.append(Finish(response.finish_reason, response.usage, response.provider_metadata))
+    return events
+
+
+def _cuts(text: str, size: int | None) -> list[str]:
+    if size is None or size >= len(text):
+        return [text] if text else []
+    return [text[i : i + size] for i in range(0, len(text), size)]

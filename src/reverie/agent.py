@@ -37,7 +37,7 @@ from typing import Any, TypeAlias
 import orjson
 
 from reverie import _sync
-from reverie.accumulate import ResponseAccumulator
+from reverie.accumulate import ResponseAccumulator, response_events
 from reverie.content import (
     ErrorOutput,
     FilePart,
@@ -59,7 +59,6 @@ from reverie.content import (
 from reverie.errors import ConfigurationError
 from reverie.events import (
     AgentEvent,
-    Finish,
     Retry,
     RunFinish,
     StepFinish,
@@ -477,7 +476,7 @@ class Agent:
                             await aclose()
                 else:
                     response = await plan.model.generate(plan.call)
-                    for event in _response_events(response):
+                    for event in response_events(response):
                         yield event
                 return
             except Exception as exc:
@@ -577,46 +576,6 @@ class AgentStream:
 
 # ---------------------------------------------------------------------------------------
 # Helpers
-
-
-def _response_events(response: Response) -> list[Any]:
-    """A generated response as the events the agent consumes (parts whole, then Finish)."""
-    from reverie.events import (
-        ReasoningDelta,
-        ReasoningEnd,
-        ReasoningStart,
-        Source,
-        TextDelta,
-        TextEnd,
-        TextStart,
-        Warnings,
-    )
-
-    events: list[Any] = []
-    if response.warnings:
-        events.append(Warnings(response.warnings))
-    for i, part in enumerate(response.content):
-        block = str(i)
-        if isinstance(part, TextPart):
-            events += [
-                TextStart(block),
-                TextDelta(block, part.text),
-                TextEnd(block, part.provider_metadata),
-            ]
-        elif isinstance(part, ReasoningPart):
-            events += [
-                ReasoningStart(block),
-                ReasoningDelta(block, part.text),
-                ReasoningEnd(block, part.provider_metadata),
-            ]
-        elif isinstance(part, ToolCallPart):
-            events.append(ToolCall(part))
-        elif isinstance(part, ToolResultPart):
-            events.append(ToolResult(part))
-        elif isinstance(part, SourcePart):
-            events.append(Source(part))
-    events.append(Finish(response.finish_reason, response.usage, response.provider_metadata))
-    return events
 
 
 def _validate(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> _Checked:

@@ -121,10 +121,11 @@ class FunctionTool:
         from pydantic import Field, create_model
 
         try:
-            hints = get_type_hints(self.fn, include_extras=True)
+            hints = get_type_hints(self.fn, localns=_closure_names(self.fn), include_extras=True)
         except Exception as exc:
             raise ToolDefinitionError(
-                f"tool {self.name!r}: its type hints cannot be resolved ({exc})"
+                f"tool {self.name!r}: its type hints cannot be resolved ({exc}); define the "
+                "types it names at module level"
             ) from exc
         fields: dict[str, Any] = {}
         for p in inspect.signature(self.fn).parameters.values():
@@ -254,6 +255,21 @@ def to_tool_response(value: Any) -> ToolResponse:
         return ToolResponse(TextOutput(orjson.dumps(value).decode()))
     except TypeError:
         return ToolResponse(TextOutput(str(value)))
+
+
+def _closure_names(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Names a nested function closes over, so string annotations can refer to them."""
+    code = getattr(fn, "__code__", None)
+    cells = getattr(fn, "__closure__", None) or ()
+    if code is None:
+        return {}
+    names: dict[str, Any] = {}
+    for name, cell in zip(code.co_freevars, cells, strict=False):
+        try:
+            names[name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+    return names
 
 
 def _describe(exc: BaseException) -> str:

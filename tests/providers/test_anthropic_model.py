@@ -245,30 +245,22 @@ class FakeGoogleCredentials:
         self.token = ""
         self.refreshes = 0
 
-    def refresh(self) -> None:
+    def refresh(self, _request: Any) -> None:
         self.refreshes += 1
         self.token = f"token-{self.refreshes}"
         self.valid = True
 
 
 @pytest.mark.anyio
-async def test_vertex_default_credentials_are_refreshed_only_when_invalid(
-    monkeypatch: Any,
-) -> None:
-    from reverie.providers.anthropic import hosts
+async def test_vertex_credentials_are_refreshed_only_when_invalid(monkeypatch: Any) -> None:
+    from reverie.providers.google import auth
 
+    monkeypatch.setattr(auth, "_transport_request", lambda: object())
     fake = FakeGoogleCredentials()
-
-    def credentials(current: Any) -> Any:
-        creds = current or fake
-        creds.refresh()
-        return creds
-
-    monkeypatch.setattr(hosts, "_require", lambda *_args: None)
-    monkeypatch.setattr(hosts, "_google_credentials", credentials)
-    monkeypatch.delenv("VERTEX_ACCESS_TOKEN", raising=False)
     rec = Recorder(json_reply(MESSAGE))
-    claude = model("vertex-anthropic:claude-3-7-sonnet@20250219", rec, project="p")
+    claude = model(
+        "vertex-anthropic:claude-3-7-sonnet@20250219", rec, project="p", credentials=fake
+    )
     await claude.generate(Call([user("hi")]))
     await claude.generate(Call([user("hi")]))
     assert [r.headers["authorization"] for r in rec.requests] == ["Bearer token-1"] * 2
@@ -277,7 +269,28 @@ async def test_vertex_default_credentials_are_refreshed_only_when_invalid(
     assert rec.requests[-1].headers["authorization"] == "Bearer token-2"
 
 
-def test_vertex_default_credentials_need_google_auth(monkeypatch: Any) -> None:
+@pytest.mark.anyio
+async def test_the_vertex_provider_routes_claude_to_the_anthropic_wire() -> None:
+    rec = Recorder(json_reply(MESSAGE))
+    claude = model(
+        "vertex:claude-3-7-sonnet@20250219",
+        rec,
+        project="proj",
+        location="us-east5",
+        access_token="tok",
+        base_url="https://us-east5-aiplatform.googleapis.com/v1",
+    )
+    assert claude.provider == "vertex-anthropic"
+    await claude.generate(Call([user("hi")]))
+    assert str(rec.requests[0].url) == (
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/proj/locations/us-east5"
+        "/publishers/anthropic/models/claude-3-7-sonnet@20250219:rawPredict"
+    )
+    assert rec.requests[0].headers["authorization"] == "Bearer tok"
+
+
+@pytest.mark.anyio
+async def test_vertex_default_credentials_need_google_auth(monkeypatch: Any) -> None:
     try:
         import google.auth  # pyright: ignore[reportMissingImports]  # noqa: F401
     except ImportError:
@@ -285,8 +298,11 @@ def test_vertex_default_credentials_need_google_auth(monkeypatch: Any) -> None:
     else:  # pragma: no cover - depends on the environment
         pytest.skip("google-auth is installed")
     monkeypatch.delenv("VERTEX_ACCESS_TOKEN", raising=False)
+    rec = Recorder(json_reply(MESSAGE))
+    claude = model("vertex-anthropic:claude-3-7-sonnet@20250219", rec, project="p")
     with pytest.raises(ConfigurationError, match=r"reverie\[vertex\]"):
-        get_model("vertex-anthropic:claude-3-7-sonnet@20250219", project="p")
+        await claude.generate(Call([user("hi")]))
+    assert rec.requests == []
 
 
 def test_a_base_url_ending_in_v1_is_not_doubled() -> None:

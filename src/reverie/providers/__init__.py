@@ -163,6 +163,78 @@ for _name, _url, _env, _required, _desc in _CHAT_HOSTS:
 
 
 # ---------------------------------------------------------------------------------------
+# Google: the Gemini API and Vertex AI (one wire, reverie.providers.google)
+
+
+def _google_factory(
+    model_id: str, *, api_key: str | None = None, base_url: str | None = None, **options: Any
+) -> LanguageModel:
+    from reverie.providers.google.model import GeminiModel
+
+    key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
+    if not key:
+        raise ConfigurationError(
+            "no API key for provider 'google': set GEMINI_API_KEY (or GOOGLE_API_KEY) or "
+            "pass api_key=..."
+        )
+    url = base_url or os.environ.get("GEMINI_BASE_URL")
+    return GeminiModel(model_id, api_key=key, base_url=url, **options)
+
+
+def _vertex_factory(
+    model_id: str,
+    *,
+    project: str | None = None,
+    location: str | None = None,
+    base_url: str | None = None,
+    **options: Any,
+) -> LanguageModel:
+    from reverie.providers.google.model import GeminiModel, is_claude_model
+
+    project = project or os.environ.get("GOOGLE_CLOUD_PROJECT")
+    location = location or os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
+    if is_claude_model(model_id):
+        # Claude on Vertex speaks the Anthropic Messages wire. The Anthropic provider
+        # registers it as "vertex-anthropic", a factory taking the model id and the same
+        # options as here: project, location, base_url (the endpoint with its API version,
+        # e.g. https://us-east5-aiplatform.googleapis.com/v1, or None for the default),
+        # access_token / credentials / api_key, headers, http_client.
+        claude = _REGISTRY.get("vertex-anthropic")
+        if claude is None:
+            raise ConfigurationError(
+                f"{model_id!r} is a Claude model, which Vertex AI serves over the Anthropic "
+                "wire; that needs the 'vertex-anthropic' provider, which is not available"
+            )
+        return claude.factory(
+            model_id, project=project, location=location, base_url=base_url, **options
+        )
+    return GeminiModel(
+        model_id, vertex=True, project=project, location=location, base_url=base_url, **options
+    )
+
+
+register_provider(
+    ProviderInfo(
+        name="google",
+        factory=_google_factory,
+        description="Google Gemini API (key: GEMINI_API_KEY or GOOGLE_API_KEY)",
+        key_env="GEMINI_API_KEY",
+        base_url="https://generativelanguage.googleapis.com/v1beta",
+        base_url_env="GEMINI_BASE_URL",
+    )
+)
+register_provider(
+    ProviderInfo(
+        name="vertex",
+        factory=_vertex_factory,
+        description="Google Vertex AI (GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION; "
+        "google-auth credentials)",
+        base_url="https://<location>-aiplatform.googleapis.com/v1beta1",
+    )
+)
+
+
+# ---------------------------------------------------------------------------------------
 # The Anthropic Messages wire: the Anthropic API, Claude on AWS Bedrock, Claude on Vertex AI
 
 
@@ -209,24 +281,28 @@ def _bedrock_factory(
 def _vertex_anthropic_factory(
     model_id: str,
     *,
-    api_key: str | None = None,
-    base_url: str | None = None,
     project: str | None = None,
     location: str | None = None,
+    base_url: str | None = None,
+    access_token: Any = None,
+    credentials: Any = None,
+    api_key: str | None = None,
     **options: Any,
 ) -> LanguageModel:
-    """``api_key`` is an OAuth access token; without one, Application Default Credentials
-    are used (needs google-auth: ``pip install 'reverie[vertex]'``)."""
+    """Claude on Vertex AI (the 'vertex' provider routes Claude models here). Auth:
+    ``access_token`` (``api_key`` is taken as one), ``credentials``, else
+    application-default credentials (needs ``pip install 'reverie[vertex]'``)."""
     from reverie.providers.anthropic.hosts import Vertex
     from reverie.providers.anthropic.model import AnthropicModel
 
-    token = api_key or os.environ.get("VERTEX_ACCESS_TOKEN")
+    if access_token is None and credentials is None:
+        access_token = api_key or os.environ.get("VERTEX_ACCESS_TOKEN") or None
     host = Vertex(
         project=project or os.environ.get("GOOGLE_CLOUD_PROJECT", ""),
-        location=location or os.environ.get("GOOGLE_CLOUD_LOCATION", "us-east5"),
+        location=location or os.environ.get("GOOGLE_CLOUD_LOCATION") or "us-east5",
         base_url=base_url or os.environ.get("VERTEX_ANTHROPIC_BASE_URL"),
-        access_token=token,
-        use_default_credentials=not token,
+        access_token=access_token,
+        credentials=credentials,
     )
     return AnthropicModel(model_id, host=host, **options)
 
@@ -257,7 +333,7 @@ register_provider(
         factory=_vertex_anthropic_factory,
         description="Claude on Google Vertex AI (project=..., location=...)",
         key_env="VERTEX_ACCESS_TOKEN",
-        base_url="https://{location}-aiplatform.googleapis.com",
+        base_url="https://{location}-aiplatform.googleapis.com/v1",
         base_url_env="VERTEX_ANTHROPIC_BASE_URL",
     )
 )

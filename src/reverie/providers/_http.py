@@ -150,11 +150,20 @@ def error_from_event(error: Any, provider: str) -> errors.ProviderError:
     message, error_type = _error_message(orjson.dumps({"error": error}).decode())
     lowered = error_type.lower()
     cls: type[errors.ProviderError]
-    if "rate_limit" in lowered or lowered == "429":
+    # Google reports gRPC status names (RESOURCE_EXHAUSTED, UNAVAILABLE, INTERNAL).
+    if "rate_limit" in lowered or lowered in ("429", "resource_exhausted"):
         cls = errors.RateLimitError
     elif "overloaded" in lowered or lowered == "529":
         cls = errors.OverloadedError
-    elif lowered in ("server_error", "api_error", "internal_error", "500", "503"):
+    elif lowered in (
+        "server_error",
+        "api_error",
+        "internal_error",
+        "internal",
+        "unavailable",
+        "500",
+        "503",
+    ):
         cls = errors.ServerError
     elif "invalid" in lowered:
         cls = errors.InvalidRequestError

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -196,26 +197,68 @@ def infer_target(cassette: Cassette) -> Target:
     anthropic = _anthropic_target(parts.scheme, host, parts.path, body)  # pyright: ignore[reportUnknownArgumentType]
     if anthropic is not None:
         return anthropic
+    google = _google_target(first.url)
+    if google is not None:
+        return google
     raise Skip(f"provider kind at {host}{parts.path} is not supported yet")
 
 
 def _anthropic_target(scheme: str, host: str, path: str, body: Mapping[str, Any]) -> Target | None:
-    """The Anthropic Messages wire on its three hosts, or None."""
+    """The Anthropic Messages wire on the Anthropic API and on Bedrock, or None (Claude on
+    Vertex AI is reached through the 'vertex' provider: see :func:`_google_target`)."""
     if host == "api.anthropic.com" and path == "/v1/messages":
         return Target("anthropic", f"{scheme}://{host}", str(body.get("model", "")))
     bedrock = re.fullmatch(r"/model/([^/]+)/invoke(?:-with-response-stream)?", path)
     if host.startswith("bedrock-runtime.") and bedrock:
         return Target("bedrock", f"{scheme}://{host}", unquote(bedrock.group(1)))
-    vertex = re.fullmatch(
-        r"/v1/projects/([^/]+)/locations/([^/]+)/publishers/anthropic/models/([^/:]+)"
-        r":(?:stream)?[rR]awPredict",
-        path,
-    )
-    if host.endswith("aiplatform.googleapis.com") and vertex:
-        project, location, model = vertex.groups()
-        options = {"project": project, "location": location}
-        return Target("vertex-anthropic", f"{scheme}://{host}", model, options)
     return None
+
+
+_GEMINI_URL = re.compile(
+    r"^(?P<base>https?://[^/]+/[^/]+)/models/(?P<model>[^/:]+):(?:stream)?[gG]enerateContent"
+)
+_VERTEX_URL = re.compile(
+    r"^(?P<base>https?://(?:[^/]+-)?aiplatform\.googleapis\.com/[^/]+)/projects/(?P<project>[^/]+)"
+    r"/locations/(?P<location>[^/]+)/publishers/(?P<publisher>[^/]+)/models/(?P<model>[^/:]+):"
+)
+
+
+def _google_target(url: str) -> Target | None:
+    """Gemini API or Vertex AI: endpoint, model (and project, location) from the URL."""
+    vertex = _VERTEX_URL.match(url)
+    if vertex is not None:
+        publisher = vertex["publisher"]
+        if publisher != "google":
+            from reverie.providers import providers
+
+            # Claude on Vertex goes through the 'vertex' provider, which hands it to the
+            # Anthropic wire once a 'vertex-anthropic' provider is registered.
+            if publisher != "anthropic" or all(p.name != "vertex-anthropic" for p in providers()):
+                raise Skip(
+                    f"{publisher} models on Vertex AI use the Anthropic wire, which needs a "
+                    "'vertex-anthropic' provider (not registered yet)"
+                )
+        options = {
+            "project": vertex["project"],
+            "location": vertex["location"],
+            # Replay needs no auth; a placeholder token keeps google-auth out of it.
+            "access_token": "replayed-token",
+            "api_key": None,
+        }
+        return Target("vertex", vertex["base"], vertex["model"], options)
+    gemini = _GEMINI_URL.match(url)
+    if gemini is not None and urlsplit(url).hostname == "generativelanguage.googleapis.com":
+        # The corpus was recorded with tool call ids "1", "2", ... (a counter per model).
+        return Target(
+            "google", gemini["base"], gemini["model"], {"tool_call_id_factory": counter()}
+        )
+    return None
+
+
+def counter() -> Callable[[], str]:
+    """An id factory that yields "1", "2", ...: reproducible tool call ids."""
+    ids = itertools.count(1)
+    return lambda: str(next(ids))
 
 
 def folder_options(path: Path, target: Target) -> dict[str, Any]:
@@ -226,6 +269,13 @@ def folder_options(path: Path, target: Target) -> dict[str, Any]:
         return {target.provider: {"reasoning_effort": "high"}}
     if test in ("TestAnthropicThinking", "TestAnthropicThinkingWithCacheControl"):
         return {"anthropic": {"thinking": {"budget_tokens": 4000}}}
+    if test == "TestGoogleThinking":
+        # gemini-2.x: budget 100, sent as the minimum (128); gemini-3: thinking level HIGH.
+        if target.model_id.startswith("gemini-2"):
+            thinking: dict[str, Any] = {"thinking_budget": 100, "include_thoughts": True}
+        else:
+            thinking = {"thinking_level": "HIGH", "include_thoughts": True}
+        return {"google": {"thinking_config": thinking}}
     return {}
 
 
@@ -407,12 +457,12 @@ _SPECIAL_SCENARIOS: dict[str, Callable[[LanguageModel, bool], Awaitable[None]]] 
 def _build_model(target: Target, http: Any) -> LanguageModel:
     from reverie.providers import get_model
 
+    options: dict[str, Any] = {"api_key": "replayed-key", **target.options}
     return get_model(
         f"{target.provider}:{target.model_id}",
         base_url=target.base_url,
-        api_key="replayed-key",
         http_client=http,
-        **target.options,
+        **options,
     )
 
 

@@ -6,14 +6,16 @@ A host says where a request goes (:meth:`url`), how the body differs (its
 which may refresh a cloud credential, in a worker thread, the first time and when expired).
 
 Cloud SDKs are optional: Bedrock SigV4 signing uses botocore (``pip install
-'reverie[bedrock]'``) and Vertex credentials google-auth (``'reverie[vertex]'``); an API key
-(Bedrock bearer token, Vertex access token) needs neither.
+'reverie[bedrock]'``) and Vertex credentials google-auth (``'reverie[vertex]'``, through the
+Google provider's :mod:`~reverie.providers.google.auth`); an API key (Bedrock bearer token,
+Vertex access token) needs neither.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -22,7 +24,6 @@ from reverie.errors import ConfigurationError
 from reverie.providers.anthropic.encode import MessagesDialect
 
 ANTHROPIC_VERSION = "2023-06-01"
-VERTEX_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
 class MessagesHost(Protocol):
@@ -132,12 +133,14 @@ class Bedrock:
 
 
 class Vertex:
-    """``POST https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/
-    {location}/publishers/anthropic/models/{model}:rawPredict`` (``:streamRawPredict``).
+    """``POST {base_url}/projects/{project}/locations/{location}/publishers/anthropic/models/
+    {model}:rawPredict`` (``:streamRawPredict``); ``base_url`` is the endpoint with its API
+    version, by default ``https://{location}-aiplatform.googleapis.com/v1``.
 
-    ``access_token`` is sent as a bearer token when given; ``use_default_credentials``
-    loads Application Default Credentials with google-auth and refreshes them as needed;
-    with neither, no Authorization header is sent (a proxy that adds it, or tests).
+    Auth is Google's, shared with the Gemini wire
+    (:class:`~reverie.providers.google.auth.VertexAuth`): ``access_token`` (a string, or a
+    function returning one; ``""`` sends no header), or a google-auth ``credentials``
+    object, else application-default credentials (``pip install 'reverie[vertex]'``).
     """
 
     binary_stream = False
@@ -148,10 +151,12 @@ class Vertex:
         project: str,
         location: str,
         base_url: str | None = None,
-        access_token: str | None = None,
-        use_default_credentials: bool = False,
+        access_token: Any = None,
+        credentials: Any = None,
         name: str = "vertex-anthropic",
     ) -> None:
+        from reverie.providers.google.auth import VertexAuth
+
         if not project or not location:
             raise ConfigurationError(
                 "Vertex AI needs a project and a location: pass project=... and location=... "
@@ -162,14 +167,14 @@ class Vertex:
             if location == "global"
             else f"https://{location}-aiplatform.googleapis.com"
         )
-        self._base = (base_url or host).rstrip("/")
+        base = (base_url or host).rstrip("/")
+        # Claude's rawPredict is served on v1; a base without a version gets it.
+        if not re.search(r"/v\d+(?:beta\d*)?$", base):
+            base += "/v1"
+        self._base = base
         self._project = project
         self._location = location
-        self._token = access_token
-        self._credentials: Any = None
-        self._use_adc = use_default_credentials and not access_token
-        if self._use_adc:
-            _require("google.auth", "vertex", "or pass access_token=...")
+        self._auth = VertexAuth(access_token=access_token, credentials=credentials)
         self.name = name
         self.dialect = MessagesDialect(
             name=name, model_in_body=False, anthropic_version="vertex-2023-10-16"
@@ -178,23 +183,16 @@ class Vertex:
     def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str:
         method = "streamRawPredict" if stream else "rawPredict"
         return (
-            f"{self._base}/v1/projects/{self._project}/locations/{self._location}"
+            f"{self._base}/projects/{self._project}/locations/{self._location}"
             f"/publishers/anthropic/models/{model_id}:{method}"
         )
 
     async def auth_headers(
         self, url: str, body: bytes, headers: Mapping[str, str], betas: Sequence[str]
     ) -> dict[str, str]:
-        out: dict[str, str] = {}
+        out = await self._auth.headers()
         if betas:
             out["anthropic-beta"] = _join_betas(headers, betas)
-        token = self._token
-        if self._use_adc:
-            if self._credentials is None or not self._credentials.valid:
-                self._credentials = await asyncio.to_thread(_google_credentials, self._credentials)
-            token = str(self._credentials.token)
-        if token:
-            out["Authorization"] = f"Bearer {token}"
         return out
 
 
@@ -228,13 +226,3 @@ def _sigv4_headers(
     auth.SigV4Auth(credentials.get_frozen_credentials(), "bedrock", region).add_auth(request)
     wanted = ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
     return {k: str(v) for k, v in request.headers.items() if k.lower() in wanted}
-
-
-def _google_credentials(current: Any) -> Any:
-    google_auth: Any = importlib.import_module("google.auth")
-    transport: Any = importlib.import_module("google.auth.transport.requests")
-    credentials = current
-    if credentials is None:
-        credentials, _project = google_auth.default(scopes=[VERTEX_SCOPE])
-    credentials.refresh(transport.Request())
-    return credentials
