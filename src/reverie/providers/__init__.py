@@ -123,7 +123,6 @@ def _chat_factory(
 
 # (name, base URL, key variable, key required, description)
 _CHAT_HOSTS: tuple[tuple[str, str | None, str | None, bool, str], ...] = (
-    ("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", True, "OpenAI (Chat Completions)"),
     ("cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY", True, "Cerebras"),
     ("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY", True, "Groq"),
     ("xai", "https://api.x.ai/v1", "XAI_API_KEY", True, "xAI Grok"),
@@ -151,9 +150,7 @@ for _name, _url, _env, _required, _desc in _CHAT_HOSTS:
     register_provider(
         ProviderInfo(
             name=_name,
-            factory=_chat_factory(
-                _name, _url, _env, key_required=_required, send_reasoning=_name != "openai"
-            ),
+            factory=_chat_factory(_name, _url, _env, key_required=_required, send_reasoning=True),
             description=_desc,
             key_env=_env,
             base_url=_url,
@@ -232,6 +229,110 @@ register_provider(
         base_url="https://<location>-aiplatform.googleapis.com/v1beta1",
     )
 )
+
+
+def _openai_factory(default_api: str | None) -> ModelFactory:
+    def factory(model_id: str, *, api: str | None = None, **options: Any) -> LanguageModel:
+        from reverie.providers.openai.provider import openai_model
+
+        return openai_model(model_id, api=api or default_api, **options)
+
+    return factory
+
+
+def _azure_factory(default_api: str | None) -> ModelFactory:
+    def factory(model_id: str, *, api: str | None = None, **options: Any) -> LanguageModel:
+        from reverie.providers.openai.provider import azure_model
+
+        return azure_model(model_id, api=api or default_api, **options)
+
+    return factory
+
+
+# OpenAI and Azure speak Chat Completions unless asked for the Responses API (api="responses",
+# the "-responses" names, or REVERIE_OPENAI_API); see reverie.providers.openai.provider.
+for _name, _api, _env, _url_env, _url, _desc in (
+    (
+        "openai",
+        None,
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "https://api.openai.com/v1",
+        "OpenAI (Chat Completions; api='responses' for the Responses API)",
+    ),
+    (
+        "openai-responses",
+        "responses",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "https://api.openai.com/v1",
+        "OpenAI (Responses API)",
+    ),
+    (
+        "azure",
+        None,
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_ENDPOINT",
+        None,
+        "Azure OpenAI (endpoint or resource=...; api='responses' for the Responses API)",
+    ),
+    (
+        "azure-responses",
+        "responses",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_ENDPOINT",
+        None,
+        "Azure OpenAI (Responses API)",
+    ),
+):
+    register_provider(
+        ProviderInfo(
+            name=_name,
+            factory=(_azure_factory if _name.startswith("azure") else _openai_factory)(_api),
+            description=_desc,
+            key_env=_env,
+            base_url=_url,
+            base_url_env=_url_env,
+        )
+    )
+
+
+def _gateway_factory(name: str, key_env: str) -> ModelFactory:
+    def factory(
+        model_id: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        **options: Any,
+    ) -> LanguageModel:
+        from reverie.providers import gateways
+
+        make = gateways.openrouter_model if name == "openrouter" else gateways.vercel_model
+        url = base_url or os.environ.get(f"{name.upper()}_BASE_URL")
+        return make(
+            model_id, api_key=resolve_key(name, key_env, api_key, True), base_url=url, **options
+        )
+
+    return factory
+
+
+# (name, default base URL, key variable, description): gateways with their own extension.
+_GATEWAYS = (
+    ("openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "OpenRouter"),
+    ("vercel", "https://ai-gateway.vercel.sh/v1", "AI_GATEWAY_API_KEY", "Vercel AI Gateway"),
+)
+
+for _name, _url, _env, _desc in _GATEWAYS:
+    register_provider(
+        ProviderInfo(
+            name=_name,
+            factory=_gateway_factory(_name, _env),
+            description=_desc,
+            key_env=_env,
+            base_url=_url,
+            base_url_env=f"{_name.upper()}_BASE_URL",
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from reverie.content import (
     FilePart,
     MediaOutput,
     Message,
+    ProviderData,
     ReasoningPart,
     ToolCallPart,
     ToolResultPart,
@@ -111,6 +112,21 @@ SCENARIOS: dict[str, Scenario] = {
         "thinking", SYSTEM, "What's the weather in Florence, Italy?", (weather,), None
     ),
     "image": Scenario("image", SYSTEM, "Describe the image briefly in English.", image=True),
+    "web_search": Scenario(
+        "web_search", SYSTEM, "What is the current population of Tokyo? Cite your source."
+    ),
+}
+
+# The hosted web-search tool of each provider, as a user would add it to an agent.
+WEB_SEARCH_TOOLS: dict[str, ProviderTool] = {
+    "openai": ProviderTool("openai.web_search", "web_search"),
+    "anthropic": ProviderTool("anthropic.web_search_20250305", "web_search"),
+}
+
+# Providers whose streamed web-search run continues with a second turn from the first
+# turn's messages (the README's Anthropic stream), and what that turn must mention.
+WEB_SEARCH_FOLLOW_UPS: dict[str, tuple[str, str]] = {
+    "anthropic": ("How does that compare to Osaka?", "Osaka"),
 }
 
 OBJECT_SCENARIOS = frozenset({"simple_object", "complex_object"})
@@ -165,9 +181,9 @@ _KNOWN_CHAT_HOSTS = {
     "localhost": "llamacpp",
 }
 
-_UNSUPPORTED_HOSTS = {
-    "openrouter.ai": "OpenRouter (the gateways issue)",
-    "ai-gateway.vercel.sh": "the Vercel AI Gateway (the gateways issue)",
+_GATEWAY_HOSTS = {
+    "openrouter.ai": "openrouter",
+    "ai-gateway.vercel.sh": "vercel",
 }
 
 
@@ -186,14 +202,24 @@ def infer_target(cassette: Cassette) -> Target:
     if not isinstance(body, dict):
         body = {}
     if parts.path.endswith("/chat/completions"):
-        for suffix, name in _UNSUPPORTED_HOSTS.items():
-            if host.endswith(suffix):
-                raise Skip(f"provider {name} is not supported yet")
-        if host.endswith(".openai.azure.com"):
-            raise Skip("provider Azure OpenAI is not supported yet")
         base = first.url[: first.url.rindex("/chat/completions")]
+        model_id = str(body.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        if host.endswith(".openai.azure.com"):
+            return Target("azure", base, model_id, {"api": "chat"})
         provider = _KNOWN_CHAT_HOSTS.get(host, "openai-compatible")
-        return Target(provider, base, str(body.get("model", "")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        for suffix, gateway in _GATEWAY_HOSTS.items():
+            if host.endswith(suffix):
+                provider = gateway
+        # OpenAI's wire is said explicitly, so $REVERIE_OPENAI_API cannot change it.
+        options: dict[str, Any] = {"api": "chat"} if provider == "openai" else {}
+        return Target(provider, base, model_id, options)
+    if parts.path.endswith("/responses") and (
+        host == "api.openai.com" or host.endswith(".openai.azure.com")
+    ):
+        base = first.url[: first.url.rindex("/responses")]
+        provider = "openai" if host == "api.openai.com" else "azure"
+        model_id = str(body.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        return Target(provider, base, model_id, {"api": "responses"})
     anthropic = _anthropic_target(parts.scheme, host, parts.path, body)  # pyright: ignore[reportUnknownArgumentType]
     if anthropic is not None:
         return anthropic
@@ -267,8 +293,6 @@ def folder_options(path: Path, target: Target) -> dict[str, Any]:
     model_folder = path.parent.name
     if test == "TestOpenAICompatibleThinking" and model_folder != "avian-kimi":
         return {target.provider: {"reasoning_effort": "high"}}
-    if test in ("TestAnthropicThinking", "TestAnthropicThinkingWithCacheControl"):
-        return {"anthropic": {"thinking": {"budget_tokens": 4000}}}
     if test == "TestGoogleThinking":
         # gemini-2.x: budget 100, sent as the minimum (128); gemini-3: thinking level HIGH.
         if target.model_id.startswith("gemini-2"):
@@ -276,33 +300,52 @@ def folder_options(path: Path, target: Target) -> dict[str, Any]:
         else:
             thinking = {"thinking_level": "HIGH", "include_thoughts": True}
         return {"google": {"thinking_config": thinking}}
+    if test in ("TestOpenAIResponsesWithSummaryThinking", "TestAzureResponsesWithSummaryThinking"):
+        # Azure reads options given under "openai", as a user moving from OpenAI would.
+        return {
+            "openai": {
+                "include": ["reasoning.encrypted_content"],
+                "reasoning_effort": "high",
+                "reasoning_summary": "auto",
+            }
+        }
+    if test == "TestAzureThinking":
+        return {"openai": {"reasoning_effort": "high"}}
+    if test == "TestOpenRouterThinking":
+        return {target.provider: {"reasoning": {"effort": "medium"}}}
+    if test == "TestVercelThinking":
+        return {target.provider: {"reasoning": {"enabled": True}}}
+    if test in ("TestAnthropicThinking", "TestAnthropicThinkingWithCacheControl"):
+        return {"anthropic": {"thinking": {"budget_tokens": 4000}}}
     return {}
 
 
-_EPHEMERAL = {"anthropic": {"cache_control": {"type": "ephemeral"}}}
+def folder_prepare_step(path: Path) -> PrepareStep | None:
+    """The ``prepare_step`` hook the test folder applies, if any."""
+    if _test_folder(path).endswith(("WithAnthropicCache", "WithCacheControl")):
+        return anthropic_cache_control
+    return None
 
 
-def anthropic_cache_recipe(context: StepContext) -> StepOverrides:
-    """Cache control ephemeral on the last system message and on the last two messages,
-    before every step: the usual way to use Anthropic prompt caching in an agent."""
-    messages = [replace(m, provider_options={}) for m in context.messages]
-    last_system = max((i for i, m in enumerate(messages) if m.role == "system"), default=None)
-    marked = {i for i in range(len(messages)) if i >= len(messages) - 2}
-    if last_system is not None:
-        marked.add(last_system)
-    for i in marked:
+_EPHEMERAL: ProviderData = {"anthropic": {"cache_control": {"type": "ephemeral"}}}
+
+
+def anthropic_cache_control(ctx: StepContext) -> StepOverrides:
+    """Anthropic prompt caching as a user would set it up, before every step.
+
+    Cache control ``ephemeral`` on the last system message before the conversation and on
+    the last two messages; every other message's provider options are cleared.
+    """
+    messages = [replace(m, provider_options={}) for m in ctx.messages]
+    system_index = 0
+    for i, msg in enumerate(messages):
+        if msg.role != "system":
+            messages[system_index] = replace(messages[system_index], provider_options=_EPHEMERAL)
+            break
+        system_index = i
+    for i in range(max(len(messages) - 2, 0), len(messages)):
         messages[i] = replace(messages[i], provider_options=_EPHEMERAL)
     return StepOverrides(messages=messages)
-
-
-def folder_prepare_step(path: Path) -> PrepareStep | None:
-    """The prepare-step hook the test folder applies, if any."""
-    if _test_folder(path) in (
-        "TestAnthropicCommonWithCacheControl",
-        "TestAnthropicThinkingWithCacheControl",
-    ):
-        return anthropic_cache_recipe
-    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,61 +392,52 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
         model = _build_model(target, http)
         if special is not None:
             await special(model, streaming)
+            if not transport.all_played:
+                raise Failure(
+                    f"{len(transport.unplayed)} recorded interaction(s) were never requested"
+                )
+            return
+        assert scenario is not None
+        files = (FilePart(find_image(path), "image/png"),) if scenario.image else ()
+        agent = Agent(
+            model,
+            system=scenario.system,
+            tools=scenario.tools,
+            provider_tools=_provider_tools(scenario, target),
+            max_output_tokens=scenario.max_output_tokens,
+            provider_options=folder_options(path, target),
+            prepare_step=folder_prepare_step(path),
+        )
+        if streaming:
+            result = await agent.stream(scenario.prompt, files=files).collect()
         else:
-            assert scenario is not None
-            files = (FilePart(find_image(path), "image/png"),) if scenario.image else ()
-            agent = Agent(
-                model,
-                system=scenario.system,
-                tools=scenario.tools,
-                max_output_tokens=scenario.max_output_tokens,
-                provider_options=folder_options(path, target),
-                prepare_step=folder_prepare_step(path),
-            )
-            if streaming:
-                result = await agent.stream(scenario.prompt, files=files).collect()
-            else:
-                result = await agent.generate(scenario.prompt, files=files)
-            _check(scenario, result)
+            result = await agent.generate(scenario.prompt, files=files)
+        follow_up = WEB_SEARCH_FOLLOW_UPS.get(target.provider)
+        if scenario.name == "web_search" and streaming and follow_up is not None:
+            # Turn 2 continues from turn 1's messages (the agent adds its system prompt).
+            history = [m for m in result.messages if m.role != "system"]
+            second = await agent.stream([*history, user(follow_up[0])]).collect()
+            _expect(follow_up[1] in second.text, f"turn 2 lacks {follow_up[1]}: {second.text!r}")
     if not transport.all_played:
         raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
+    _check(scenario, result, target)
 
 
-# ---------------------------------------------------------------------------------------
-# Provider-tool scenarios: hosted web search, computer use
+def _provider_tools(scenario: Scenario, target: Target) -> tuple[ProviderTool, ...]:
+    if scenario.name != "web_search":
+        return ()
+    tool = WEB_SEARCH_TOOLS.get(target.provider)
+    if tool is None:
+        raise Skip(f"the web_search scenario is not supported for {target.provider} yet")
+    return (tool,)
 
-WEB_SEARCH_PROMPT = "What is the current population of Tokyo? Cite your source."
-WEB_SEARCH_FOLLOW_UP = "How does that compare to Osaka?"
+
 # A 1x1 PNG: the "screenshot" the computer-use scenario returns.
 SCREENSHOT_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
 )
+# The computer-use tool version each model was recorded with (README: TestAnthropicComputerUse).
 _COMPUTER_TOOLS = {"claude-opus-4-6": "computer_20251124"}
-
-
-async def _web_search(model: LanguageModel, streaming: bool) -> None:
-    if model.provider != "anthropic":
-        raise Skip(f"web search on {model.provider} is not supported yet")
-    search = ProviderTool("anthropic.web_search_20250305", "web_search")
-    agent = Agent(model, system=SYSTEM, provider_tools=(search,), max_output_tokens=4000)
-    if not streaming:
-        result = await agent.generate(WEB_SEARCH_PROMPT)
-        _check_web_search(result, "Tokyo")
-        return
-    first = await agent.stream(WEB_SEARCH_PROMPT).collect()
-    _check_web_search(first, "Tokyo")
-    # Turn 2 continues from turn 1's messages (the system prompt is the agent's own).
-    history = [m for m in first.messages if m.role != "system"]
-    second = await agent.stream([*history, user(WEB_SEARCH_FOLLOW_UP)]).collect()
-    _expect("Osaka" in second.text, f"turn 2 does not mention Osaka: {second.text[:200]!r}")
-
-
-def _check_web_search(result: RunResult, topic: str) -> None:
-    _expect(topic in result.text, f"the answer does not mention {topic}: {result.text[:200]!r}")
-    calls = [c for s in result.steps for c in s.tool_calls if c.provider_executed]
-    _expect(bool(calls) and calls[0].tool_name == "web_search", f"provider calls: {calls}")
-    sources = [src for s in result.steps for src in s.sources]
-    _expect(bool(sources) and all(src.url for src in sources), "no sources with URLs")
 
 
 async def _computer_use(model: LanguageModel, streaming: bool) -> None:
@@ -431,25 +465,19 @@ async def _computer_use(model: LanguageModel, streaming: bool) -> None:
         f"turn 1 calls: {calls}",
     )
     shot = calls[0]
+    screenshot = MediaOutput(SCREENSHOT_PNG, "image/png")
     second = await call(
         [
             *prompt,
             Message("assistant", (ToolCallPart(shot.tool_call_id, shot.tool_name, shot.input),)),
-            Message(
-                "tool",
-                (
-                    ToolResultPart(
-                        shot.tool_call_id, shot.tool_name, MediaOutput(SCREENSHOT_PNG, "image/png")
-                    ),
-                ),
-            ),
+            Message("tool", (ToolResultPart(shot.tool_call_id, shot.tool_name, screenshot),)),
         ]
     )
     _expect(bool(second.text.strip()), "turn 2 has no text")
 
 
+# Scenarios that are not one agent run: a function of the model and whether to stream.
 _SPECIAL_SCENARIOS: dict[str, Callable[[LanguageModel, bool], Awaitable[None]]] = {
-    "web_search": _web_search,
     "computer_use": _computer_use,
 }
 
@@ -466,7 +494,7 @@ def _build_model(target: Target, http: Any) -> LanguageModel:
     )
 
 
-def _check(scenario: Scenario, result: RunResult) -> None:
+def _check(scenario: Scenario, result: RunResult, target: Target | None = None) -> None:
     text = result.text
     name = scenario.name
     if name == "simple":
@@ -498,15 +526,37 @@ def _check(scenario: Scenario, result: RunResult) -> None:
             any(p.text for p in reasoning) or result.usage.reasoning_tokens > 0,
             "the run produced no reasoning",
         )
-        if result.steps[0].provider_metadata.get("anthropic") is not None:
+        if target is not None and target.provider == "anthropic":
+            # Anthropic thinking only goes back with its signature.
             unsigned = [
                 p
                 for p in reasoning
                 if p.text and not p.provider_metadata.get("anthropic", {}).get("signature")
             ]
             _expect(not unsigned, f"{len(unsigned)} reasoning part(s) without a signature")
+        if target is not None and target.options.get("api") == "responses":
+            # Responses reasoning only survives a stateless (store=false) round trip
+            # encrypted, so every reasoning part must carry it.
+            _expect(bool(reasoning), "the run produced no reasoning parts")
+            for p in reasoning:
+                _expect(
+                    any(m.get("encrypted_content") for m in p.provider_metadata.values()),
+                    f"a reasoning part lacks encrypted content: {p.provider_metadata}",
+                )
     elif name == "image":
         _expect(bool(text.strip()), "no text describing the image")
+    elif name == "web_search":
+        _expect("Tokyo" in text, f"the answer does not mention Tokyo: {text[:200]!r}")
+        searches = [
+            c
+            for s in result.steps
+            for c in s.tool_calls
+            if c.provider_executed and c.tool_name == "web_search"
+        ]
+        _expect(bool(searches), "no provider-executed web_search call")
+        sources = [src for s in result.steps for src in s.sources]
+        _expect(bool(sources), "no sources")
+        _expect(all(src.url for src in sources), f"a source has no URL: {sources}")
 
 
 def _expect_valid(result: RunResult, step: int) -> None:

@@ -17,7 +17,12 @@ from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
 from reverie.providers._sse import SSEDecoder
-from reverie.providers.openai.chat import ChatDialect, decode_response, encode_request
+from reverie.providers.openai.chat import (
+    ChatDialect,
+    ChatExtension,
+    decode_response,
+    encode_request,
+)
 from reverie.providers.openai.chat_stream import ChatStreamDecoder
 
 USER_AGENT = "reverie/0.1"
@@ -27,7 +32,8 @@ class OpenAIChatModel:
     """A model reached through ``POST {base_url}/chat/completions``.
 
     ``api_key`` is sent as a bearer token (omit it for local servers that need none);
-    ``http_client`` replaces the shared default client (cassettes, proxies, timeouts).
+    ``http_client`` replaces the shared default client (cassettes, proxies, timeouts);
+    ``extension`` is a gateway's behaviour over the wire (:class:`ChatExtension`).
     """
 
     def __init__(
@@ -40,9 +46,10 @@ class OpenAIChatModel:
         send_reasoning: bool = True,
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
+        extension: ChatExtension | None = None,
     ) -> None:
         self._model_id = model_id
-        self._dialect = ChatDialect(provider, send_reasoning=send_reasoning)
+        self._dialect = ChatDialect(provider, send_reasoning=send_reasoning, extension=extension)
         self._url = base_url.rstrip("/") + "/chat/completions"
         self._headers = {
             "Accept": "application/json",
