@@ -333,3 +333,108 @@ for _name, _url, _env, _desc in _GATEWAYS:
             base_url_env=f"{_name.upper()}_BASE_URL",
         )
     )
+
+
+# ---------------------------------------------------------------------------------------
+# The Anthropic Messages wire: the Anthropic API, Claude on AWS Bedrock, Claude on Vertex AI
+
+
+def _anthropic_factory(
+    model_id: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    **options: Any,
+) -> LanguageModel:
+    from reverie.providers.anthropic.hosts import AnthropicAPI
+    from reverie.providers.anthropic.model import AnthropicModel
+
+    url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
+    key = resolve_key("anthropic", "ANTHROPIC_API_KEY", api_key, True)
+    return AnthropicModel(model_id, host=AnthropicAPI(url, key), **options)
+
+
+def _bedrock_factory(
+    model_id: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    region: str | None = None,
+    **options: Any,
+) -> LanguageModel:
+    """A bearer API key (``AWS_BEARER_TOKEN_BEDROCK``) when there is one, else SigV4 with
+    the AWS credential chain (needs botocore: ``pip install 'reverie[bedrock]'``)."""
+    from reverie.providers.anthropic.hosts import Bedrock
+    from reverie.providers.anthropic.model import AnthropicModel
+
+    region = (
+        region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
+    key = resolve_key("bedrock", "AWS_BEARER_TOKEN_BEDROCK", api_key, False)
+    url = base_url or os.environ.get("BEDROCK_BASE_URL")
+    host = Bedrock(region=region, base_url=url, api_key=key)
+    return AnthropicModel(model_id, host=host, **options)
+
+
+def _vertex_anthropic_factory(
+    model_id: str,
+    *,
+    project: str | None = None,
+    location: str | None = None,
+    base_url: str | None = None,
+    access_token: Any = None,
+    credentials: Any = None,
+    api_key: str | None = None,
+    **options: Any,
+) -> LanguageModel:
+    """Claude on Vertex AI (the 'vertex' provider routes Claude models here). Auth:
+    ``access_token`` (``api_key`` is taken as one), ``credentials``, else
+    application-default credentials (needs ``pip install 'reverie[vertex]'``)."""
+    from reverie.providers.anthropic.hosts import Vertex
+    from reverie.providers.anthropic.model import AnthropicModel
+
+    if access_token is None and credentials is None:
+        access_token = api_key or os.environ.get("VERTEX_ACCESS_TOKEN") or None
+    host = Vertex(
+        project=project or os.environ.get("GOOGLE_CLOUD_PROJECT", ""),
+        location=location or os.environ.get("GOOGLE_CLOUD_LOCATION") or "us-east5",
+        base_url=base_url or os.environ.get("VERTEX_ANTHROPIC_BASE_URL"),
+        access_token=access_token,
+        credentials=credentials,
+    )
+    return AnthropicModel(model_id, host=host, **options)
+
+
+register_provider(
+    ProviderInfo(
+        name="anthropic",
+        factory=_anthropic_factory,
+        description="Anthropic (Messages API)",
+        key_env="ANTHROPIC_API_KEY",
+        base_url="https://api.anthropic.com",
+        base_url_env="ANTHROPIC_BASE_URL",
+    )
+)
+register_provider(
+    ProviderInfo(
+        name="bedrock",
+        factory=_bedrock_factory,
+        description="Claude on AWS Bedrock (API key, or AWS credentials with botocore)",
+        key_env="AWS_BEARER_TOKEN_BEDROCK",
+        base_url="https://bedrock-runtime.{region}.amazonaws.com",
+        base_url_env="BEDROCK_BASE_URL",
+    )
+)
+register_provider(
+    ProviderInfo(
+        name="vertex-anthropic",
+        factory=_vertex_anthropic_factory,
+        description="Claude on Google Vertex AI (project=..., location=...)",
+        key_env="VERTEX_ACCESS_TOKEN",
+        base_url="https://{location}-aiplatform.googleapis.com/v1",
+        base_url_env="VERTEX_ANTHROPIC_BASE_URL",
+    )
+)

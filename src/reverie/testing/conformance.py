@@ -14,21 +14,33 @@ A provider or scenario reverie does not support yet is *skipped* with that reaso
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import orjson
 
+from reverie.accumulate import collect
 from reverie.agent import Agent, PrepareStep, RunResult, StepContext, StepOverrides
-from reverie.content import FilePart, ProviderData, ReasoningPart
+from reverie.content import (
+    FilePart,
+    MediaOutput,
+    Message,
+    ProviderData,
+    ReasoningPart,
+    ToolCallPart,
+    ToolResultPart,
+    system,
+    user,
+)
 from reverie.errors import CassetteError, ReverieError
-from reverie.model import LanguageModel, ProviderTool
+from reverie.model import Call, FinishReason, LanguageModel, ProviderTool, Response
 from reverie.testing.cassette import Cassette, load_cassette
 from reverie.testing.transport import CassetteTransport
 
@@ -109,6 +121,13 @@ SCENARIOS: dict[str, Scenario] = {
 # The hosted web-search tool of each provider, as a user would add it to an agent.
 WEB_SEARCH_TOOLS: dict[str, ProviderTool] = {
     "openai": ProviderTool("openai.web_search", "web_search"),
+    "anthropic": ProviderTool("anthropic.web_search_20250305", "web_search"),
+}
+
+# Providers whose streamed web-search run continues with a second turn from the first
+# turn's messages (the README's Anthropic stream), and what that turn must mention.
+WEB_SEARCH_FOLLOW_UPS: dict[str, tuple[str, str]] = {
+    "anthropic": ("How does that compare to Osaka?", "Osaka"),
 }
 
 OBJECT_SCENARIOS = frozenset({"simple_object", "complex_object"})
@@ -254,10 +273,24 @@ def infer_target(cassette: Cassette) -> Target:
         provider = "openai" if host == "api.openai.com" else "azure"
         model_id = str(body.get("model", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
         return Target(provider, base, model_id, {"api": "responses"})
+    anthropic = _anthropic_target(parts.scheme, host, parts.path, body)  # pyright: ignore[reportUnknownArgumentType]
+    if anthropic is not None:
+        return anthropic
     google = _google_target(first.url)
     if google is not None:
         return google
     raise Skip(f"provider kind at {host}{parts.path} is not supported yet")
+
+
+def _anthropic_target(scheme: str, host: str, path: str, body: Mapping[str, Any]) -> Target | None:
+    """The Anthropic Messages wire on the Anthropic API and on Bedrock, or None (Claude on
+    Vertex AI is reached through the 'vertex' provider: see :func:`_google_target`)."""
+    if host == "api.anthropic.com" and path == "/v1/messages":
+        return Target("anthropic", f"{scheme}://{host}", str(body.get("model", "")))
+    bedrock = re.fullmatch(r"/model/([^/]+)/invoke(?:-with-response-stream)?", path)
+    if host.startswith("bedrock-runtime.") and bedrock:
+        return Target("bedrock", f"{scheme}://{host}", unquote(bedrock.group(1)))
+    return None
 
 
 _GEMINI_URL = re.compile(
@@ -335,12 +368,14 @@ def folder_options(path: Path, target: Target) -> dict[str, Any]:
         return {target.provider: {"reasoning": {"effort": "medium"}}}
     if test == "TestVercelThinking":
         return {target.provider: {"reasoning": {"enabled": True}}}
+    if test in ("TestAnthropicThinking", "TestAnthropicThinkingWithCacheControl"):
+        return {"anthropic": {"thinking": {"budget_tokens": 4000}}}
     return {}
 
 
 def folder_prepare_step(path: Path) -> PrepareStep | None:
     """The ``prepare_step`` hook the test folder applies, if any."""
-    if _test_folder(path).endswith("WithAnthropicCache"):
+    if _test_folder(path).endswith(("WithAnthropicCache", "WithCacheControl")):
         return anthropic_cache_control
     return None
 
@@ -401,13 +436,22 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
     if key in OBJECT_SCENARIOS:
         await _run_object(path, cassette, key, streaming, match)
         return
+    special = _SPECIAL_SCENARIOS.get(key)
     scenario = SCENARIOS.get(key)
-    if scenario is None:
+    if scenario is None and special is None:
         raise Skip(f"scenario {key!r} is not supported yet")
     target = infer_target(cassette)
     transport = CassetteTransport(cassette, match=match)
     async with transport.client() as http:
         model = _build_model(target, http)
+        if special is not None:
+            await special(model, streaming)
+            if not transport.all_played:
+                raise Failure(
+                    f"{len(transport.unplayed)} recorded interaction(s) were never requested"
+                )
+            return
+        assert scenario is not None
         files = (FilePart(find_image(path), "image/png"),) if scenario.image else ()
         agent = Agent(
             model,
@@ -422,6 +466,12 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
             result = await agent.stream(scenario.prompt, files=files).collect()
         else:
             result = await agent.generate(scenario.prompt, files=files)
+        follow_up = WEB_SEARCH_FOLLOW_UPS.get(target.provider)
+        if scenario.name == "web_search" and streaming and follow_up is not None:
+            # Turn 2 continues from turn 1's messages (the agent adds its system prompt).
+            history = [m for m in result.messages if m.role != "system"]
+            second = await agent.stream([*history, user(follow_up[0])]).collect()
+            _expect(follow_up[1] in second.text, f"turn 2 lacks {follow_up[1]}: {second.text!r}")
     if not transport.all_played:
         raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
     _check(scenario, result, target)
@@ -514,6 +564,56 @@ def _check_book(book: Any) -> None:
     _expect(isinstance(year, int) and year > 1900, f"published_year: {year!r}")
 
 
+# A 1x1 PNG: the "screenshot" the computer-use scenario returns.
+SCREENSHOT_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+)
+# The computer-use tool version each model was recorded with (README: TestAnthropicComputerUse).
+_COMPUTER_TOOLS = {"claude-opus-4-6": "computer_20251124"}
+
+
+async def _computer_use(model: LanguageModel, streaming: bool) -> None:
+    """Two model calls, as a computer-use loop makes them: the model asks for a screenshot,
+    the screenshot goes back as the tool result, the model describes it."""
+    if model.provider != "anthropic":
+        raise Skip(f"computer use on {model.provider} is not supported yet")
+    version = _COMPUTER_TOOLS.get(model.model_id, "computer_20250124")
+    computer = ProviderTool(
+        f"anthropic.{version}",
+        "computer",
+        {"display_width_px": 1920, "display_height_px": 1080},
+    )
+    prompt = [system(SYSTEM), user("Take a screenshot of the desktop")]
+
+    async def call(messages: Sequence[Message]) -> Response:
+        request = Call(messages=messages, tools=(computer,))
+        return await (collect(model.stream(request)) if streaming else model.generate(request))
+
+    first = await call(prompt)
+    _expect(first.finish_reason == FinishReason.TOOL_CALLS, f"turn 1: {first.finish_reason}")
+    calls = [p for p in first.content if isinstance(p, ToolCallPart)]
+    _expect(
+        len(calls) == 1 and calls[0].tool_name == "computer" and "screenshot" in calls[0].input,
+        f"turn 1 calls: {calls}",
+    )
+    shot = calls[0]
+    screenshot = MediaOutput(SCREENSHOT_PNG, "image/png")
+    second = await call(
+        [
+            *prompt,
+            Message("assistant", (ToolCallPart(shot.tool_call_id, shot.tool_name, shot.input),)),
+            Message("tool", (ToolResultPart(shot.tool_call_id, shot.tool_name, screenshot),)),
+        ]
+    )
+    _expect(bool(second.text.strip()), "turn 2 has no text")
+
+
+# Scenarios that are not one agent run: a function of the model and whether to stream.
+_SPECIAL_SCENARIOS: dict[str, Callable[[LanguageModel, bool], Awaitable[None]]] = {
+    "computer_use": _computer_use,
+}
+
+
 def _build_model(target: Target, http: Any) -> LanguageModel:
     from reverie.providers import get_model
 
@@ -558,6 +658,14 @@ def _check(scenario: Scenario, result: RunResult, target: Target | None = None) 
             any(p.text for p in reasoning) or result.usage.reasoning_tokens > 0,
             "the run produced no reasoning",
         )
+        if target is not None and target.provider == "anthropic":
+            # Anthropic thinking only goes back with its signature.
+            unsigned = [
+                p
+                for p in reasoning
+                if p.text and not p.provider_metadata.get("anthropic", {}).get("signature")
+            ]
+            _expect(not unsigned, f"{len(unsigned)} reasoning part(s) without a signature")
         if target is not None and target.options.get("api") == "responses":
             # Responses reasoning only survives a stateless (store=false) round trip
             # encrypted, so every reasoning part must carry it.
