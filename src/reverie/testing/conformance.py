@@ -133,14 +133,6 @@ WEB_SEARCH_FOLLOW_UPS: dict[str, tuple[str, str]] = {
 OBJECT_SCENARIOS = frozenset({"simple_object", "complex_object"})
 
 # Object folders recorded with the provider's native JSON-schema output (the README's table).
-NATIVE_OBJECT_TESTS = frozenset(
-    {
-        "TestOpenAIObjectGeneration",
-        "TestOpenAIResponsesObjectGeneration",
-        "TestGoogleObjectGeneration",
-        "TestGoogleVertexObjectGeneration",
-    }
-)
 
 OBJECT_PROMPTS = {
     "simple_object": "Generate information about a person named Alice who is 30 years old "
@@ -490,7 +482,6 @@ async def _run_object(
     path: Path, cassette: Cassette, key: str, streaming: bool, match: Literal["strict", "lenient"]
 ) -> None:
     """A structured-output scenario: ``generate_object`` / ``stream_object``, mode auto."""
-    from reverie.errors import CassetteMissError
     from reverie.output import PartialObject, generate_object, stream_object
 
     target = infer_target(cassette)
@@ -511,24 +502,14 @@ async def _run_object(
             "max_output_tokens": 4000,
             "provider_options": folder_options(path, target),
         }
-        try:
-            if streaming:
-                stream = stream_object(model, OBJECT_PROMPTS[key], **options)
-                async for event in stream:
-                    partials += isinstance(event, PartialObject)
-                result = stream.result
-                assert result is not None
-            else:
-                result = await generate_object(model, OBJECT_PROMPTS[key], **options)
-        except CassetteMissError as exc:
-            # A folder recorded with the provider's native JSON mode cannot match a forced
-            # tool: until the provider's model implements the hook, that is "not supported".
-            if _test_folder(path) in NATIVE_OBJECT_TESTS and not hasattr(model, "object_request"):
-                raise Skip(
-                    f"the {target.provider} model does not implement the native "
-                    "structured-output hook (object_request) yet"
-                ) from exc
-            raise
+        if streaming:
+            stream = stream_object(model, OBJECT_PROMPTS[key], **options)
+            async for event in stream:
+                partials += isinstance(event, PartialObject)
+            result = stream.result
+            assert result is not None
+        else:
+            result = await generate_object(model, OBJECT_PROMPTS[key], **options)
     if not transport.all_played:
         raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
     if streaming:

@@ -153,6 +153,10 @@ def _apply_options(
     verbosity = options.get("text_verbosity")
     if verbosity is not None:
         body["text"] = {"verbosity": verbosity}
+    text_format = options.get("text_format")
+    if text_format is not None:
+        # Native structured output (reverie.output): {"type": "json_schema", ...}.
+        body["text"] = {**body.get("text", {}), "format": dict(text_format)}
     effort = options.get("reasoning_effort")
     summary = options.get("reasoning_summary")
     if effort is not None and effort not in _REASONING_EFFORTS:

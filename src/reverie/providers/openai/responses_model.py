@@ -8,6 +8,7 @@ this class only sends.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx2
@@ -73,6 +74,18 @@ class OpenAIResponsesModel:
 
     def _request_headers(self, call: Call) -> dict[str, str]:
         return {**self._headers, **call.headers} if call.headers else self._headers
+
+    def object_request(
+        self, call: Call, schema: Mapping[str, Any], name: str, description: str
+    ) -> Call | None:
+        """Native structured output (:mod:`reverie.output`): ``text.format`` json_schema,
+        with ``additionalProperties: false`` on every object, as the API requires."""
+        from reverie.output.schema import close_objects
+
+        fmt = {"type": "json_schema", "name": name, "schema": close_objects(schema)}
+        options = dict(call.provider_options)
+        options[self.provider] = {**options.get(self.provider, {}), "text_format": fmt}
+        return replace(call, provider_options=options)
 
     async def generate(self, call: Call) -> Response:
         body, warnings = encode_request(call, self._model_id, self._dialect, stream=False)
