@@ -8,7 +8,7 @@ from reverie.agent import RunResult, Step
 from reverie.content import ReasoningPart, TextPart
 from reverie.model import FinishReason, Usage
 from reverie.testing.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse
-from reverie.testing.conformance import SCENARIOS, Failure, Target, _check, infer_target
+from reverie.testing.conformance import SCENARIOS, Failure, Target, check, infer_target
 
 AZURE = "https://fantasy-playground-resource.openai.azure.com/openai/v1"
 
@@ -45,9 +45,9 @@ def run_with(*parts: ReasoningPart | TextPart) -> RunResult:
 def test_responses_thinking_needs_encrypted_content_on_every_reasoning_part() -> None:
     target = Target("openai", "https://api.openai.com/v1", "gpt-5", {"api": "responses"})
     sealed = ReasoningPart("plan", provider_metadata={"openai": {"encrypted_content": "gAAA"}})
-    _check(SCENARIOS["thinking"], run_with(sealed), target)
+    check(SCENARIOS["thinking"], run_with(sealed), target)
     with pytest.raises(Failure, match="encrypted"):
-        _check(SCENARIOS["thinking"], run_with(sealed, ReasoningPart("plan")), target)
+        check(SCENARIOS["thinking"], run_with(sealed, ReasoningPart("plan")), target)
     # Chat Completions carries no encrypted reasoning: the plain rule applies there.
     chat = Target("azure", AZURE, "gpt-5-mini", {"api": "chat"})
-    _check(SCENARIOS["thinking"], run_with(ReasoningPart("plan")), chat)
+    check(SCENARIOS["thinking"], run_with(ReasoningPart("plan")), chat)
