@@ -1,22 +1,39 @@
-"""go-vcr ``version: 2`` cassettes: load them into plain dataclasses.
+"""go-vcr ``version: 2`` cassettes: load them into dataclasses and write them back.
 
 The format (see ``shared/cassettes/README.md``): a top-level mapping with ``version: 2`` and
-``interactions``, each with a ``request`` (method, url, body, headers) and a ``response``
-(body, headers, status, code, duration). Bodies are text, or bytes where YAML says
-``!!binary`` (Bedrock's event streams). Loading is strict about what replay needs and
-lenient about the rest; a file that is not a cassette raises
-:class:`~reverie.errors.CassetteFormatError` naming the file and the problem.
+``interactions``, each with an ``id``, a ``request`` (proto, content_length, host, body, form,
+headers, url, method) and a ``response`` (proto, content_length, body, headers, status, code,
+duration). Bodies are text, or bytes where YAML says ``!!binary`` (Bedrock's event streams).
+Loading is strict about what replay needs and lenient about the rest; a file that is not a
+cassette raises :class:`~reverie.errors.CassetteFormatError` naming the file and the problem.
+
+Writing (:func:`dump_cassette`, :func:`save_cassette`) produces what go-vcr writes — the same
+field names and order, ``status: 200 OK``, Go duration strings, literal blocks for SSE,
+``!!binary`` for bytes — byte for byte, through :mod:`reverie.testing._goyaml`. A file keeps
+the indentation it was read with. Every interaction passes through a
+:class:`~reverie.testing.redact.Redactor` on the way out: nothing that writes a cassette can
+skip redaction. Fields reverie does not model (``trailer``, ``remote_addr`` ...) are kept
+from the file they were read from.
 
 PyYAML (with its C loader where available) is imported on first use.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import re
+import tempfile
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from reverie.errors import CassetteFormatError
+from reverie.testing._goyaml import GO_VCR, Layout, detect_layout, dump_document
+from reverie.testing.redact import Redactor
+
+VERSION = 2
 
 
 @dataclass(slots=True)
@@ -25,6 +42,11 @@ class RecordedRequest:
     url: str
     body: str | bytes = ""
     headers: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    form: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    proto: str = "HTTP/1.1"
+    content_length: int | None = None
+    """As recorded; ``None`` writes the body's length."""
+    host: str = ""
 
 
 @dataclass(slots=True)
@@ -33,7 +55,14 @@ class RecordedResponse:
     body: str | bytes = ""
     headers: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
     status: str = ""
+    """The status line text, e.g. ``"200 OK"``; empty writes the standard one for the code."""
     duration: str = ""
+    """A Go duration string (``"415.440041ms"``): how long the provider took."""
+    proto: str = "HTTP/1.1"
+    content_length: int | None = None
+    """``-1`` when the length was not known (streamed); ``None`` writes the body's length."""
+    transfer_encoding: list[str] = field(default_factory=list[str])
+    uncompressed: bool = False
 
     @property
     def content_type(self) -> str:
@@ -42,18 +71,33 @@ class RecordedResponse:
                 return values[0]
         return ""
 
+    @property
+    def duration_seconds(self) -> float:
+        """The recorded duration in seconds (0 when absent or unreadable)."""
+        try:
+            return parse_go_duration(self.duration)
+        except ValueError:
+            return 0.0
+
 
 @dataclass(slots=True)
 class Interaction:
     request: RecordedRequest
     response: RecordedResponse
     raw: dict[str, Any] = field(default_factory=dict[str, Any], repr=False)
+    """The mapping this interaction was read from (keeps fields reverie does not model)."""
 
 
 @dataclass(slots=True)
 class Cassette:
-    interactions: list[Interaction]
+    interactions: list[Interaction] = field(default_factory=list[Interaction])
     path: Path | None = None
+    layout: Layout = GO_VCR
+    """The indentation to write with: go-vcr's, or the one the file was read with."""
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
 
 
 def load_cassette(path: str | Path) -> Cassette:
@@ -68,13 +112,26 @@ def load_cassette(path: str | Path) -> Cassette:
     return cassette
 
 
+@functools.cache
+def _loader() -> Any:
+    """PyYAML's C safe loader, reading timestamps as text (go-yaml into a string field does)."""
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    timestamp = "tag:yaml.org,2002:timestamp"
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in entries if tag != timestamp]
+        for first, entries in base.yaml_implicit_resolvers.items()
+    }
+    return type("CassetteLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+
+
 def parse_cassette(text: str, *, source: str = "<cassette>") -> Cassette:
     """Parse cassette YAML text."""
     import yaml
 
-    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data: Any = yaml.load(text, Loader=loader)
+        data: Any = yaml.load(text, Loader=_loader())
     except yaml.YAMLError as exc:
         raise CassetteFormatError(f"{source}: not valid YAML: {exc}") from exc
     except (ValueError, TypeError) as exc:  # e.g. bad !!binary payloads
@@ -82,15 +139,17 @@ def parse_cassette(text: str, *, source: str = "<cassette>") -> Cassette:
     if not isinstance(data, dict):
         raise CassetteFormatError(f"{source}: expected a mapping with 'version' and 'interactions'")
     version: Any = data.get("version")  # pyright: ignore[reportUnknownMemberType]
-    if version != 2:
+    if version != VERSION:
         raise CassetteFormatError(f"{source}: unsupported cassette version {version!r} (need 2)")
     raw_interactions: Any = data.get("interactions")  # pyright: ignore[reportUnknownMemberType]
+    if raw_interactions is None:
+        raw_interactions = []
     if not isinstance(raw_interactions, list):
         raise CassetteFormatError(f"{source}: 'interactions' must be a list")
     interactions: list[Interaction] = []
     for i, item in enumerate(raw_interactions):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         interactions.append(_interaction(item, f"{source}: interaction {i}"))
-    return Cassette(interactions)
+    return Cassette(interactions, layout=detect_layout(text))
 
 
 def _interaction(item: Any, where: str) -> Interaction:
@@ -107,22 +166,36 @@ def _interaction(item: Any, where: str) -> Interaction:
     code: Any = resp.get("code")  # pyright: ignore[reportUnknownMemberType]
     if not isinstance(code, int):
         raise CassetteFormatError(f"{where}: response needs an integer 'code'")
+    r: dict[str, Any] = req  # pyright: ignore[reportUnknownVariableType]
+    s: dict[str, Any] = resp  # pyright: ignore[reportUnknownVariableType]
     return Interaction(
         RecordedRequest(
             method=method,
             url=url,
-            body=_body(req.get("body"), f"{where}: request body"),  # pyright: ignore[reportUnknownMemberType]
-            headers=_headers(req.get("headers"), f"{where}: request headers"),  # pyright: ignore[reportUnknownMemberType]
+            body=_body(r.get("body"), f"{where}: request body"),
+            headers=_headers(r.get("headers"), f"{where}: request headers"),
+            form=_headers(r.get("form"), f"{where}: request form"),
+            proto=str(r.get("proto") or "HTTP/1.1"),
+            content_length=_int_or_none(r.get("content_length")),
+            host=str(r.get("host") or ""),
         ),
         RecordedResponse(
             status_code=code,
-            body=_body(resp.get("body"), f"{where}: response body"),  # pyright: ignore[reportUnknownMemberType]
-            headers=_headers(resp.get("headers"), f"{where}: response headers"),  # pyright: ignore[reportUnknownMemberType]
-            status=str(resp.get("status") or ""),  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-            duration=str(resp.get("duration") or ""),  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+            body=_body(s.get("body"), f"{where}: response body"),
+            headers=_headers(s.get("headers"), f"{where}: response headers"),
+            status=str(s.get("status") or ""),
+            duration=str(s.get("duration") or ""),
+            proto=str(s.get("proto") or "HTTP/1.1"),
+            content_length=_int_or_none(s.get("content_length")),
+            transfer_encoding=[str(v) for v in s.get("transfer_encoding") or []],
+            uncompressed=bool(s.get("uncompressed")),
         ),
         raw=item,  # pyright: ignore[reportUnknownArgumentType]
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _body(value: Any, where: str) -> str | bytes:
@@ -130,6 +203,8 @@ def _body(value: Any, where: str) -> str | bytes:
         return ""
     if isinstance(value, str | bytes):
         return value
+    if isinstance(value, int | float | bool):  # a plain scalar go-yaml would read as text
+        return str(value)
     raise CassetteFormatError(f"{where}: expected text or !!binary, got {type(value).__name__}")
 
 
@@ -145,3 +220,271 @@ def _headers(value: Any, where: str) -> dict[str, list[str]]:
         else:
             out[str(key)] = [str(values)]  # pyright: ignore[reportUnknownArgumentType]
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+
+# go-vcr's struct field order; the optional ones are written only when set (omitempty) or
+# when the file they were read from had them.
+_REQUEST_ORDER = (
+    "proto",
+    "proto_major",
+    "proto_minor",
+    "content_length",
+    "transfer_encoding",
+    "trailer",
+    "host",
+    "remote_addr",
+    "request_uri",
+    "body",
+    "form",
+    "headers",
+    "url",
+    "method",
+)
+_RESPONSE_ORDER = (
+    "proto",
+    "proto_major",
+    "proto_minor",
+    "transfer_encoding",
+    "trailer",
+    "content_length",
+    "uncompressed",
+    "body",
+    "headers",
+    "status",
+    "code",
+    "duration",
+)
+_OPTIONAL = frozenset(
+    {"transfer_encoding", "trailer", "remote_addr", "request_uri", "form", "uncompressed"}
+)
+
+
+def dump_cassette(cassette: Cassette, redactor: Redactor | None = None) -> str:
+    """The cassette as go-vcr YAML text, every interaction redacted by ``redactor``
+    (the default :class:`~reverie.testing.redact.Redactor` when none is given)."""
+    items = [interaction_mapping(i, n) for n, i in enumerate(cassette.interactions)]
+    items = (redactor or Redactor()).redact_interactions(items)
+    return dump_document({"version": VERSION, "interactions": items}, cassette.layout)
+
+
+def save_cassette(
+    cassette: Cassette, path: str | Path | None = None, *, redactor: Redactor | None = None
+) -> Path:
+    """Write ``cassette`` (redacted) to ``path`` or its own path; returns the path.
+
+    The file is replaced atomically, so an interrupted save never leaves half a cassette.
+    """
+    target = Path(path) if path is not None else cassette.path
+    if target is None:
+        raise ValueError("the cassette has no path: pass one to save_cassette")
+    text = dump_cassette(cassette, redactor)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    cassette.path = target
+    return target
+
+
+def interaction_mapping(interaction: Interaction, index: int) -> dict[str, Any]:
+    """The go-vcr mapping for one interaction (unredacted), ``id`` set to ``index``."""
+    raw_req: dict[str, Any] = interaction.raw.get("request") or {}
+    raw_resp: dict[str, Any] = interaction.raw.get("response") or {}
+    req, resp = interaction.request, interaction.response
+    req_major, req_minor = _proto_version(req.proto)
+    resp_major, resp_minor = _proto_version(resp.proto)
+    request = _ordered(
+        {
+            "proto": req.proto,
+            "proto_major": req_major,
+            "proto_minor": req_minor,
+            "content_length": _length(req.content_length, req.body),
+            "host": req.host,
+            "body": req.body,
+            "form": _sorted_map(req.form),
+            "headers": _sorted_map(req.headers),
+            "url": req.url,
+            "method": req.method,
+        },
+        raw_req,
+        _REQUEST_ORDER,
+    )
+    response = _ordered(
+        {
+            "proto": resp.proto,
+            "proto_major": resp_major,
+            "proto_minor": resp_minor,
+            "transfer_encoding": list(resp.transfer_encoding),
+            "content_length": _length(resp.content_length, resp.body),
+            "uncompressed": resp.uncompressed,
+            "body": resp.body,
+            "headers": _sorted_map(resp.headers),
+            "status": resp.status or status_text(resp.status_code),
+            "code": resp.status_code,
+            "duration": resp.duration or "0s",
+        },
+        raw_resp,
+        _RESPONSE_ORDER,
+    )
+    out: dict[str, Any] = {"id": index, "request": request, "response": response}
+    for key, value in interaction.raw.items():
+        if key not in out:
+            out[key] = value
+    return out
+
+
+def _ordered(values: dict[str, Any], raw: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in order:
+        if key in values:
+            value = values[key]
+            if key in _OPTIONAL and not value and key not in raw:
+                continue
+            out[key] = value
+        elif key in raw:
+            out[key] = raw[key]
+    for key, value in raw.items():
+        if key not in out and key not in values:
+            out[key] = value
+    return out
+
+
+def _length(recorded: int | None, body: str | bytes) -> int:
+    if recorded is not None:
+        return recorded
+    return len(body.encode("utf-8") if isinstance(body, str) else body)
+
+
+def _proto_version(proto: str) -> tuple[int, int]:
+    m = re.fullmatch(r"HTTP/(\d+)(?:\.(\d+))?", proto)
+    if not m:
+        return 1, 1
+    return int(m.group(1)), int(m.group(2) or 0)
+
+
+def status_text(code: int) -> str:
+    """Go's ``resp.Status`` for a code: ``"200 OK"``."""
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} status code {code}"
+
+
+def _sorted_map(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A Go map as go-yaml writes it: keys in go-yaml's natural order."""
+    return {k: value[k] for k in sorted(value, key=functools.cmp_to_key(_go_key_cmp))}
+
+
+def _go_key_cmp(a: str, b: str) -> int:
+    """go-yaml's ``keyList.Less`` for strings: letters before digits, numbers by value."""
+    return -1 if _go_key_less(a, b) else (1 if _go_key_less(b, a) else 0)
+
+
+def _go_key_less(a: str, b: str) -> bool:
+    digits = False
+    for i in range(min(len(a), len(b))):
+        ca, cb = a[i], b[i]
+        if ca == cb:
+            digits = ca.isdigit()
+            continue
+        al, bl = ca.isalpha(), cb.isalpha()
+        if al and bl:
+            return ca < cb
+        if al or bl:
+            return al if digits else bl
+        an = bn = 0
+        if ca == "0" or cb == "0":
+            j = i - 1
+            while j >= 0 and a[j].isdigit():
+                if a[j] != "0":
+                    an = bn = 1
+                    break
+                j -= 1
+        ai = i
+        while ai < len(a) and a[ai].isdigit():
+            an = an * 10 + int(a[ai])
+            ai += 1
+        bi = i
+        while bi < len(b) and b[bi].isdigit():
+            bn = bn * 10 + int(b[bi])
+            bi += 1
+        if an != bn:
+            return an < bn
+        if ai != bi:
+            return ai < bi
+        return ca < cb
+    return len(a) < len(b)
+
+
+# ---------------------------------------------------------------------------------------
+# Go durations
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
+
+
+def parse_go_duration(text: str) -> float:
+    """Seconds in a Go duration string (``"1m2.5s"``, ``"415.44ms"``, ``"755.667µs"``)."""
+    s = text.strip()
+    sign = -1.0 if s.startswith("-") else 1.0
+    s = s.lstrip("+-")
+    if s == "0":
+        return 0.0
+    pos, total = 0, 0.0
+    while pos < len(s):
+        m = _DURATION_PART.match(s, pos)
+        if not m:
+            raise ValueError(f"not a Go duration: {text!r}")
+        total += float(m.group(1)) * _UNIT_NS[m.group(2)]
+        pos = m.end()
+    if not s:
+        raise ValueError(f"not a Go duration: {text!r}")
+    return sign * total / 1e9
+
+
+def format_go_duration(seconds: float) -> str:
+    """Go's ``time.Duration.String()`` for ``seconds``: ``"415.440041ms"``, ``"1m2.5s"``."""
+    ns = round(seconds * 1e9)
+    if ns == 0:
+        return "0s"
+    sign = "-" if ns < 0 else ""
+    ns = abs(ns)
+    if ns < 1_000:
+        return f"{sign}{ns}ns"
+    if ns < 1_000_000:
+        return f"{sign}{_fraction(ns, 1_000)}µs"
+    if ns < 1_000_000_000:
+        return f"{sign}{_fraction(ns, 1_000_000)}ms"
+    hours, rest = divmod(ns, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    text = f"{_fraction(rest, 1_000_000_000)}s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{text}"
+    if minutes:
+        return f"{sign}{minutes}m{text}"
+    return f"{sign}{text}"
+
+
+def _fraction(value: int, unit: int) -> str:
+    whole, frac = divmod(value, unit)
+    if not frac:
+        return str(whole)
+    digits = len(str(unit)) - 1
+    return f"{whole}.{frac:0{digits}d}".rstrip("0")
