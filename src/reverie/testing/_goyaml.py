@@ -36,11 +36,16 @@ Value = object
 _BREAKS = frozenset("\r\n\x85\u2028\u2029")
 _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 _FLOW_INDICATORS = frozenset(",?[]{}")
+# Plain text go-yaml reads as null, bool, float or merge; the YAML 1.1 booleans it quotes.
 _NOT_STR = frozenset(
-    "true True TRUE false False FALSE ~ null Null NULL .nan .NaN .NAN .inf .Inf .INF "
-    "+.inf +.Inf +.INF -.inf -.Inf -.INF -0 -0.0 << "
-    "y Y yes Yes YES on On ON n N no No NO off Off OFF".split()
-) | {""}
+    {
+        *("", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"),
+        *(".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"),
+        *("-.inf", "-.Inf", "-.INF", "-0", "-0.0", "<<"),
+        *("y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO"),
+        *("off", "Off", "OFF"),
+    }
+)
 _BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 _GO_INT = re.compile(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
@@ -234,9 +239,8 @@ def _scalar(s: str, block_indent: int, hint: int, *, simple_key: bool) -> str:
     a = _Analysis(s)
     if simple_key and a.multiline:
         style = "double"
-    if style == "plain":
-        if not a.block_plain_allowed or (not s and simple_key):
-            style = "single"
+    if style == "plain" and (not a.block_plain_allowed or (not s and simple_key)):
+        style = "single"
     if style == "single" and not a.single_quoted_allowed:
         style = "double"
     if style == "literal" and (not a.block_allowed or simple_key):

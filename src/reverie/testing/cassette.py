@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from reverie.errors import CassetteFormatError
 from reverie.testing._goyaml import GO_VCR, Layout, detect_layout, dump_document
@@ -136,38 +136,38 @@ def parse_cassette(text: str, *, source: str = "<cassette>") -> Cassette:
         raise CassetteFormatError(f"{source}: not valid YAML: {exc}") from exc
     except (ValueError, TypeError) as exc:  # e.g. bad !!binary payloads
         raise CassetteFormatError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
+    doc = _as_mapping(data)
+    if doc is None:
         raise CassetteFormatError(f"{source}: expected a mapping with 'version' and 'interactions'")
-    version: Any = data.get("version")  # pyright: ignore[reportUnknownMemberType]
+    version = doc.get("version")
     if version != VERSION:
         raise CassetteFormatError(f"{source}: unsupported cassette version {version!r} (need 2)")
-    raw_interactions: Any = data.get("interactions")  # pyright: ignore[reportUnknownMemberType]
-    if raw_interactions is None:
-        raw_interactions = []
+    raw_interactions: Any = doc.get("interactions") or []
     if not isinstance(raw_interactions, list):
         raise CassetteFormatError(f"{source}: 'interactions' must be a list")
-    interactions: list[Interaction] = []
-    for i, item in enumerate(raw_interactions):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-        interactions.append(_interaction(item, f"{source}: interaction {i}"))
+    items = cast(list[Any], raw_interactions)
+    interactions = [_interaction(x, f"{source}: interaction {i}") for i, x in enumerate(items)]
     return Cassette(interactions, layout=detect_layout(text))
 
 
+def _as_mapping(value: Any) -> dict[str, Any] | None:
+    return cast(dict[str, Any], value) if isinstance(value, dict) else None
+
+
 def _interaction(item: Any, where: str) -> Interaction:
-    if not isinstance(item, dict):
+    raw = _as_mapping(item)
+    if raw is None:
         raise CassetteFormatError(f"{where}: expected a mapping")
-    req: Any = item.get("request")  # pyright: ignore[reportUnknownMemberType]
-    resp: Any = item.get("response")  # pyright: ignore[reportUnknownMemberType]
-    if not isinstance(req, dict) or not isinstance(resp, dict):
+    r = _as_mapping(raw.get("request"))
+    s = _as_mapping(raw.get("response"))
+    if r is None or s is None:
         raise CassetteFormatError(f"{where}: needs 'request' and 'response' mappings")
-    method: Any = req.get("method")  # pyright: ignore[reportUnknownMemberType]
-    url: Any = req.get("url")  # pyright: ignore[reportUnknownMemberType]
+    method, url, code = r.get("method"), r.get("url"), s.get("code")
     if not isinstance(method, str) or not isinstance(url, str):
         raise CassetteFormatError(f"{where}: request needs a 'method' and a 'url'")
-    code: Any = resp.get("code")  # pyright: ignore[reportUnknownMemberType]
     if not isinstance(code, int):
         raise CassetteFormatError(f"{where}: response needs an integer 'code'")
-    r: dict[str, Any] = req  # pyright: ignore[reportUnknownVariableType]
-    s: dict[str, Any] = resp  # pyright: ignore[reportUnknownVariableType]
+    transfer: Any = s.get("transfer_encoding") or []
     return Interaction(
         RecordedRequest(
             method=method,
@@ -187,10 +187,12 @@ def _interaction(item: Any, where: str) -> Interaction:
             duration=str(s.get("duration") or ""),
             proto=str(s.get("proto") or "HTTP/1.1"),
             content_length=_int_or_none(s.get("content_length")),
-            transfer_encoding=[str(v) for v in s.get("transfer_encoding") or []],
+            transfer_encoding=[str(v) for v in cast(list[Any], transfer)]
+            if isinstance(transfer, list)
+            else [str(transfer)],
             uncompressed=bool(s.get("uncompressed")),
         ),
-        raw=item,  # pyright: ignore[reportUnknownArgumentType]
+        raw=raw,
     )
 
 
@@ -211,14 +213,15 @@ def _body(value: Any, where: str) -> str | bytes:
 def _headers(value: Any, where: str) -> dict[str, list[str]]:
     if value is None:
         return {}
-    if not isinstance(value, dict):
+    mapping = _as_mapping(value)
+    if mapping is None:
         raise CassetteFormatError(f"{where}: expected a mapping of name to list of values")
     out: dict[str, list[str]] = {}
-    for key, values in value.items():  # pyright: ignore[reportUnknownVariableType]
+    for key, values in mapping.items():
         if isinstance(values, list):
-            out[str(key)] = [str(v) for v in values]  # pyright: ignore[reportUnknownVariableType]
+            out[str(key)] = [str(v) for v in cast(list[Any], values)]
         else:
-            out[str(key)] = [str(values)]  # pyright: ignore[reportUnknownArgumentType]
+            out[str(key)] = [str(values)]
     return out
 
 

@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 PLACEHOLDER = "REDACTED"
@@ -68,7 +68,7 @@ def _env_secrets() -> list[str]:
 class Redactor:
     """The redaction rules. Extend the defaults rather than replace them::
 
-        Redactor(keep_headers=(*DEFAULT_HEADERS, "X-Request-Id"), secrets=[my_key])
+    Redactor(keep_headers=(*DEFAULT_HEADERS, "X-Request-Id"), secrets=[my_key])
     """
 
     keep_headers: tuple[str, ...] = DEFAULT_HEADERS
@@ -183,33 +183,35 @@ class Redactor:
         secrets = self.all_secrets(found)
         return [self._redact_item(item, secrets) for item in items]
 
+    def _placeholders(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.placeholder] * len(cast(list[Any], value))
+        return self.placeholder
+
     def _redact_item(self, item: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
         out = dict(item)
+        secret_params = {p.lower() for p in self.query_params}
         for part in ("request", "response"):
-            section = item.get(part)
-            if not isinstance(section, dict):
+            original: Any = item.get(part)
+            if not isinstance(original, dict):
                 continue
-            section = dict(section)  # pyright: ignore[reportUnknownArgumentType]
+            section = dict(cast(dict[str, Any], original))
             for key in ("headers", "trailer"):
-                if isinstance(section.get(key), dict):
-                    section[key] = {
-                        k: v
-                        for k, v in section[key].items()  # pyright: ignore[reportUnknownVariableType]
-                        if self.keeps_header(str(k))  # pyright: ignore[reportUnknownArgumentType]
-                    }
+                headers: Any = section.get(key)
+                if isinstance(headers, dict):
+                    kept = cast(dict[str, Any], headers)
+                    section[key] = {k: v for k, v in kept.items() if self.keeps_header(str(k))}
             for key in ("url", "request_uri"):
-                if isinstance(section.get(key), str):
-                    section[key] = self.redact_url(section[key])
-            form = section.get("form")
+                value: Any = section.get(key)
+                if isinstance(value, str):
+                    section[key] = self.redact_url(value)
+            form: Any = section.get("form")
             if isinstance(form, dict):
-                secret_params = {p.lower() for p in self.query_params}
                 section["form"] = {
-                    k: ([self.placeholder] * len(v) if isinstance(v, list) else self.placeholder)  # pyright: ignore[reportUnknownArgumentType]
-                    if str(k).lower() in secret_params  # pyright: ignore[reportUnknownArgumentType]
-                    else v
-                    for k, v in form.items()  # pyright: ignore[reportUnknownVariableType]
+                    k: self._placeholders(v) if str(k).lower() in secret_params else v
+                    for k, v in cast(dict[str, Any], form).items()
                 }
-            body = section.get("body")
+            body: Any = section.get("body")
             if isinstance(body, str | bytes):
                 section["body"] = self.redact_body(body)
             out[part] = self.scrub(section, secrets)
@@ -220,7 +222,7 @@ def _header_lists(headers: Mapping[Any, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, values in headers.items():
         if isinstance(values, list):
-            out[str(key)] = [str(v) for v in values]  # pyright: ignore[reportUnknownVariableType]
+            out[str(key)] = [str(v) for v in cast(list[Any], values)]
         else:
             out[str(key)] = [str(values)]
     return out
