@@ -114,13 +114,14 @@ def load_cassette(path: str | Path) -> Cassette:
 
 @functools.cache
 def _loader() -> Any:
-    """PyYAML's C safe loader, reading timestamps as text (go-yaml into a string field does)."""
+    """PyYAML's C safe loader, reading plain timestamps and ``=`` as text, as go-yaml does
+    (go-yaml writes them unquoted; PyYAML's YAML 1.1 resolver would not read them back)."""
     import yaml
 
     base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    timestamp = "tag:yaml.org,2002:timestamp"
+    as_text = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
     resolvers = {
-        first: [(tag, regexp) for tag, regexp in entries if tag != timestamp]
+        first: [(tag, regexp) for tag, regexp in entries if tag not in as_text]
         for first, entries in base.yaml_implicit_resolvers.items()
     }
     return type("CassetteLoader", (base,), {"yaml_implicit_resolvers": resolvers})
