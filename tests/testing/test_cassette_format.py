@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from reverie.testing._goyaml import GO_VCR, Layout, detect_layout, dump_document
 from reverie.testing.cassette import (
     Cassette,
-    _loader,  # pyright: ignore[reportPrivateUsage]
     Interaction,
     RecordedRequest,
     RecordedResponse,
+    _loader,  # pyright: ignore[reportPrivateUsage]
     dump_cassette,
     format_go_duration,
     interaction_mapping,
