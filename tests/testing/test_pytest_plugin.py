@@ -57,12 +57,12 @@ def test_record_once_then_replay_offline_then_fail_clearly_on_a_change(
         _write(pytester, server.base_url, "Weather in Florence?")
 
         # No cassette yet, default mode replay: a setup error that says how to record.
-        result = pytester.runpytest("-q", "-p", "no:cacheprovider")
+        result = pytester.runpytest("-q", "-W", "error", "-p", "no:cacheprovider")
         result.assert_outcomes(errors=1)
         result.stdout.fnmatch_lines(["*no cassette at*--record-mode=once*"])
 
         monkeypatch.setenv("OPENAI_API_KEY", "sk-user-real-key-0123456789")
-        result = pytester.runpytest("-q", "--record-mode=once")
+        result = pytester.runpytest("-q", "-W", "error", "--record-mode=once")
         result.assert_outcomes(passed=1)
         assert len(server.requests) == 2
         cassette = pytester.path / "cassettes" / "test_agent" / "test_weather.yaml"
@@ -72,13 +72,13 @@ def test_record_once_then_replay_offline_then_fail_clearly_on_a_change(
 
         # Replay: no key in the environment, and no request reaches the server.
         monkeypatch.delenv("OPENAI_API_KEY")
-        result = pytester.runpytest("-q")
+        result = pytester.runpytest("-q", "-W", "error")
         result.assert_outcomes(passed=1)
         assert len(server.requests) == 2
 
         # The agent now asks something else: the failure shows the JSON difference.
         _write(pytester, server.base_url, "Weather in Paris?")
-        result = pytester.runpytest("-q")
+        result = pytester.runpytest("-q", "-W", "error")
         result.assert_outcomes(failed=1)
         result.stdout.fnmatch_lines(
             [
@@ -96,7 +96,7 @@ def test_a_failing_test_does_not_save_its_recording(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-user-real-key-0123456789")
     with FakeOpenAI() as server:
         _write(pytester, server.base_url, "Weather in Florence?", extra="assert False")
-        result = pytester.runpytest("-q", "--record-mode=once")
+        result = pytester.runpytest("-q", "-W", "error", "--record-mode=once")
         result.assert_outcomes(failed=1)
         assert len(server.requests) == 2
     assert not (pytester.path / "cassettes").exists()
@@ -109,7 +109,7 @@ def test_the_environment_variable_and_markers_choose_the_mode(
     monkeypatch.setenv("REVERIE_RECORD_MODE", "once")
     with FakeOpenAI() as server:
         _write(pytester, server.base_url, "Weather in Florence?")
-        pytester.runpytest("-q").assert_outcomes(passed=1)
+        pytester.runpytest("-q", "-W", "error").assert_outcomes(passed=1)
         assert len(server.requests) == 2
         # A marker that names another file in passthrough mode: calls the server, saves nothing.
         pytester.makepyfile(
@@ -130,7 +130,7 @@ def test_the_environment_variable_and_markers_choose_the_mode(
                 '''
             )
         )
-        pytester.runpytest("-q", "test_other.py").assert_outcomes(passed=1)
+        pytester.runpytest("-q", "-W", "error", "test_other.py").assert_outcomes(passed=1)
         assert len(server.requests) == 3
     assert not (pytester.path / "cassettes" / "test_other").exists()
 
@@ -141,7 +141,7 @@ def test_require_all_played_fails_a_test_that_makes_fewer_calls(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-user-real-key-0123456789")
     with FakeOpenAI() as server:
         _write(pytester, server.base_url, "Weather in Florence?")
-        pytester.runpytest("-q", "--record-mode=once").assert_outcomes(passed=1)
+        pytester.runpytest("-q", "-W", "error", "--record-mode=once").assert_outcomes(passed=1)
     pytester.makeini("[pytest]\nreverie_require_all_played = true\n")
     pytester.makepyfile(
         test_agent=TEST_FILE.format(base_url="http://127.0.0.1:9/v1", prompt="x", extra="").replace(
@@ -149,7 +149,7 @@ def test_require_all_played_fails_a_test_that_makes_fewer_calls(
             "async def test_weather(reverie_cassette):\n    return",
         )
     )
-    result = pytester.runpytest("-q")
+    result = pytester.runpytest("-q", "-W", "error")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*2 recorded interaction(s)*were never requested*"])
 

@@ -25,15 +25,34 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any, cast
 
 from reverie.errors import CassetteFormatError
+from reverie.testing._go import (
+    format_go_duration,
+    parse_go_duration,
+    sorted_map,
+    status_text,
+)
 from reverie.testing._goyaml import GO_VCR, Layout, detect_layout, dump_document
 from reverie.testing.redact import Redactor
 
 VERSION = 2
+__all__ = [
+    "Cassette",
+    "Interaction",
+    "RecordedRequest",
+    "RecordedResponse",
+    "dump_cassette",
+    "format_go_duration",
+    "interaction_mapping",
+    "load_cassette",
+    "parse_cassette",
+    "parse_go_duration",
+    "save_cassette",
+    "status_text",
+]
 
 
 @dataclass(slots=True)
@@ -313,8 +332,8 @@ def interaction_mapping(interaction: Interaction, index: int) -> dict[str, Any]:
             "content_length": _length(req.content_length, req.body),
             "host": req.host,
             "body": req.body,
-            "form": _sorted_map(req.form),
-            "headers": _sorted_map(req.headers),
+            "form": sorted_map(req.form),
+            "headers": sorted_map(req.headers),
             "url": req.url,
             "method": req.method,
         },
@@ -330,7 +349,7 @@ def interaction_mapping(interaction: Interaction, index: int) -> dict[str, Any]:
             "content_length": _length(resp.content_length, resp.body),
             "uncompressed": resp.uncompressed,
             "body": resp.body,
-            "headers": _sorted_map(resp.headers),
+            "headers": sorted_map(resp.headers),
             "status": resp.status or status_text(resp.status_code),
             "code": resp.status_code,
             "duration": resp.duration or "0s",
@@ -372,123 +391,3 @@ def _proto_version(proto: str) -> tuple[int, int]:
     if not m:
         return 1, 1
     return int(m.group(1)), int(m.group(2) or 0)
-
-
-def status_text(code: int) -> str:
-    """Go's ``resp.Status`` for a code: ``"200 OK"``."""
-    try:
-        return f"{code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} status code {code}"
-
-
-def _sorted_map(value: dict[str, list[str]]) -> dict[str, list[str]]:
-    """A Go map as go-yaml writes it: keys in go-yaml's natural order."""
-    return {k: value[k] for k in sorted(value, key=functools.cmp_to_key(_go_key_cmp))}
-
-
-def _go_key_cmp(a: str, b: str) -> int:
-    """go-yaml's ``keyList.Less`` for strings: letters before digits, numbers by value."""
-    return -1 if _go_key_less(a, b) else (1 if _go_key_less(b, a) else 0)
-
-
-def _go_key_less(a: str, b: str) -> bool:
-    digits = False
-    for i in range(min(len(a), len(b))):
-        ca, cb = a[i], b[i]
-        if ca == cb:
-            digits = ca.isdigit()
-            continue
-        al, bl = ca.isalpha(), cb.isalpha()
-        if al and bl:
-            return ca < cb
-        if al or bl:
-            return al if digits else bl
-        an = bn = 0
-        if ca == "0" or cb == "0":
-            j = i - 1
-            while j >= 0 and a[j].isdigit():
-                if a[j] != "0":
-                    an = bn = 1
-                    break
-                j -= 1
-        ai = i
-        while ai < len(a) and a[ai].isdigit():
-            an = an * 10 + int(a[ai])
-            ai += 1
-        bi = i
-        while bi < len(b) and b[bi].isdigit():
-            bn = bn * 10 + int(b[bi])
-            bi += 1
-        if an != bn:
-            return an < bn
-        if ai != bi:
-            return ai < bi
-        return ca < cb
-    return len(a) < len(b)
-
-
-# ---------------------------------------------------------------------------------------
-# Go durations
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_NS = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,
-    "μs": 1_000,
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60_000_000_000,
-    "h": 3_600_000_000_000,
-}
-
-
-def parse_go_duration(text: str) -> float:
-    """Seconds in a Go duration string (``"1m2.5s"``, ``"415.44ms"``, ``"755.667µs"``)."""
-    s = text.strip()
-    sign = -1.0 if s.startswith("-") else 1.0
-    s = s.lstrip("+-")
-    if s == "0":
-        return 0.0
-    pos, total = 0, 0.0
-    while pos < len(s):
-        m = _DURATION_PART.match(s, pos)
-        if not m:
-            raise ValueError(f"not a Go duration: {text!r}")
-        total += float(m.group(1)) * _UNIT_NS[m.group(2)]
-        pos = m.end()
-    if not s:
-        raise ValueError(f"not a Go duration: {text!r}")
-    return sign * total / 1e9
-
-
-def format_go_duration(seconds: float) -> str:
-    """Go's ``time.Duration.String()`` for ``seconds``: ``"415.440041ms"``, ``"1m2.5s"``."""
-    ns = round(seconds * 1e9)
-    if ns == 0:
-        return "0s"
-    sign = "-" if ns < 0 else ""
-    ns = abs(ns)
-    if ns < 1_000:
-        return f"{sign}{ns}ns"
-    if ns < 1_000_000:
-        return f"{sign}{_fraction(ns, 1_000)}µs"
-    if ns < 1_000_000_000:
-        return f"{sign}{_fraction(ns, 1_000_000)}ms"
-    hours, rest = divmod(ns, 3_600_000_000_000)
-    minutes, rest = divmod(rest, 60_000_000_000)
-    text = f"{_fraction(rest, 1_000_000_000)}s"
-    if hours:
-        return f"{sign}{hours}h{minutes}m{text}"
-    if minutes:
-        return f"{sign}{minutes}m{text}"
-    return f"{sign}{text}"
-
-
-def _fraction(value: int, unit: int) -> str:
-    whole, frac = divmod(value, unit)
-    if not frac:
-        return str(whole)
-    digits = len(str(unit)) - 1
-    return f"{whole}.{frac:0{digits}d}".rstrip("0")

@@ -9,7 +9,6 @@ that saves a cassette is covered.
 
 from __future__ import annotations
 
-import re
 import time
 import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable
@@ -18,22 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx2
 
-from reverie.testing.cassette import (
-    Interaction,
-    RecordedRequest,
-    RecordedResponse,
-    format_go_duration,
-    status_text,
-)
-
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-
-
-def canonical_header(name: str) -> str:
-    """Go's ``textproto.CanonicalMIMEHeaderKey``: ``content-type`` -> ``Content-Type``."""
-    if not _TOKEN.fullmatch(name):
-        return name
-    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+from reverie.testing._go import canonical_header, format_go_duration, status_text
+from reverie.testing.cassette import Interaction, RecordedRequest, RecordedResponse
 
 
 def header_lists(headers: httpx2.Headers) -> dict[str, list[str]]:
@@ -78,7 +63,8 @@ def record_request(request: httpx2.Request, body: bytes) -> RecordedRequest:
 class RecordingStream(httpx2.AsyncByteStream):
     """Passes the live body through unchanged and records it; ``on_done`` gets the finished
     interaction once, when the body ends or the caller closes the response early (then the
-    part that was read is what gets recorded — a replay stops at the same place)."""
+    part that was read is what gets recorded — a replay stops at the same place). A body
+    cut off by a network error is not recorded."""
 
     def __init__(
         self,
@@ -96,9 +82,13 @@ class RecordingStream(httpx2.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         stream: AsyncIterable[bytes] = self._response.stream  # pyright: ignore[reportAssignmentType]
-        async for chunk in stream:
-            self._chunks.append(chunk)
-            yield chunk
+        try:
+            async for chunk in stream:
+                self._chunks.append(chunk)
+                yield chunk
+        except httpx2.TransportError:
+            self._done = True  # the provider's answer broke off: nothing worth replaying
+            raise
         self._finish()
 
     async def aclose(self) -> None:

@@ -235,7 +235,8 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
 
     def _normalize_live(self, request: httpx2.Request, url: str, body: bytes) -> RecordedRequest:
         headers = {k: [v] for k, v in request.headers.items()}
-        secrets = self.redactor.all_secrets(self.redactor.credential_values(headers))
+        credentials = self.redactor.credential_values(headers)
+        secrets = self.redactor.all_secrets(credentials) if credentials else self._secrets
         redacted = self.redactor.redact_body(body, secrets)
         return RecordedRequest(
             method=request.method,
@@ -248,10 +249,13 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         cached = self._normalized[index]
         if cached is None:
             req = self.cassette.interactions[index].request
+            # A cassette written by another tool may still hold credential headers.
+            credentials = self.redactor.credential_values(req.headers)
+            secrets = self.redactor.all_secrets(credentials) if credentials else self._secrets
             cached = replace(
                 req,
                 url=self.redactor.redact_url(req.url),
-                body=self.redactor.redact_body(req.body, self._secrets),
+                body=self.redactor.redact_body(req.body, secrets),
             )
             self._normalized[index] = cached
         return cached
