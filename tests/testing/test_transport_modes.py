@@ -205,3 +205,38 @@ async def test_an_abandoned_recorded_stream_keeps_what_was_read(tmp_path: Path) 
 
 def test_the_transport_is_an_httpx2_transport() -> None:
     assert isinstance(CassetteTransport(Cassette()), httpx2.AsyncBaseTransport)
+
+
+def _frame(payload: bytes) -> bytes:
+    # An AWS event-stream message: total length, headers length, prelude CRC, payload, CRC.
+    total = 16 + len(payload)
+    return total.to_bytes(4, "big") + b"\0\0\0\0" + b"crc1" + payload + b"crc2"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("content_type", "pieces"),
+    [
+        ("text/event-stream;charset=UTF-8", [b"data: 1\r\n\r\n", b"data: 2\r\n\r\n"]),
+        ("application/vnd.amazon.eventstream", [_frame(b'{"a":1}'), _frame(b'{"b":22}')]),
+        ("application/x-ndjson", [b'{"a":1}\n', b'{"b":2}\n']),
+    ],
+)
+async def test_streams_are_replayed_in_the_pieces_the_provider_sent(
+    content_type: str, pieces: list[bytes]
+) -> None:
+    body = b"".join(pieces)
+    cassette = Cassette(
+        [
+            Interaction(
+                RecordedRequest("POST", "https://api.test/s"),
+                RecordedResponse(200, body=body, headers={"Content-Type": [content_type]}),
+            )
+        ]
+    )
+    async with (
+        CassetteTransport(cassette).client() as http,
+        http.stream("POST", "https://api.test/s") as response,
+    ):
+        received = [chunk async for chunk in response.aiter_raw()]
+    assert received == pieces

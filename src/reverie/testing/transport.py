@@ -284,8 +284,8 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         body = recorded.body.encode() if isinstance(recorded.body, str) else recorded.body
         headers = [(k, v) for k, values in recorded.headers.items() for v in values]
         delay = recorded.duration_seconds * self.timing if self.timing else 0.0
-        if "text/event-stream" in recorded.content_type:
-            chunks = _split_events(body)
+        chunks = _stream_pieces(recorded.content_type, body)
+        if chunks is not None:
             gap = delay / len(chunks) if chunks else 0.0
         else:
             chunks = [body] if body else []
@@ -342,6 +342,19 @@ class _ReplayStream(httpx2.AsyncByteStream):
             yield chunk
 
 
+def _stream_pieces(content_type: str, body: bytes) -> list[bytes] | None:
+    """A streamed body cut where the provider's stream has its boundaries: SSE events,
+    AWS event-stream frames (Bedrock), JSON lines; ``None`` for a body that is not a stream."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "text/event-stream":
+        return _split_events(body)
+    if kind == "application/vnd.amazon.eventstream":
+        return _split_frames(body)
+    if kind in ("application/x-ndjson", "application/jsonl", "application/json-seq"):
+        return [line for line in body.splitlines(keepends=True) if line]
+    return None
+
+
 def _split_events(body: bytes) -> list[bytes]:
     """Split an SSE body after each event's blank line (``\\n\\n`` or ``\\r\\n\\r\\n``)."""
     sep = b"\r\n\r\n" if b"\r\n\r\n" in body else b"\n\n"
@@ -349,4 +362,19 @@ def _split_events(body: bytes) -> list[bytes]:
     chunks = [p + sep for p in pieces[:-1]]
     if pieces[-1]:
         chunks.append(pieces[-1])
+    return chunks
+
+
+def _split_frames(body: bytes) -> list[bytes]:
+    """AWS event-stream messages: each starts with its total length (4 bytes, big-endian)."""
+    chunks: list[bytes] = []
+    pos = 0
+    while pos + 4 <= len(body):
+        length = int.from_bytes(body[pos : pos + 4], "big")
+        if length < 16 or pos + length > len(body):
+            break  # not a frame boundary: serve the rest as it is
+        chunks.append(body[pos : pos + length])
+        pos += length
+    if pos < len(body):
+        chunks.append(body[pos:])
     return chunks
