@@ -14,6 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reverie.testing import _goyaml
 from reverie.testing._goyaml import GO_VCR, Layout, detect_layout, dump_document
 from reverie.testing.cassette import (
     Cassette,
@@ -107,6 +108,7 @@ def test_the_layout_a_file_was_written_with_is_kept() -> None:
         ("crlf\r\n\r\n", '"crlf\\r\\n\\r\\n"'),
         ("space \nbreak", '"space \\nbreak"'),
         ("\n", '"\\n"'),
+        ("a\u2028b\nc", '"a\\Lb\\nc"'),
     ],
 )
 def test_strings_are_written_in_go_yamls_style(value: str, written: str) -> None:
@@ -180,7 +182,13 @@ def test_durations_are_go_duration_strings(seconds: float, text: str) -> None:
     assert math.isclose(parse_go_duration(text), seconds, abs_tol=1e-9)
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+_text = st.text(
+    st.one_of(
+        st.characters(blacklist_categories=("Cs",)),
+        st.sampled_from("\n\r\t -:#'\"{}[]|>!&*?,%@`\x85\u2028\u2029\ufeff\x00"),
+    ),
+    max_size=40,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -195,10 +203,75 @@ _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 def test_whatever_the_text_pyyaml_reads_back_what_was_written(
     headers: dict[str, list[str]], body: str
 ) -> None:
-    # Go quirks aside (bare U+2028/U+2029 and NEL in blocks), the text must load back equal.
-    body = body.replace("\u2028", "").replace("\u2029", "").replace("\x85", "")
-    headers = {
-        k: [v.replace("\u2028", "").replace("\u2029", "") for v in vs] for k, vs in headers.items()
-    }
     data = {"request": {"body": body, "headers": headers}, "n": [body, {"x": body}]}
     assert yaml.load(dump_document(data), Loader=_loader()) == data
+
+
+def _reference_analysis(s: str) -> tuple[bool, bool, bool, bool]:
+    """libyaml's analyze_scalar, ported character by character (block context only):
+    (multiline, block_plain_allowed, single_quoted_allowed, block_allowed)."""
+    if not s:
+        return False, True, True, False
+    breaks = "\r\n\x85\u2028\u2029"
+
+    def printable(c: str) -> bool:
+        o = ord(c)
+        return (
+            o == 0x0A
+            or 0x20 <= o <= 0x7E
+            or 0xA0 <= o <= 0xD7FF
+            or (0xE000 <= o <= 0xFFFD and o != 0xFEFF)
+        )
+
+    block_ind = s.startswith(("---", "..."))
+    line_breaks = special = tabs = False
+    leading = trailing_space = trailing_break = break_space = space_break = False
+    prev_space = prev_break = False
+    preceded_by_ws = True
+    for i, c in enumerate(s):
+        followed_by_ws = i + 1 >= len(s) or s[i + 1] in " \t"
+        if i == 0:
+            if c in "#,[]{}&*!|>'\"%@`" or (c in "?:-" and followed_by_ws):
+                block_ind = True
+        elif (c == ":" and followed_by_ws) or (c == "#" and preceded_by_ws):
+            block_ind = True
+        if c == "\t":
+            tabs = True
+        elif not printable(c):
+            special = True
+        if c == " ":
+            leading = leading or i == 0
+            trailing_space = i == len(s) - 1
+            break_space = break_space or prev_break
+            prev_space, prev_break = True, False
+        elif c in breaks:
+            line_breaks = True
+            leading = leading or i == 0
+            trailing_break = i == len(s) - 1
+            space_break = space_break or prev_space
+            prev_space, prev_break = False, True
+        else:
+            prev_space = prev_break = False
+        preceded_by_ws = c in " \t\0" or c in breaks
+    plain = not (
+        leading
+        or trailing_space
+        or trailing_break
+        or break_space
+        or space_break
+        or tabs
+        or special
+        or line_breaks
+        or block_ind
+    )
+    single = not (break_space or space_break or tabs or special)
+    block = not (trailing_space or space_break or special)
+    return line_breaks, plain, single, block
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_text)
+def test_the_fast_scalar_analysis_agrees_with_libyamls_character_loop(s: str) -> None:
+    a = _goyaml._Analysis(s)  # pyright: ignore[reportPrivateUsage]
+    got = (a.multiline, a.block_plain_allowed, a.single_quoted_allowed, a.block_allowed)
+    assert got == _reference_analysis(s)

@@ -19,6 +19,8 @@ Choice of scalar style, in go-yaml's order:
 
 Lines are never folded (go-vcr writes with unlimited width). Bytes that are not UTF-8 become
 ``!!binary`` base64 in 70-character lines. Mapping keys keep the order they are given in.
+One deliberate difference: text holding the Unicode line breaks NEL, LS or PS is always
+double-quoted (escaped), because go-yaml's raw form of them does not read back as written.
 """
 
 from __future__ import annotations
@@ -235,6 +237,10 @@ def _binary(data: bytes, block_indent: int, hint: int) -> str:
 
 def _scalar(s: str, block_indent: int, hint: int, *, simple_key: bool) -> str:
     """One string in go-yaml's style for it (see the module docstring)."""
+    if _UNICODE_BREAK.search(s) is not None:
+        # Deliberately unlike go-yaml: it writes NEL, LS and PS raw, and a YAML reader
+        # (go-yaml included) then folds them into spaces. Escaped, they read back exactly.
+        return _double_quoted(s)
     style = _requested_style(s)
     a = _Analysis(s)
     if simple_key and a.multiline:
@@ -323,6 +329,7 @@ def _is_timestamp(s: str) -> bool:
 
 _BREAK_CLASS = "\r\n\x85\u2028\u2029"
 _HAS_BREAK = re.compile(f"[{_BREAK_CLASS}]")
+_UNICODE_BREAK = re.compile("[\x85\u2028\u2029]")
 _BREAK_SPACE = re.compile(f"[{_BREAK_CLASS}] ")
 _SPACE_BREAK = re.compile(f" [{_BREAK_CLASS}]")
 _NOT_PRINTABLE = re.compile(r"[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
