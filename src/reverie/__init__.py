@@ -46,6 +46,7 @@ from reverie.content import (
     user,
 )
 from reverie.errors import ReverieError
+from reverie.events import PartialObject
 from reverie.model import (
     Call,
     FinishReason,
@@ -55,6 +56,13 @@ from reverie.model import (
     SpecificTool,
     ToolSpec,
     Usage,
+)
+from reverie.output import (
+    ObjectResult,
+    ObjectStream,
+    generate_object,
+    generate_object_sync,
+    stream_object,
 )
 from reverie.providers import get_model
 from reverie.retry import RetryPolicy
@@ -74,6 +82,9 @@ __all__ = [
     "LanguageModel",
     "MediaOutput",
     "Message",
+    "ObjectResult",
+    "ObjectStream",
+    "PartialObject",
     "ProviderTool",
     "ReasoningPart",
     "RepairContext",
@@ -97,10 +108,13 @@ __all__ = [
     "assistant",
     "collect",
     "finish_reason_is",
+    "generate_object",
+    "generate_object_sync",
     "get_model",
     "has_tool_call",
     "max_tokens_used",
     "step_count_is",
+    "stream_object",
     "system",
     "tool",
     "user",

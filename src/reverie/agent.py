@@ -22,6 +22,9 @@ The loop, identical for ``generate`` and ``stream``:
    ``tool-calls``, no tool asked to stop the turn, and no stop condition holds (by
    default: 20 steps).
 
+With an ``output_type``, the run ends with a validated structured output in
+``RunResult.output`` (how it is asked for and repaired: :mod:`reverie.output.agent`).
+
 A step's model call is retried on transient failures (see :mod:`reverie.retry`); in a stream a
 ``Retry`` event comes first, so consumers can drop what they showed of the failed attempt.
 """
@@ -40,7 +43,7 @@ from collections.abc import (
 )
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import orjson
 
@@ -87,6 +90,11 @@ from reverie.model import (
 from reverie.retry import RetryPolicy
 from reverie.tool import FunctionTool, ToolArgumentsError, ToolResponse
 
+if TYPE_CHECKING:
+    from reverie.output.agent import AgentOutput, OutputRun
+    from reverie.output.modes import ObjectMode
+    from reverie.output.parse import RepairText
+
 # ---------------------------------------------------------------------------------------
 # Results
 
@@ -131,11 +139,16 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """A finished run: every step, the total usage, and the whole conversation."""
+    """A finished run: every step, the total usage, and the whole conversation.
+
+    ``output`` is the validated structured output when the agent has an ``output_type``
+    (an instance of that type, or JSON values for a JSON schema), else None.
+    """
 
     steps: tuple[Step, ...]
     usage: Usage
     messages: tuple[Message, ...]
+    output: Any = None
 
     @property
     def final_step(self) -> Step:
@@ -266,6 +279,10 @@ class Agent:
     ``"openai:gpt-4o"``. Sampling settings (``max_output_tokens``, ``temperature``, ...),
     ``headers`` and ``provider_options`` go to every call. See the module docstring for the
     loop's rules.
+
+    ``output_type`` (a pydantic model, dataclass, TypedDict or JSON schema dict) makes the
+    run end with a validated structured output in ``RunResult.output``, asked for per
+    ``output_mode`` and repaired by ``repair_output``; see :mod:`reverie.output.agent`.
     """
 
     def __init__(
@@ -289,6 +306,9 @@ class Agent:
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         provider_options: ProviderData | None = None,
+        output_type: Any = None,
+        output_mode: ObjectMode = "auto",
+        repair_output: RepairText | None = None,
     ) -> None:
         if isinstance(model, str):
             from reverie.providers import get_model
@@ -328,6 +348,11 @@ class Agent:
         self.retry = retry if retry is not None else RetryPolicy()
         self.headers = dict(headers or {})
         self.provider_options = dict(provider_options or {})
+        self.output: AgentOutput | None = None
+        if output_type is not None:
+            from reverie.output.agent import AgentOutput
+
+            self.output = AgentOutput(output_type, output_mode, repair_output)
 
     # -- public entry points ------------------------------------------------------------
 
@@ -382,8 +407,9 @@ class Agent:
         initial = self._initial_messages(prompt, files)
         history: list[Message] = []
         steps: list[Step] = []
+        output = self.output.start() if self.output is not None else None
         while True:
-            plan = await self._plan(len(steps), tuple(steps), initial + tuple(history))
+            plan = await self._plan(len(steps), tuple(steps), initial + tuple(history), output)
             yield StepStart(len(steps))
             acc = ResponseAccumulator()
             checked: list[_Checked] = []
@@ -402,6 +428,9 @@ class Agent:
                     else:
                         acc.add(event)
                     yield event
+                    if output is not None:
+                        for partial in output.observe(event):
+                            yield partial
             response = acc.response()
             if response.finish_reason == FinishReason.LENGTH:
                 checked = [_cut_off(c) for c in checked]
@@ -415,11 +444,18 @@ class Agent:
             history.extend(step.messages)
             yield StepFinish(step)
             if self._should_stop(steps, checked, results, response):
+                if output is not None and await output.wants_final_step(
+                    step.text, len(step.tool_calls), step.usage, step.finish_reason
+                ):
+                    continue  # one more step, forced to give the structured output
                 break
         total = Usage()
         for s in steps:
             total = total + s.usage
-        yield RunFinish(RunResult(tuple(steps), total, initial + tuple(history)))
+        value = None
+        if output is not None:
+            value = output.require(steps[-1].text, total, steps[-1].finish_reason)
+        yield RunFinish(RunResult(tuple(steps), total, initial + tuple(history), value))
 
     def _should_stop(
         self,
@@ -435,7 +471,11 @@ class Agent:
         return any(cond(steps) for cond in self.stop_when)
 
     async def _plan(
-        self, number: int, steps: tuple[Step, ...], messages: tuple[Message, ...]
+        self,
+        number: int,
+        steps: tuple[Step, ...],
+        messages: tuple[Message, ...],
+        output: OutputRun | None = None,
     ) -> _StepPlan:
         model = self.model
         system = self.system
@@ -471,6 +511,8 @@ class Agent:
             provider_options=self.provider_options,
             **self.settings,
         )
+        if output is not None:
+            call, tools = output.prepare(model, call, tools, tool_choice is not None)
         return _StepPlan(model, messages, system, call, tools)
 
     async def _call_model(self, plan: _StepPlan, streaming: bool) -> AsyncGenerator[Any, None]:
@@ -505,7 +547,7 @@ class Agent:
                         ) from exc
                     raise
                 yield Retry(attempt, exc, delay)
-                await self.retry.sleep_for(delay)
+                await self.retry.sleep(delay)
 
     async def _check(self, call: ToolCallPart, plan: _StepPlan) -> _Checked:
         result = _validate(call, plan.tools)
@@ -662,12 +704,9 @@ def _validate(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> _Checked
 
 def _repair_json(text: str) -> str | None:
     """A repaired JSON object text, or None when nothing object-like can be recovered."""
-    import json_repair  # pyright: ignore[reportMissingTypeStubs]
+    from reverie._json import repair_json
 
-    try:
-        value: Any = json_repair.loads(text)  # pyright: ignore[reportUnknownMemberType]
-    except Exception:
-        return None
+    value: Any = repair_json(text)
     if not isinstance(value, dict):
         return None
     return orjson.dumps(value).decode()

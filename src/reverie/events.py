@@ -154,6 +154,19 @@ class Retry:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialObject:
+    """Structured output so far: the JSON value parsed from the text received until now.
+
+    Emitted by :func:`reverie.output.stream_object` and by an agent with an ``output_type``,
+    each time the value changes. It is not validated (required keys may still be missing,
+    the last string may be cut short); the final, validated object comes at the end.
+    """
+
+    value: Any
+    type: Literal["partial-object"] = "partial-object"
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinish:
     """The end of an agent run; ``result`` is what ``Agent.generate`` would have returned."""
 
@@ -179,5 +192,5 @@ StreamEvent: TypeAlias = (
 )
 """What a model's stream yields."""
 
-AgentEvent: TypeAlias = StreamEvent | StepStart | StepFinish | Retry | RunFinish
+AgentEvent: TypeAlias = StreamEvent | StepStart | StepFinish | Retry | PartialObject | RunFinish
 """What an agent's stream yields."""

@@ -19,8 +19,8 @@ honoured up to 60 s. When every attempt fails, the agent raises
 :class:`~reverie.errors.RetryError` (see :mod:`reverie.errors` for why).
 
 Tests turn waiting off with ``RetryPolicy(wait=False)`` or the environment variable
-``REVERIE_RETRY_NO_WAIT=1``, or record the waits by passing ``sleep=`` (an async function
-given the seconds) and ``random=`` (given the jitter range, returns a point in it).
+``REVERIE_RETRY_NO_WAIT=1``, or record the waits by passing ``sleeper=`` (an async
+function given the seconds) and ``random=`` (given the jitter range, returns a point in it).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from reverie.errors import ProviderError, ReverieError
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """``attempts`` counts the first try: 3 means up to two retries. ``sleep`` and
+    """``attempts`` counts the first try: 3 means up to two retries. ``sleeper`` and
     ``random`` replace :func:`asyncio.sleep` and :func:`random.uniform` (for tests)."""
 
     attempts: int = 3
@@ -46,7 +46,7 @@ class RetryPolicy:
     jitter: bool = True
     max_retry_after: float = 60.0
     wait: bool = True
-    sleep: Callable[[float], Awaitable[None]] | None = None
+    sleeper: Callable[[float], Awaitable[None]] | None = None
     random: Callable[[float, float], float] | None = None
 
     def delay_for(self, error: BaseException, attempt: int) -> float | None:
@@ -75,11 +75,11 @@ class RetryPolicy:
             and error.retry_after > self.max_retry_after
         )
 
-    async def sleep_for(self, delay: float) -> None:
-        """Wait ``delay`` seconds (with the injected ``sleep`` if any), unless waiting is
+    async def sleep(self, delay: float) -> None:
+        """Wait ``delay`` seconds (with the injected ``sleeper`` if any), unless waiting is
         turned off for tests."""
-        if self.sleep is not None:
-            await self.sleep(delay)
+        if self.sleeper is not None:
+            await self.sleeper(delay)
         elif self.wait and os.environ.get("REVERIE_RETRY_NO_WAIT") != "1":
             await asyncio.sleep(delay)
 

@@ -69,7 +69,7 @@ class Harness:
 
     def policy(self, **kwargs: Any) -> RetryPolicy:
         """Deterministic backoff (jitter draws the maximum) on the injected clock."""
-        kwargs.setdefault("sleep", self.fake_sleep)
+        kwargs.setdefault("sleeper", self.fake_sleep)
         kwargs.setdefault("random", lambda low, high: high)
         return RetryPolicy(**kwargs)
 

@@ -272,5 +272,5 @@ def test_no_retry_policy_gives_up_at_once():
 
 def test_the_no_wait_switch_turns_sleeping_off(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("REVERIE_RETRY_NO_WAIT", "1")
-    asyncio.run(asyncio.wait_for(RetryPolicy().sleep_for(3600), 1))
-    asyncio.run(asyncio.wait_for(RetryPolicy(wait=False).sleep_for(3600), 1))
+    asyncio.run(asyncio.wait_for(RetryPolicy().sleep(3600), 1))
+    asyncio.run(asyncio.wait_for(RetryPolicy(wait=False).sleep(3600), 1))

@@ -371,7 +371,7 @@ async def test_cancelling_during_backoff_ends_at_once(fault: Harness, wire: Wire
     retried = asyncio.Event()
 
     async def consume() -> None:
-        agent = fault.agent(wire, retry=fault.policy(sleep=None))  # the real asyncio.sleep
+        agent = fault.agent(wire, retry=fault.policy(sleeper=None))  # the real asyncio.sleep
         async for event in agent.stream("hi"):
             if isinstance(event, Retry):
                 retried.set()

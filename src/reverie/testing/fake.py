@@ -13,11 +13,16 @@ Each call (``generate`` or ``stream``) takes the next scripted :class:`Response`
 yields the events a real provider would (text deltas of ``chunk_size`` characters, tool
 input in fragments, then the whole tool call, then ``Finish``). A scripted exception is
 raised instead. Every :class:`Call` received is kept in ``calls``.
+
+``native_json=True`` makes the model offer native structured output through the
+``object_request`` hook (:mod:`reverie.output`): the format is recorded in the call's
+``provider_options["fake"]["response_format"]``, where a test can check it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -38,11 +43,13 @@ class FakeModel:
         provider: str = "fake",
         model_id: str = "scripted",
         chunk_size: int = 3,
+        native_json: bool = False,
     ) -> None:
         self._script = list(script)
         self._provider = provider
         self._model_id = model_id
-        self.chunk_size = chunk_size
+        self.chunk_size = max(1, chunk_size)
+        self.native_json = native_json
         self.calls: list[Call] = []
 
     @property
@@ -57,6 +64,17 @@ class FakeModel:
     def remaining(self) -> int:
         """Scripted answers not used yet."""
         return len(self._script)
+
+    def object_request(
+        self, call: Call, schema: Mapping[str, Any], name: str, description: str
+    ) -> Call | None:
+        """The structured-output hook: offered only with ``native_json=True``."""
+        if not self.native_json:
+            return None
+        options = dict(call.provider_options)
+        fmt = {"name": name, "description": description, "schema": dict(schema)}
+        options[self._provider] = {**options.get(self._provider, {}), "response_format": fmt}
+        return replace(call, provider_options=options)
 
     def _next(self, call: Call) -> Response:
         self.calls.append(call)

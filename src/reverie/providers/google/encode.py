@@ -61,7 +61,9 @@ SIGNATURE_KEY = "thought_signature"
 
 MIN_THINKING_BUDGET = 128
 _THINKING_LEVELS = frozenset({"MINIMAL", "LOW", "MEDIUM", "HIGH"})
-_OPTION_KEYS = frozenset({"thinking_config", "safety_settings", "cached_content", "seed"})
+_OPTION_KEYS = frozenset(
+    {"thinking_config", "safety_settings", "cached_content", "seed", "response_json_schema"}
+)
 _THINKING_KEYS = frozenset({"thinking_budget", "include_thoughts", "thinking_level"})
 
 
@@ -156,6 +158,11 @@ def _apply_options(
     seed = options.get("seed")
     if seed is not None:
         config["seed"] = seed
+    json_schema = options.get("response_json_schema")
+    if json_schema is not None:
+        # Native structured output (reverie.output): the answer text is the JSON.
+        config["responseMimeType"] = "application/json"
+        config["responseJsonSchema"] = dict(json_schema)
 
 
 def encode_thinking(thinking: Mapping[str, Any], warnings: list[CallWarning]) -> dict[str, Any]:

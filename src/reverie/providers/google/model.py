@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -153,6 +154,18 @@ class GeminiModel:
             headers.update(await self._vertex_auth.headers())
         headers.update(call.headers)
         return headers
+
+    def object_request(
+        self, call: Call, schema: Mapping[str, Any], name: str, description: str
+    ) -> Call | None:
+        """Native structured output (:mod:`reverie.output`): ``responseJsonSchema`` with a
+        JSON MIME type. None when the call offers tools, which then force the object."""
+        if call.tools:
+            return None
+        options = dict(call.provider_options)
+        mine = {**options.get(self.provider, {}), "response_json_schema": dict(schema)}
+        options[self.provider] = mine
+        return replace(call, provider_options=options)
 
     async def generate(self, call: Call) -> Response:
         body, warnings = encode_request(call, self._model_id, self._dialect)

@@ -2,7 +2,8 @@
 
 Used by OpenAI itself and by every OpenAI-compatible host (Cerebras, Groq, xAI, z.ai, Hugging
 Face, llama.cpp, vLLM, Ollama, ...): hosts differ in configuration (:class:`ChatDialect`),
-not in code. No I/O here; :mod:`reverie.providers.openai.model` does the sending.
+not in code. Gateways that add to the wire (OpenRouter, Vercel) plug in a
+:class:`ChatExtension`. No I/O here; :mod:`reverie.providers.openai.model` does the sending.
 
 Facts the encoder follows (all visible in the recorded requests):
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from reverie.content import (
     ErrorOutput,
@@ -49,6 +50,51 @@ from reverie.model import (
     Usage,
 )
 
+if TYPE_CHECKING:
+    from reverie.providers.openai.chat_stream import ReasoningStream
+
+
+class ChatExtension(Protocol):
+    """Host-specific behaviour layered over the wire (gateways such as OpenRouter, Vercel).
+
+    A dialect with an extension keeps the shared parts (tools, sampling, tool calls, finish
+    reasons) and hands these over to it: provider options, message encoding, reasoning
+    decoding (whole and streamed), usage, and extra response metadata. Implementations are
+    pure, like this module.
+    """
+
+    def apply_options(
+        self,
+        body: dict[str, Any],
+        options: Mapping[str, Any],
+        model_id: str,
+        warnings: list[CallWarning],
+    ) -> None:
+        """Add the caller's provider options (and the host's defaults) to ``body``."""
+        ...
+
+    def encode_messages(
+        self, messages: Sequence[Message], model_id: str, warnings: list[CallWarning]
+    ) -> list[dict[str, Any]]:
+        """The request's ``messages``."""
+        ...
+
+    def decode_reasoning(self, message: Mapping[str, Any]) -> list[ReasoningPart]:
+        """The reasoning parts of a whole (non-streamed) choice message."""
+        ...
+
+    def reasoning_stream(self) -> ReasoningStream:
+        """A fresh decoder for the reasoning in one stream's deltas."""
+        ...
+
+    def decode_usage(self, usage: Mapping[str, Any]) -> Usage:
+        """The usage object of a response or of a stream's final chunk."""
+        ...
+
+    def response_metadata(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Extra provider metadata from a response or a stream chunk (cost, upstream)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ChatDialect:
@@ -57,10 +103,12 @@ class ChatDialect:
     ``name`` keys the caller's provider options and our provider metadata.
     ``send_reasoning`` echoes reasoning back as ``reasoning_content`` (compatible hosts that
     think need it; OpenAI itself returns no reasoning text).
+    ``extension`` takes over what a gateway does differently (see :class:`ChatExtension`).
     """
 
     name: str
     send_reasoning: bool = True
+    extension: ChatExtension | None = None
 
 
 _REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"})
@@ -82,6 +130,7 @@ _PASSTHROUGH_OPTIONS = (
     "service_tier",
     "seed",
     "stop",
+    "response_format",
 )
 
 
@@ -99,10 +148,13 @@ def encode_request(
 ) -> tuple[dict[str, Any], list[CallWarning]]:
     """The request body for ``call``, and what had to be left out of it."""
     warnings: list[CallWarning] = []
-    body: dict[str, Any] = {
-        "messages": encode_messages(call.messages, dialect, warnings),
-        "model": model_id,
-    }
+    ext = dialect.extension
+    messages = (
+        ext.encode_messages(call.messages, model_id, warnings)
+        if ext is not None
+        else encode_messages(call.messages, dialect, warnings)
+    )
+    body: dict[str, Any] = {"messages": messages, "model": model_id}
     reasoning = is_reasoning_model(model_id)
     if call.top_k is not None:
         warnings.append(CallWarning("unsupported-setting", "top_k is not supported", "top_k"))
@@ -127,7 +179,10 @@ def encode_request(
         body["max_completion_tokens" if reasoning else "max_tokens"] = call.max_output_tokens
 
     options = call.provider_options.get(dialect.name, {})
-    _apply_options(body, options, reasoning, warnings)
+    if ext is not None:
+        ext.apply_options(body, options, model_id, warnings)
+    else:
+        _apply_options(body, options, reasoning, warnings)
 
     if stream:
         body["stream"] = True
@@ -390,8 +445,10 @@ def decode_response(
     choice: dict[str, Any] = choices[0]
     message: dict[str, Any] = choice.get("message") or {}
     content: list[Part] = []
-    reasoning = reasoning_of(message)
-    if reasoning is not None and reasoning:
+    ext = dialect.extension
+    if ext is not None:
+        content.extend(ext.decode_reasoning(message))
+    elif reasoning := reasoning_of(message):
         content.append(ReasoningPart(reasoning))
     text: Any = message.get("content")
     if isinstance(text, str) and text:
@@ -413,7 +470,9 @@ def decode_response(
     return Response(
         content=tuple(content),
         finish_reason=finish,
-        usage=decode_usage(data.get("usage")),
+        usage=ext.decode_usage(data.get("usage") or {})
+        if ext is not None
+        else decode_usage(data.get("usage")),
         warnings=tuple(warnings),
         provider_metadata=_metadata(data, dialect),
     )
@@ -438,4 +497,6 @@ def _metadata(data: Mapping[str, Any], dialect: ChatDialect) -> dict[str, Mappin
     for key in ("id", "model", "system_fingerprint", "service_tier"):
         if data.get(key):
             meta[key] = data[key]
+    if dialect.extension is not None:
+        meta.update(dialect.extension.response_metadata(data))
     return {dialect.name: meta} if meta else {}

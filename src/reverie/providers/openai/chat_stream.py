@@ -10,7 +10,9 @@ it completes; :meth:`ChatStreamDecoder.finish` closes open blocks, emits each to
   (``tool-call-<index>`` is made up); empty arguments become ``{}``;
 - ``reasoning_content`` / ``reasoning`` deltas as a reasoning block;
 - usage in the final chunk (or any chunk), empty ``choices`` (Azure filter results);
-- an ``error`` object inside the stream, raised as a typed provider error.
+- an ``error`` object inside the stream, raised as a typed provider error;
+- a dialect extension's reasoning format (gateways' ``reasoning_details``), decoded by its
+  :class:`ReasoningStream`.
 
 A stream that ends with neither a finish reason nor a tool call is incomplete: ``finish``
 raises :class:`~reverie.errors.IncompleteStreamError` rather than report a false success.
@@ -19,7 +21,7 @@ raises :class:`~reverie.errors.IncompleteStreamError` rather than report a false
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from reverie.content import ToolCallPart
 from reverie.errors import IncompleteStreamError
@@ -51,6 +53,19 @@ TEXT_ID = "0"
 REASONING_ID = "reasoning-0"
 
 
+class ReasoningStream(Protocol):
+    """A dialect extension's decoder for the reasoning carried in stream deltas.
+
+    ``feed`` sees each delta after its text and tool calls were handled (so a block it
+    closes because text arrived closes after that text started) and returns the reasoning
+    events the delta completes; ``finish`` closes whatever is still open.
+    """
+
+    def feed(self, delta: Mapping[str, Any]) -> list[StreamEvent]: ...
+
+    def finish(self) -> list[StreamEvent]: ...
+
+
 class _PendingCall:
     __slots__ = ("arguments", "ended", "id", "name")
 
@@ -70,6 +85,7 @@ class ChatStreamDecoder:
         "_finish_reason",
         "_last_index",
         "_metadata",
+        "_reasoning",
         "_reasoning_open",
         "_text_open",
         "_usage",
@@ -84,6 +100,8 @@ class ChatStreamDecoder:
         self._finish_reason: str | None = None
         self._usage = Usage()
         self._metadata: dict[str, Any] = {}
+        ext = dialect.extension
+        self._reasoning: ReasoningStream | None = ext.reasoning_stream() if ext else None
 
     def feed(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
         """The events completed by one chunk."""
@@ -91,10 +109,13 @@ class ChatStreamDecoder:
         if error:
             raise error_from_event(error, self._dialect.name)
         usage = chunk.get("usage")
+        ext = self._dialect.extension
         if usage:
-            self._usage = decode_usage(usage)
-        if not self._metadata and chunk.get("id"):
+            self._usage = ext.decode_usage(usage) if ext is not None else decode_usage(usage)
+        if "id" not in self._metadata and chunk.get("id"):
             self._metadata = {"id": chunk["id"], "model": chunk.get("model", "")}
+        if ext is not None:
+            self._metadata.update(ext.response_metadata(chunk))
         choices = chunk.get("choices")
         if not choices:
             return []
@@ -112,6 +133,8 @@ class ChatStreamDecoder:
         reasoning = delta.get("reasoning_content")
         if reasoning is None:
             reasoning = delta.get("reasoning")
+        if self._reasoning is not None:
+            reasoning = None  # the extension decodes it, after text and tool calls
         if isinstance(reasoning, str) and (reasoning or not self._reasoning_open):
             if not self._reasoning_open:
                 self._reasoning_open = True
@@ -134,6 +157,8 @@ class ChatStreamDecoder:
                 events.append(TextEnd(TEXT_ID))
             for tool_delta in tool_deltas:
                 self._tool_delta(tool_delta, events)
+        if self._reasoning is not None:
+            events.extend(self._reasoning.feed(delta))
         annotations = delta.get("annotations")
         if annotations:
             events.extend(Source(s) for s in _sources(annotations))
@@ -180,6 +205,8 @@ class ChatStreamDecoder:
     def finish(self) -> list[StreamEvent]:
         """Close the stream: end open blocks, emit whole tool calls, then ``Finish``."""
         events: list[StreamEvent] = []
+        if self._reasoning is not None:
+            events.extend(self._reasoning.finish())
         if self._reasoning_open:
             self._reasoning_open = False
             events.append(ReasoningEnd(REASONING_ID))

@@ -17,7 +17,12 @@ from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
 from reverie.providers._sse import SSEDecoder
-from reverie.providers.openai.chat import ChatDialect, decode_response, encode_request
+from reverie.providers.openai.chat import (
+    ChatDialect,
+    ChatExtension,
+    decode_response,
+    encode_request,
+)
 from reverie.providers.openai.chat_stream import ChatStreamDecoder
 
 USER_AGENT = "reverie/0.1"
@@ -28,7 +33,8 @@ class OpenAIChatModel:
 
     ``api_key`` is sent as a bearer token (omit it for local servers that need none);
     ``http_client`` replaces the shared default client (cassettes, proxies);
-    ``timeouts`` (:class:`~reverie.timeouts.Timeouts`) bound each request phase.
+    ``timeouts`` (:class:`~reverie.timeouts.Timeouts`) bound each request phase;
+    ``extension`` is a gateway's behaviour over the wire (:class:`ChatExtension`).
     """
 
     def __init__(
@@ -42,9 +48,11 @@ class OpenAIChatModel:
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
         timeouts: _http.Timeouts | None = None,
+        extension: ChatExtension | None = None,
+        native_json: bool | None = None,
     ) -> None:
         self._model_id = model_id
-        self._dialect = ChatDialect(provider, send_reasoning=send_reasoning)
+        self._dialect = ChatDialect(provider, send_reasoning=send_reasoning, extension=extension)
         self._url = base_url.rstrip("/") + "/chat/completions"
         self._headers = {
             "Accept": "application/json",
@@ -56,6 +64,9 @@ class OpenAIChatModel:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._client = http_client
         self._timeouts = timeouts
+        # Native json_schema output: OpenAI's own API has it; compatible hosts are asked
+        # for objects with a forced tool unless told otherwise (see chat_object).
+        self._native_json = provider == "openai" if native_json is None else native_json
 
     @property
     def provider(self) -> str:
@@ -72,6 +83,17 @@ class OpenAIChatModel:
 
     def __repr__(self) -> str:
         return f"OpenAIChatModel({self.provider}:{self._model_id} at {self._url})"
+
+    def object_request(
+        self, call: Call, schema: Mapping[str, Any], name: str, description: str
+    ) -> Call | None:
+        """The structured-output hook (:mod:`reverie.output`): ``response_format``
+        json_schema when this host supports it, else None (a forced tool is used)."""
+        if not self._native_json:
+            return None
+        from reverie.providers.openai.chat_object import object_request
+
+        return object_request(self._dialect.name, call, schema, name, description)
 
     def _request_headers(self, call: Call) -> dict[str, str]:
         return {**self._headers, **call.headers} if call.headers else self._headers

@@ -1,0 +1,178 @@
+"""A sans-I/O decoder for the AWS event-stream binary framing (Bedrock streaming).
+
+A frame is::
+
+    total length (u32) | headers length (u32) | prelude CRC32 (u32)
+    headers: name length (u8), name, value type (u8), value ...
+    payload | message CRC32 (u32)
+
+all big-endian; the prelude CRC covers the first 8 bytes, the message CRC everything before
+it. :class:`EventStreamDecoder` takes bytes as they arrive (a frame may span reads, a read
+may hold many frames) and yields whole :class:`Frame` objects; a bad length or CRC raises
+:class:`~reverie.errors.ProtocolError`.
+
+:func:`bedrock_event` turns one Bedrock frame into the Anthropic event it carries (the
+payload is ``{"bytes": "<base64 of the event JSON>"}``), or raises the typed error an
+``exception`` frame reports (``throttlingException`` → rate limit, ...).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import struct
+import uuid
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from reverie.errors import ProtocolError, ProviderError
+from reverie.providers._http import error_from_event
+
+_PRELUDE = 12
+_MAX_FRAME = 24 * 1024 * 1024  # AWS's own limit is 16 MiB; anything larger is corruption.
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One event-stream message: its headers (``:message-type``, ...) and payload."""
+
+    headers: dict[str, Any]
+    payload: bytes
+
+
+class EventStreamDecoder:
+    """Incremental decoder. Call :meth:`feed` per read and :meth:`close` at the end."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> list[Frame]:
+        """The frames completed by ``chunk``, in order."""
+        self._buffer += chunk
+        frames: list[Frame] = []
+        while len(self._buffer) >= _PRELUDE:
+            total, headers_len, prelude_crc = struct.unpack_from(">III", self._buffer)
+            if zlib.crc32(self._buffer[:8]) != prelude_crc:
+                raise ProtocolError("event stream: prelude checksum mismatch (corrupt frame)")
+            if total > _MAX_FRAME or total < _PRELUDE + headers_len + 4:
+                raise ProtocolError(f"event stream: impossible frame length {total}")
+            if len(self._buffer) < total:
+                break
+            raw = bytes(self._buffer[:total])
+            del self._buffer[:total]
+            (message_crc,) = struct.unpack_from(">I", raw, total - 4)
+            if zlib.crc32(raw[:-4]) != message_crc:
+                raise ProtocolError("event stream: message checksum mismatch (corrupt frame)")
+            headers = _headers(raw[_PRELUDE : _PRELUDE + headers_len])
+            frames.append(Frame(headers, raw[_PRELUDE + headers_len : -4]))
+        return frames
+
+    def close(self) -> None:
+        """End of stream: leftover bytes mean the last frame was cut off."""
+        if self._buffer:
+            raise ProtocolError(
+                f"event stream: ended inside a frame ({len(self._buffer)} bytes left over)"
+            )
+
+
+def _headers(data: bytes) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    pos = 0
+    try:
+        while pos < len(data):
+            name_len = data[pos]
+            name = data[pos + 1 : pos + 1 + name_len].decode()
+            pos += 1 + name_len
+            kind = data[pos]
+            pos += 1
+            value: Any
+            if kind in (0, 1):  # bool true / false, no value bytes
+                value = kind == 0
+            elif kind == 2:
+                (value,) = struct.unpack_from(">b", data, pos)
+                pos += 1
+            elif kind == 3:
+                (value,) = struct.unpack_from(">h", data, pos)
+                pos += 2
+            elif kind == 4:
+                (value,) = struct.unpack_from(">i", data, pos)
+                pos += 4
+            elif kind in (5, 8):  # int64, timestamp (ms since epoch)
+                (value,) = struct.unpack_from(">q", data, pos)
+                pos += 8
+            elif kind in (6, 7):  # bytes, string: u16 length
+                (length,) = struct.unpack_from(">H", data, pos)
+                raw = data[pos + 2 : pos + 2 + length]
+                value = raw.decode() if kind == 7 else bytes(raw)
+                pos += 2 + length
+            elif kind == 9:
+                value = uuid.UUID(bytes=bytes(data[pos : pos + 16]))
+                pos += 16
+            else:
+                raise ProtocolError(f"event stream: unknown header value type {kind}")
+            headers[name] = value
+    except (IndexError, struct.error, UnicodeDecodeError) as exc:
+        raise ProtocolError("event stream: malformed frame headers") from exc
+    return headers
+
+
+# Bedrock exception names, as the Anthropic error types our error mapping classifies.
+_EXCEPTION_TYPES = {
+    "throttlingException": "rate_limit_error",
+    "serviceUnavailableException": "overloaded_error",
+    "modelNotReadyException": "overloaded_error",
+    "internalServerException": "api_error",
+    "modelStreamErrorException": "api_error",
+    "modelTimeoutException": "api_error",
+    "validationException": "invalid_request_error",
+}
+
+
+def bedrock_event(frame: Frame, provider: str) -> dict[str, Any] | None:
+    """The Anthropic event a Bedrock frame carries; None for frames without one.
+
+    Raises the typed provider error of an ``exception`` or ``error`` frame, and
+    ProtocolError for a payload that is not the documented shape.
+    """
+    message_type = frame.headers.get(":message-type", "event")
+    if message_type == "exception":
+        name = str(frame.headers.get(":exception-type", "exception"))
+        raise _frame_error(name, frame.payload, provider)
+    if message_type == "error":
+        code = str(frame.headers.get(":error-code", "error"))
+        message = str(frame.headers.get(":error-message", ""))
+        raise error_from_event(
+            {"type": _EXCEPTION_TYPES.get(code, code), "message": message or code}, provider
+        )
+    if frame.headers.get(":event-type", "chunk") != "chunk":
+        return None
+    try:
+        envelope = orjson.loads(frame.payload)
+        event = orjson.loads(base64.b64decode(envelope["bytes"], validate=True))
+    except (orjson.JSONDecodeError, KeyError, TypeError, binascii.Error) as exc:
+        raise ProtocolError(
+            f"{provider}: event-stream payload is not {{'bytes': <base64 JSON>}}: "
+            f"{frame.payload[:200]!r}"
+        ) from exc
+    if not isinstance(event, dict):
+        raise ProtocolError(f"{provider}: stream event is not a JSON object: {event!r:.200}")
+    return event  # pyright: ignore[reportUnknownVariableType]
+
+
+def _frame_error(name: str, payload: bytes, provider: str) -> ProviderError:
+    message = ""
+    try:
+        data = orjson.loads(payload)
+        if isinstance(data, dict):
+            message = str(data.get("message") or data.get("Message") or "")  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    except orjson.JSONDecodeError:
+        message = payload.decode(errors="replace")[:300]
+    return error_from_event(
+        {"type": _EXCEPTION_TYPES.get(name, name), "message": f"{name}: {message}".rstrip(": ")},
+        provider,
+    )
