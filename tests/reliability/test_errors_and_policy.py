@@ -274,3 +274,22 @@ def test_the_no_wait_switch_turns_sleeping_off(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("REVERIE_RETRY_NO_WAIT", "1")
     asyncio.run(asyncio.wait_for(RetryPolicy().sleep(3600), 1))
     asyncio.run(asyncio.wait_for(RetryPolicy(wait=False).sleep(3600), 1))
+
+
+# -- configuration ----------------------------------------------------------------------------
+
+
+def test_every_registered_provider_takes_timeouts():
+    from reverie import Timeouts
+    from reverie.errors import ConfigurationError
+    from reverie.providers import get_model, providers
+
+    limits = Timeouts(idle=1.5)
+    for info in providers():
+        options = {"api_key": "k-123456", "base_url": "http://127.0.0.1:9/v1", "timeouts": limits}
+        try:
+            model = get_model(f"{info.name}:m", **options)
+        except ConfigurationError:  # Vertex AI also needs a project
+            model = get_model(f"{info.name}:m", project="p", **options)
+        inner = getattr(model, "inner", model)  # Azure wraps its model
+        assert getattr(inner, "_timeouts", None) == limits, info.name

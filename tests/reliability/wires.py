@@ -4,7 +4,7 @@ A :class:`Wire` knows how to make a model pointed at the scripted server and how
 provider frames a streamed answer: text deltas, the events that end a stream correctly,
 an in-band error, and a non-streamed JSON answer. The generic cases in
 ``test_faults.py`` run over every entry; adding Anthropic Messages, Gemini or Responses
-is one more entry here (Anthropic and Responses are being written on other branches).
+is one more entry here.
 """
 
 from __future__ import annotations
@@ -180,4 +180,203 @@ GEMINI = Wire(
     json_answer=_gemini_json,
 )
 
-WIRES: tuple[Wire, ...] = (OPENAI_CHAT, GEMINI)
+# ---------------------------------------------------------------------------------------
+# Anthropic Messages: named events, message_stop ends a stream
+
+
+def _anthropic_model(base_url: str, timeouts: Timeouts | None) -> LanguageModel:
+    return get_model(
+        "anthropic:claude-test", base_url=base_url, api_key=FAKE_KEY, timeouts=timeouts
+    )
+
+
+def _anthropic_text(deltas: Sequence[str]) -> list[bytes]:
+    start = {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "m",
+            "content": [],
+            "stop_reason": None,
+            "usage": {"input_tokens": 5, "output_tokens": 1},
+        },
+    }
+    block = {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {"type": "text", "text": ""},
+    }
+    frames = [sse(start, "message_start"), sse(block, "content_block_start")]
+    frames += [
+        sse(
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": d}},
+            "content_block_delta",
+        )
+        for d in deltas
+    ]
+    return frames
+
+
+def _anthropic_end() -> list[bytes]:
+    return [
+        sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
+        sse(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn"},
+                "usage": {"output_tokens": 3},
+            },
+            "message_delta",
+        ),
+        sse({"type": "message_stop"}, "message_stop"),
+    ]
+
+
+_ANTHROPIC_TYPE = {"server_error": "api_error"}
+
+
+def _anthropic_error(kind: str, message: str) -> bytes:
+    error = {"type": _ANTHROPIC_TYPE.get(kind, kind), "message": message}
+    return sse({"type": "error", "error": error}, "error")
+
+
+def _anthropic_json(text: str) -> bytes:
+    return orjson.dumps(
+        {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "m",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": 5, "output_tokens": 3},
+        }
+    )
+
+
+ANTHROPIC = Wire(
+    name="anthropic",
+    make_model=_anthropic_model,
+    text=_anthropic_text,
+    end=_anthropic_end,
+    error_event=_anthropic_error,
+    json_answer=_anthropic_json,
+)
+
+
+# ---------------------------------------------------------------------------------------
+# OpenAI Responses: typed events, response.completed ends a stream
+
+
+def _responses_model(base_url: str, timeouts: Timeouts | None) -> LanguageModel:
+    return get_model(
+        "openai:gpt-test",
+        api="responses",
+        base_url=base_url,
+        api_key=FAKE_KEY,
+        timeouts=timeouts,
+    )
+
+
+def _responses_text(deltas: Sequence[str]) -> list[bytes]:
+    created = {
+        "type": "response.created",
+        "response": {
+            "id": "resp_1",
+            "object": "response",
+            "status": "in_progress",
+            "model": "m",
+            "output": [],
+        },
+    }
+    added = {
+        "type": "response.output_item.added",
+        "output_index": 0,
+        "item": {
+            "id": "msg_1",
+            "type": "message",
+            "status": "in_progress",
+            "role": "assistant",
+            "content": [],
+        },
+    }
+    frames = [sse(created, "response.created"), sse(added, "response.output_item.added")]
+    frames += [
+        sse(
+            {
+                "type": "response.output_text.delta",
+                "item_id": "msg_1",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": d,
+            },
+            "response.output_text.delta",
+        )
+        for d in deltas
+    ]
+    return frames
+
+
+def _responses_end() -> list[bytes]:
+    done = {
+        "type": "response.output_item.done",
+        "output_index": 0,
+        "item": {
+            "id": "msg_1",
+            "type": "message",
+            "status": "completed",
+            "role": "assistant",
+            "content": [],
+        },
+    }
+    completed = {
+        "type": "response.completed",
+        "response": {
+            "id": "resp_1",
+            "object": "response",
+            "status": "completed",
+            "model": "m",
+            "output": [],
+            "usage": {"input_tokens": 5, "output_tokens": 3, "total_tokens": 8},
+        },
+    }
+    return [sse(done, "response.output_item.done"), sse(completed, "response.completed")]
+
+
+def _responses_error(kind: str, message: str) -> bytes:
+    return sse({"type": "error", "code": kind, "message": message, "param": None}, "error")
+
+
+def _responses_json(text: str) -> bytes:
+    return orjson.dumps(
+        {
+            "id": "resp_1",
+            "object": "response",
+            "status": "completed",
+            "model": "m",
+            "output": [
+                {
+                    "id": "msg_1",
+                    "type": "message",
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": text, "annotations": []}],
+                }
+            ],
+            "usage": {"input_tokens": 5, "output_tokens": 3, "total_tokens": 8},
+        }
+    )
+
+
+RESPONSES = Wire(
+    name="responses",
+    make_model=_responses_model,
+    text=_responses_text,
+    end=_responses_end,
+    error_event=_responses_error,
+    json_answer=_responses_json,
+)
+
+WIRES: tuple[Wire, ...] = (OPENAI_CHAT, GEMINI, ANTHROPIC, RESPONSES)

@@ -24,6 +24,7 @@ from reverie.providers.anthropic.encode import EncodedRequest, encode_request
 from reverie.providers.anthropic.eventstream import EventStreamDecoder, bedrock_event
 from reverie.providers.anthropic.hosts import MessagesHost
 from reverie.providers.anthropic.stream import MessagesStreamDecoder
+from reverie.timeouts import Timeouts
 
 USER_AGENT = "reverie/0.1"
 _CONTEXT_TOO_LONG = re.compile(r"prompt is too long:\s*(\d+)\s*tokens?\s*>\s*(\d+)\s*maximum")
@@ -33,7 +34,8 @@ class AnthropicModel:
     """A Claude model reached through ``host`` (Anthropic API, Bedrock or Vertex AI).
 
     ``headers`` are added to every request; ``http_client`` replaces the shared default
-    client (cassettes, proxies, timeouts).
+    client (cassettes, proxies); ``timeouts`` (:class:`~reverie.timeouts.Timeouts`) bound
+    each request phase.
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class AnthropicModel:
         host: MessagesHost,
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self._model_id = model_id
         self._host = host
@@ -53,6 +56,7 @@ class AnthropicModel:
             **(headers or {}),
         }
         self._client = http_client
+        self._timeouts = timeouts
 
     @property
     def provider(self) -> str:
@@ -85,7 +89,7 @@ class AnthropicModel:
         url, body, headers, warnings = await self._prepare(call, stream=False)
         try:
             data: Any = await _http.post_json(
-                self._client, url, body, headers, provider=self.provider
+                self._client, url, body, headers, provider=self.provider, timeouts=self._timeouts
             )
         except InvalidRequestError as exc:
             _raise_context_error(exc)
@@ -99,7 +103,9 @@ class AnthropicModel:
         if warnings:
             yield Warnings(tuple(warnings))
         decoder = MessagesStreamDecoder(self.provider)
-        chunks = _http.post_stream(self._client, url, body, headers, provider=self.provider)
+        chunks = _http.post_stream(
+            self._client, url, body, headers, provider=self.provider, timeouts=self._timeouts
+        )
         try:
             if self._host.binary_stream:
                 frames = EventStreamDecoder()

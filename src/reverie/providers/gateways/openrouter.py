@@ -40,6 +40,7 @@ from reverie.providers.gateways._common import (
     usage_cost,
 )
 from reverie.providers.openai.model import OpenAIChatModel
+from reverie.timeouts import Timeouts
 
 NAME = "openrouter"
 DEFAULT_URL = "https://openrouter.ai/api/v1"
@@ -111,6 +112,7 @@ def openrouter_model(
     base_url: str | None = None,
     headers: Mapping[str, str] | None = None,
     http_client: httpx2.AsyncClient | None = None,
+    timeouts: Timeouts | None = None,
 ) -> OpenAIChatModel:
     """A model on OpenRouter (``"anthropic/claude-haiku-4.5"``, ``"openai/gpt-5"``, ...).
 
@@ -123,5 +125,6 @@ def openrouter_model(
         provider=NAME,
         headers=headers,
         http_client=http_client,
+        timeouts=timeouts,
         extension=OpenRouterExtension(),
     )

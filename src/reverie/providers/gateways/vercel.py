@@ -40,6 +40,7 @@ from reverie.providers.gateways._common import (
     usage_cost,
 )
 from reverie.providers.openai.model import OpenAIChatModel
+from reverie.timeouts import Timeouts
 
 NAME = "vercel"
 DEFAULT_URL = "https://ai-gateway.vercel.sh/v1"
@@ -149,6 +150,7 @@ def vercel_model(
     base_url: str | None = None,
     headers: Mapping[str, str] | None = None,
     http_client: httpx2.AsyncClient | None = None,
+    timeouts: Timeouts | None = None,
 ) -> OpenAIChatModel:
     """A model on the Vercel AI Gateway (``"anthropic/claude-sonnet-4"``, ...)."""
     return OpenAIChatModel(
@@ -158,5 +160,6 @@ def vercel_model(
         provider=NAME,
         headers=headers,
         http_client=http_client,
+        timeouts=timeouts,
         extension=VercelExtension(),
     )

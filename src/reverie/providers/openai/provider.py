@@ -27,6 +27,7 @@ from reverie.errors import ConfigurationError
 from reverie.events import StreamEvent
 from reverie.model import Call, LanguageModel, Response
 from reverie.providers.openai.chat import is_reasoning_model
+from reverie.timeouts import Timeouts
 
 Api = Literal["chat", "responses", "auto"]
 API_ENV = "REVERIE_OPENAI_API"
@@ -72,6 +73,7 @@ def openai_model(
     http_client: httpx2.AsyncClient | None = None,
     organization: str | None = None,
     project: str | None = None,
+    timeouts: Timeouts | None = None,
 ) -> LanguageModel:
     """An OpenAI model on the wire :func:`choose_api` picks; the key from ``OPENAI_API_KEY``."""
     from reverie.providers import resolve_key
@@ -83,7 +85,9 @@ def openai_model(
         extra["OpenAI-Organization"] = organization
     if project:
         extra["OpenAI-Project"] = project
-    return _build(choose_api(model_id, api), model_id, url, key, "openai", extra, http_client)
+    return _build(
+        choose_api(model_id, api), model_id, url, key, "openai", extra, http_client, timeouts
+    )
 
 
 def azure_model(
@@ -96,6 +100,7 @@ def azure_model(
     token: str | None = None,
     headers: Mapping[str, str] | None = None,
     http_client: httpx2.AsyncClient | None = None,
+    timeouts: Timeouts | None = None,
 ) -> LanguageModel:
     """An Azure OpenAI deployment (``model_id`` is the deployment name).
 
@@ -122,7 +127,9 @@ def azure_model(
         key = resolve_key("azure", "AZURE_OPENAI_API_KEY", api_key, required=True)
         extra["api-key"] = key or ""
     url = azure_base_url(endpoint)
-    inner = _build(choose_api(model_id, api), model_id, url, token, "azure", extra, http_client)
+    inner = _build(
+        choose_api(model_id, api), model_id, url, token, "azure", extra, http_client, timeouts
+    )
     return OptionAliasModel(inner, alias="openai")
 
 
@@ -150,6 +157,7 @@ def _build(
     provider: str,
     headers: Mapping[str, str],
     http_client: httpx2.AsyncClient | None,
+    timeouts: Timeouts | None = None,
 ) -> LanguageModel:
     if api == "responses":
         from reverie.providers.openai.responses_model import OpenAIResponsesModel
@@ -161,6 +169,7 @@ def _build(
             provider=provider,
             headers=headers,
             http_client=http_client,
+            timeouts=timeouts,
         )
     from reverie.providers.openai.model import OpenAIChatModel
 
@@ -173,6 +182,7 @@ def _build(
         send_reasoning=False,
         headers=headers,
         http_client=http_client,
+        timeouts=timeouts,
         native_json=True,  # OpenAI and Azure both take response_format json_schema
     )
 

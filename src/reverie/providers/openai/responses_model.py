@@ -23,6 +23,7 @@ from reverie.providers.openai.model import USER_AGENT
 from reverie.providers.openai.responses import ResponsesDialect, encode_request
 from reverie.providers.openai.responses_decode import decode_response
 from reverie.providers.openai.responses_stream import ResponsesStreamDecoder
+from reverie.timeouts import Timeouts
 
 
 class OpenAIResponsesModel:
@@ -30,7 +31,8 @@ class OpenAIResponsesModel:
 
     ``api_key`` is sent as a bearer token; hosts that want another header (Azure's
     ``api-key``) pass ``api_key=None`` and the header in ``headers``. ``http_client``
-    replaces the shared default client (cassettes, proxies, timeouts).
+    replaces the shared default client (cassettes, proxies); ``timeouts``
+    (:class:`~reverie.timeouts.Timeouts`) bound each request phase.
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class OpenAIResponsesModel:
         provider: str = "openai",
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self._model_id = model_id
         self._dialect = ResponsesDialect(provider)
@@ -55,6 +58,7 @@ class OpenAIResponsesModel:
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._client = http_client
+        self._timeouts = timeouts
 
     @property
     def provider(self) -> str:
@@ -95,6 +99,7 @@ class OpenAIResponsesModel:
             orjson.dumps(body),
             self._request_headers(call),
             provider=self.provider,
+            timeouts=self._timeouts,
         )
         if not isinstance(data, dict):
             raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
@@ -112,6 +117,7 @@ class OpenAIResponsesModel:
             orjson.dumps(body),
             self._request_headers(call),
             provider=self.provider,
+            timeouts=self._timeouts,
         )
         try:
             async for raw in chunks:
