@@ -540,7 +540,7 @@ class Agent:
                 failures.append(exc)
                 delay = self.retry.delay_for(exc, attempt)
                 if delay is None:
-                    if attempt > 1 and self.retry.is_retryable(exc):
+                    if self.retry.exhausted(exc, attempt):
                         raise RetryError(
                             f"gave up after {attempt} attempts; the last failed with: {exc}",
                             failures,

@@ -62,6 +62,15 @@ class RetryPolicy:
             return delay
         return (self.random or _random.uniform)(0.0, delay)
 
+    def exhausted(self, error: BaseException, attempt: int) -> bool:
+        """Whether ``error``, from attempt ``attempt``, would be retried but for the attempt
+        limit: then the caller raises :class:`~reverie.errors.RetryError`."""
+        return (
+            1 < self.attempts <= attempt
+            and self.is_retryable(error)
+            and not self.demands_too_long(error)
+        )
+
     @staticmethod
     def is_retryable(error: BaseException) -> bool:
         """Whether ``error`` is of a kind that sending again may fix."""

@@ -293,3 +293,12 @@ def test_every_registered_provider_takes_timeouts():
             model = get_model(f"{info.name}:m", project="p", **options)
         inner = getattr(model, "inner", model)  # Azure wraps its model
         assert getattr(inner, "_timeouts", None) == limits, info.name
+
+
+def test_exhausted_only_when_the_attempt_limit_stopped_a_retry():
+    policy = RetryPolicy(attempts=3)
+    assert not policy.exhausted(server_error(), 2)
+    assert policy.exhausted(server_error(), 3)
+    assert not policy.exhausted(server_error(retry_after=3600), 3)  # refused, not exhausted
+    assert not policy.exhausted(errors.InvalidRequestError("x", status=400), 3)
+    assert not NO_RETRY.exhausted(server_error(), 1)  # nothing was retried

@@ -92,6 +92,18 @@ async def test_retry_after_of_an_hour_raises_at_once(fault: Harness, wire: Wire)
     assert len(fault.server.requests) == 1
 
 
+async def test_a_long_retry_after_on_a_later_attempt_is_raised_as_itself(
+    fault: Harness, wire: Wire
+):
+    fault.server.add(
+        json_reply(503, error_body("down", "server_error")),
+        json_reply(429, error_body("quota", "rate_limit_error"), **{"retry-after": "600"}),
+    )
+    exc = await fault.expect(fault.agent(wire).generate("hi"), RateLimitError)
+    assert exc.retry_after == 600.0
+    assert len(fault.server.requests) == 2
+
+
 async def test_503_past_the_attempt_limit_raises_retry_error_with_every_attempt(
     fault: Harness, wire: Wire
 ):
