@@ -67,7 +67,7 @@ from reverie.content import (
 from reverie.content import (
     user as user_message,
 )
-from reverie.errors import ConfigurationError, RetryError
+from reverie.errors import ConfigurationError
 from reverie.events import (
     AgentEvent,
     Retry,
@@ -540,11 +540,9 @@ class Agent:
                 failures.append(exc)
                 delay = self.retry.delay_for(exc, attempt)
                 if delay is None:
-                    if self.retry.exhausted(exc, attempt):
-                        raise RetryError(
-                            f"gave up after {attempt} attempts; the last failed with: {exc}",
-                            failures,
-                        ) from exc
+                    gave_up = self.retry.gave_up(failures)
+                    if gave_up is not None:
+                        raise gave_up from exc
                     raise
                 yield Retry(attempt, exc, delay)
                 await self.retry.sleep(delay)

@@ -28,10 +28,10 @@ from __future__ import annotations
 import asyncio
 import os
 import random as _random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from reverie.errors import ProviderError, ReverieError
+from reverie.errors import ProviderError, RetryError, ReverieError
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,16 @@ class RetryPolicy:
             1 < self.attempts <= attempt
             and self.is_retryable(error)
             and not self.demands_too_long(error)
+        )
+
+    def gave_up(self, failures: Sequence[BaseException]) -> RetryError | None:
+        """The :class:`~reverie.errors.RetryError` to raise (``from`` the last failure) when
+        the attempt limit ended the retries, else None: raise the last failure itself."""
+        last = failures[-1]
+        if not self.exhausted(last, len(failures)):
+            return None
+        return RetryError(
+            f"gave up after {len(failures)} attempts; the last failed with: {last}", failures
         )
 
     @staticmethod

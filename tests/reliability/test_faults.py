@@ -434,3 +434,15 @@ async def test_an_abandoned_model_stream_is_closed_when_collected(fault: Harness
     del events
     gc.collect()
     assert await fault.server.wait_idle(1.0)
+
+
+async def test_structured_output_gives_up_the_same_way(fault: Harness, wire: Wire):
+    from reverie.output import generate_object
+
+    fault.server.add(*[json_reply(503, error_body("down", "server_error")) for _ in range(3)])
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    exc = await fault.expect(
+        generate_object(fault.model(wire), "hi", schema=schema, retry=fault.policy()), RetryError
+    )
+    assert len(exc.attempts) == 3
+    assert fault.sleeps == [1.0, 2.0]

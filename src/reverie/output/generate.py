@@ -172,15 +172,18 @@ async def generate_object(
         model, prompt, schema, name, description, mode, system, settings
     )
     policy = retry if retry is not None else RetryPolicy()
-    attempt = 0
+    failures: list[Exception] = []
     while True:
-        attempt += 1
         try:
             response = await resolved.generate(plan.call)
             break
         except Exception as exc:
-            delay = policy.delay_for(exc, attempt)
+            failures.append(exc)
+            delay = policy.delay_for(exc, len(failures))
             if delay is None:
+                gave_up = policy.gave_up(failures)
+                if gave_up is not None:
+                    raise gave_up from exc
                 raise
             await policy.sleep(delay)
     return await finish(response, plan, spec, repair)

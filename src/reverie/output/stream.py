@@ -131,9 +131,8 @@ async def _stream(
     repair: RepairText | None,
     policy: RetryPolicy,
 ) -> AsyncIterator[ObjectStreamEvent]:
-    attempt = 0
+    failures: list[Exception] = []
     while True:
-        attempt += 1
         acc = ResponseAccumulator()
         tracker = PartialTracker(plan)
         yielded = False
@@ -146,8 +145,14 @@ async def _stream(
                     yield out
             break
         except Exception as exc:
-            delay = None if yielded else policy.delay_for(exc, attempt)
+            if yielded:  # partial objects were shown: a retry cannot take them back
+                raise
+            failures.append(exc)
+            delay = policy.delay_for(exc, len(failures))
             if delay is None:
+                gave_up = policy.gave_up(failures)
+                if gave_up is not None:
+                    raise gave_up from exc
                 raise
         finally:
             aclose = getattr(events, "aclose", None)
