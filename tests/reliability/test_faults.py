@@ -16,6 +16,7 @@ from reverie.errors import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
+    ConfigurationError,
     ContextTooLargeError,
     IncompleteStreamError,
     InvalidRequestError,
@@ -446,3 +447,12 @@ async def test_structured_output_gives_up_the_same_way(fault: Harness, wire: Wir
     )
     assert len(exc.attempts) == 3
     assert fault.sleeps == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/v1", "127.0.0.1/v1", "http://127.0.0.1:99999/v1"])
+async def test_an_unusable_base_url_is_a_configuration_error_not_retried(
+    fault: Harness, wire: Wire, url: str
+):
+    exc = await fault.expect(fault.agent(wire, url=url).generate("hi"), ConfigurationError)
+    assert "check base_url" in str(exc)
+    assert fault.sleeps == []

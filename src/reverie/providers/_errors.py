@@ -98,7 +98,11 @@ def secrets_of(headers: Mapping[str, str], url: str = "") -> tuple[str, ...]:
             if token and scheme.isalpha():
                 found.append(token.strip())
     if url:
-        for name, value in parse_qsl(urlsplit(url).query):
+        try:
+            query = parse_qsl(urlsplit(url).query)
+        except ValueError:  # a malformed URL; the request itself will say what is wrong
+            query = []
+        for name, value in query:
             if any(w in name.lower() for w in _SECRET_WORDS):
                 found.append(value)
     # Longest first so a token inside a header value is not left half-replaced; very short

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx2
 import orjson
@@ -133,7 +133,7 @@ async def post_json(
     try:
         request = _build(http, url, body, headers, t)
         response = await deadline.run(http.send(request), None, "the response", "total")
-    except httpx2.HTTPError as exc:
+    except _TRANSPORT_ERRORS as exc:
         raise _translate(exc, provider, secrets) from exc
     if response.status_code >= 400:
         raise error_from_status(
@@ -190,7 +190,7 @@ async def post_stream(
             chunk = await deadline.run(
                 anext(chunks, None), t.first_byte, "the first stream data", "first_byte"
             )
-        except httpx2.HTTPError as exc:
+        except _TRANSPORT_ERRORS as exc:
             raise _translate(exc, provider, secrets) from exc
         while chunk is not None:
             yield chunk
@@ -198,7 +198,7 @@ async def post_stream(
                 chunk = await deadline.run(
                     anext(chunks, None), t.idle, "the next stream data", "idle"
                 )
-            except httpx2.HTTPError as exc:
+            except _TRANSPORT_ERRORS as exc:
                 raise _translate(exc, provider, secrets) from exc
     finally:
         # Close the body iterator before the response, so no half-run generator is left
@@ -210,13 +210,39 @@ async def post_stream(
             await response.aclose()
 
 
-def _translate(
-    exc: httpx2.HTTPError, provider: str, secrets: tuple[str, ...]
-) -> errors.ReverieError:
+# What a request can fail with below reverie: httpx2's errors, a URL it cannot use, and what
+# the socket layer lets through (anyio wraps happy-eyeballs failures in an ExceptionGroup).
+_TRANSPORT_ERRORS = (
+    httpx2.HTTPError,
+    httpx2.InvalidURL,
+    OSError,
+    ValueError,
+    OverflowError,
+    ExceptionGroup,
+)
+
+
+def _first_leaf(exc: Exception) -> Exception:
+    """The first real error inside (nested) exception groups."""
+    leaf: Exception = exc
+    while isinstance(leaf, ExceptionGroup):
+        group = cast(ExceptionGroup[Exception], leaf)
+        if not group.exceptions:
+            break
+        leaf = group.exceptions[0]
+    return cast(Exception, leaf)
+
+
+def _translate(exc: Exception, provider: str, secrets: tuple[str, ...]) -> errors.ReverieError:
     """One transport failure as a reverie error (raised ``from`` it; httpx2's texts carry no
     headers, and what they quote of the URL is redacted here)."""
+    exc = _first_leaf(exc)
     detail = redact(str(exc) or type(exc).__name__, secrets)
     kind = type(exc).__name__
+    if isinstance(exc, httpx2.UnsupportedProtocol | httpx2.InvalidURL | ValueError | OverflowError):
+        return errors.ConfigurationError(
+            f"{provider}: the request URL cannot be used ({detail}); check base_url"
+        )
     if isinstance(exc, httpx2.TimeoutException):
         phase = "connecting" if isinstance(exc, httpx2.ConnectTimeout) else "waiting for data"
         return errors.APITimeoutError(
@@ -227,7 +253,7 @@ def _translate(
             f"{provider}: the connection closed before the response was complete ({detail}); "
             "retrying may succeed"
         )
-    if isinstance(exc, httpx2.ConnectError):
+    if isinstance(exc, httpx2.ConnectError | OSError):
         return errors.APIConnectionError(
             f"{provider}: cannot connect ({detail}); check the base URL and that the server "
             "is running"
