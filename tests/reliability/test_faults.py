@@ -456,3 +456,15 @@ async def test_an_unusable_base_url_is_a_configuration_error_not_retried(
     exc = await fault.expect(fault.agent(wire, url=url).generate("hi"), ConfigurationError)
     assert "check base_url" in str(exc)
     assert fault.sleeps == []
+
+
+async def test_a_json_error_with_status_200_on_a_stream_is_typed_and_retried(
+    fault: Harness, wire: Wire
+):
+    body = b'{"error": {"message": "upstream failed, key {AUTH}", "type": "server_error"}}'
+    fault.server.add(json_reply(200, body), Reply(frames=wire.stream("ok")))
+    events = await fault.events(fault.agent(wire))
+    retry = next(e for e in events if isinstance(e, Retry))
+    assert isinstance(retry.error, ServerError)
+    assert "upstream failed" in str(retry.error)
+    assert texts(events) == ["ok"]

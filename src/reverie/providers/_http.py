@@ -186,6 +186,10 @@ async def post_stream(
                 raise error_from_status(
                     response.status_code, text, response.headers, provider, secrets
                 )
+            if "json" in response.headers.get("content-type", ""):
+                # A host that answers a stream request with a JSON error and status 200.
+                raw = await deadline.run(response.aread(), t.idle, "the body", "idle")
+                _raise_json_error(raw, provider, secrets)
             chunks = response.aiter_bytes()
             chunk = await deadline.run(
                 anext(chunks, None), t.first_byte, "the first stream data", "first_byte"
@@ -208,6 +212,22 @@ async def post_stream(
             await close()
         if response is not None:
             await response.aclose()
+
+
+def _raise_json_error(raw: bytes, provider: str, secrets: tuple[str, ...]) -> None:
+    """Raise the typed error a 200 JSON body reports as ``{"error": ...}``; any other body is
+    left to the stream decoder (``aiter_bytes`` still yields it after ``aread``)."""
+    try:
+        data: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return
+    if isinstance(data, dict) and "error" in data:
+        error: Any = cast(dict[str, Any], data)["error"]
+        err = error_from_event(error, provider)
+        err.body = redact(err.body, secrets)
+        err.message = redact(err.message, secrets)
+        err.args = (err.message,)
+        raise err
 
 
 # What a request can fail with below reverie: httpx2's errors, a URL it cannot use, and what
