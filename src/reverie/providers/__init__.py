@@ -160,3 +160,18 @@ for _name, _url, _env, _required, _desc in _CHAT_HOSTS:
             base_url_env=f"{_name.upper().replace('-', '_')}_BASE_URL",
         )
     )
+
+
+def _local_factory(model_id: str, **options: Any) -> LanguageModel:
+    from reverie.providers.local.model import create
+
+    return create(model_id, **options)
+
+
+register_provider(
+    ProviderInfo(
+        name="local",
+        factory=_local_factory,
+        description="a GGUF model run in-process by llama.cpp (local:smollm2 is built in)",
+    )
+)
