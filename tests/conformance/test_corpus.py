@@ -18,7 +18,9 @@ CASSETTES = find_cassettes([CORPUS]) if CORPUS.is_dir() else []
 
 
 @pytest.mark.skipif(not CASSETTES, reason=f"cassette corpus not found at {CORPUS}")
-@pytest.mark.parametrize("path", CASSETTES, ids=[str(p.relative_to(CORPUS)) for p in CASSETTES])
+@pytest.mark.parametrize(
+    "path", CASSETTES, ids=[str(p.relative_to(CORPUS)) for p in CASSETTES]
+)
 def test_cassette_replays_through_its_scenario(path: Path) -> None:
     result = asyncio.run(run_cassette(path, "strict"))
     if result.status == "skipped":
