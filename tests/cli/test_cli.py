@@ -237,3 +237,13 @@ def test_rich_and_plain_printers_show_the_same_run() -> None:
         assert "← add result: 5" in text
         assert "The answer is 5.\n" in text
         assert text.rstrip().endswith("usage: 10 in, 5 out, 15 total · 2 steps · 1.2 s")
+
+
+def test_importing_reverie_loads_neither_the_cli_extras_nor_the_local_engine() -> None:
+    code = (
+        "import sys, reverie, reverie.cli; "
+        "bad = [m for m in sys.modules if m.startswith(('rich', 'xllamacpp', "
+        "'reverie.providers.local'))]; print(bad)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
