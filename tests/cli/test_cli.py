@@ -247,3 +247,16 @@ def test_importing_reverie_loads_neither_the_cli_extras_nor_the_local_engine() -
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_run_without_the_local_model_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reverie.providers.local import files
+
+    monkeypatch.setattr(files, "engine_available", lambda: False)
+    monkeypatch.setattr("reverie.cli.run.choose_model", lambda explicit: LOCAL_DEFAULT)
+    assert main(["run", "hi"]) == 2
+    err = capsys.readouterr().err
+    assert "uv sync" in err
+    assert "-m openai:gpt-4o-mini" in err

@@ -91,7 +91,17 @@ def build_agent(
 ) -> Agent:
     from reverie.providers import get_model
 
-    model = get_model(choose_model(model_name))
+    name = choose_model(model_name)
+    try:
+        model = get_model(name)
+    except ConfigurationError as exc:
+        if name == LOCAL_DEFAULT and not model_name:
+            raise ConfigurationError(
+                f"{exc}\nNo model was named and no provider key is set, so the local model "
+                "was chosen. Or name one: reverie run -m openai:gpt-4o-mini ... (with "
+                "OPENAI_API_KEY set); reverie models lists the providers."
+            ) from exc
+        raise
     return Agent(
         model,
         system=system,
