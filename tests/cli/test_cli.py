@@ -144,7 +144,7 @@ def _reverie(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
 
 def test_run_streams_the_local_model_answer_with_no_key() -> None:
     local_model_or_skip()
-    done = _reverie("run", "Say hi in Portuguese", "--max-tokens", "24")
+    done = _reverie("run", "Say hi in Portuguese", "--max-tokens", "24", "--temperature", "0")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()  # the answer, alone on stdout when piped
     assert "local:smollm2" in done.stderr
@@ -159,7 +159,7 @@ def test_run_shows_tool_calls_and_results(
     local_model_or_skip()
     monkeypatch.delenv("REVERIE_MODEL", raising=False)
     code = main(["run", "What is 2 plus 3?", "--tool", f"{EXAMPLE_TOOLS}:add",
-                 "-m", "local:smollm2", "--max-tokens", "60"])  # fmt: skip
+                 "-m", "local:smollm2", "--max-tokens", "60", "--temperature", "0"])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "→ add(" in captured.err
@@ -169,7 +169,19 @@ def test_run_shows_tool_calls_and_results(
 
 def test_run_json_prints_one_event_per_line(capsys: pytest.CaptureFixture[str]) -> None:
     local_model_or_skip()
-    code = main(["run", "Say hi", "--json", "-m", "local:smollm2", "--max-tokens", "12"])
+    code = main(
+        [
+            "run",
+            "Say hi",
+            "--json",
+            "-m",
+            "local:smollm2",
+            "--max-tokens",
+            "12",
+            "--temperature",
+            "0",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     events = [json.loads(line) for line in captured.out.splitlines()]
@@ -188,7 +200,7 @@ def test_chat_keeps_the_conversation_until_exit(
     local_model_or_skip()
     lines = iter(["Hello", "/reset", "Bye", "/exit"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
-    code = main(["chat", "-m", "local:smollm2", "--max-tokens", "12"])
+    code = main(["chat", "-m", "local:smollm2", "--max-tokens", "12", "--temperature", "0"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.err.count("usage:") == 2

@@ -64,6 +64,7 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
         help="a Python function to offer as a tool (repeatable); module or file.py",
     )
     parser.add_argument("--max-tokens", type=int, help="maximum output tokens per step")
+    parser.add_argument("--temperature", type=float, help="sampling temperature (0 = greedy)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,12 +90,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tools=args.tool,
                 as_json=args.json,
                 max_tokens=args.max_tokens,
+                temperature=args.temperature,
             )
         if args.command == "chat":
             from reverie.cli.run import run_chat
 
             return run_chat(
-                model=args.model, system=args.system, tools=args.tool, max_tokens=args.max_tokens
+                model=args.model,
+                system=args.system,
+                tools=args.tool,
+                max_tokens=args.max_tokens,
+                temperature=args.temperature,
             )
         if args.command == "replay":
             from reverie.cli.replay import replay

@@ -87,7 +87,11 @@ def load_tool(spec: str) -> FunctionTool:
 
 
 def build_agent(
-    model_name: str | None, system: str | None, tools: Sequence[str], max_tokens: int | None
+    model_name: str | None,
+    system: str | None,
+    tools: Sequence[str],
+    max_tokens: int | None,
+    temperature: float | None = None,
 ) -> Agent:
     from reverie.providers import get_model
 
@@ -107,6 +111,7 @@ def build_agent(
         system=system,
         tools=[load_tool(t) for t in tools],
         max_output_tokens=max_tokens,
+        temperature=temperature,
     )
 
 
@@ -155,9 +160,10 @@ def run_once(
     tools: Sequence[str],
     as_json: bool,
     max_tokens: int | None,
+    temperature: float | None = None,
 ) -> int:
     """``reverie run``: 0 on success, 1 when the provider failed, 2 for bad configuration."""
-    agent = build_agent(model, system, tools, max_tokens)
+    agent = build_agent(model, system, tools, max_tokens, temperature)
     printer = None
     if not as_json:
         out, info = _consoles()
@@ -213,10 +219,15 @@ async def _chat(agent: Agent) -> int:
 
 
 def run_chat(
-    *, model: str | None, system: str | None, tools: Sequence[str], max_tokens: int | None
+    *,
+    model: str | None,
+    system: str | None,
+    tools: Sequence[str],
+    max_tokens: int | None,
+    temperature: float | None = None,
 ) -> int:
     """``reverie chat``: a conversation until /exit or end of input."""
-    agent = build_agent(model, system, tools, max_tokens)
+    agent = build_agent(model, system, tools, max_tokens, temperature)
     try:
         return asyncio.run(_chat(agent))
     except KeyboardInterrupt:
