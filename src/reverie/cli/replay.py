@@ -114,10 +114,10 @@ def replay(path: str) -> int:
         )
         usage: Usage | None = None
         try:
-            if (
-                request.url.split("?")[0].endswith("/chat/completions")
-                and response.status_code < 400
-            ):
+            if response.status_code >= 400:
+                text = response.body if isinstance(response.body, str) else repr(response.body)
+                answer = [("note", f"(error) {text.strip()[:500]}")]
+            elif request.url.split("?")[0].endswith("/chat/completions"):
                 answer, usage = _chat_response(interaction)
             else:
                 answer = response_turns(response.body)
