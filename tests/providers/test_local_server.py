@@ -116,6 +116,9 @@ def test_get_model_names_the_local_provider() -> None:
     model = get_model("local:smollm2")
     assert (model.provider, model.model_id) == ("local", "smollm2")
     assert "small local model" in model.label  # type: ignore[attr-defined]
+    settings: Any = model._settings  # type: ignore[attr-defined]
+    assert settings.max_tokens == 256  # it loops; an uncapped call could run for minutes
+    assert dict(settings.sampling)["temp"] == 0.2
 
 
 def test_local_model_accepts_an_http_client() -> None:

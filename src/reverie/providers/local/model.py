@@ -63,7 +63,14 @@ class LocalModel:
             "native" if known is None or known.native_tools else "constrained"
         )
         alias = known.name if known else Path(model).stem
-        self._settings = ServerSettings(str(path), context, threads, alias)
+        self._settings = ServerSettings(
+            str(path),
+            context,
+            threads,
+            alias,
+            sampling=known.sampling if known else (),
+            max_tokens=known.default_max_tokens if known else -1,
+        )
         self._headers = dict(headers or {})
         self._http_client = http_client
         self._delegate: LanguageModel | None = None

@@ -36,6 +36,8 @@ class ServerSettings:
     context: int = DEFAULT_CONTEXT
     threads: int = 0
     alias: str = ""
+    sampling: tuple[tuple[str, float], ...] = ()
+    max_tokens: int = -1
 
 
 def default_threads() -> int:
@@ -76,6 +78,9 @@ class LocalServer:
         params.cpuparams_batch.n_threads = threads
         if settings.alias:
             params.model_alias = {settings.alias}
+        params.n_predict = settings.max_tokens  # used when a request sets no max_tokens
+        for name, value in settings.sampling:
+            setattr(params.sampling, name, value)
         started = time.perf_counter()
         try:
             self._server: Any = xllamacpp.Server(params)
