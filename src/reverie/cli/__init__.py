@@ -28,8 +28,43 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON summary object")
     check.add_argument("-v", "--verbose", action="store_true", help="list every cassette")
 
+    run = sub.add_parser("run", help="run an agent on one prompt, streaming its answer")
+    run.add_argument("prompt", help="what to ask")
+    _agent_options(run)
+    run.add_argument("--json", action="store_true", help="print events as JSON lines")
+
+    chat = sub.add_parser("chat", help="talk with an agent, turn by turn")
+    _agent_options(chat)
+
+    replay = sub.add_parser("replay", help="print a recorded cassette as a readable transcript")
+    replay.add_argument("cassette", help="a go-vcr cassette file (.yaml)")
+
     sub.add_parser("models", help="list providers and how to configure them")
+
+    local = sub.add_parser("local", help="the built-in local model: status or install")
+    local.add_argument("action", choices=("status", "install"))
+    local.add_argument("--model", default="smollm2", help="which known model (default smollm2)")
     return parser
+
+
+def _agent_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-m",
+        "--model",
+        help="provider:model (default: $REVERIE_MODEL, a provider whose key is set, "
+        "else the local model)",
+    )
+    parser.add_argument("-s", "--system", help="system prompt")
+    parser.add_argument(
+        "-t",
+        "--tool",
+        action="append",
+        default=[],
+        metavar="MODULE:FUNCTION",
+        help="a Python function to offer as a tool (repeatable); module or file.py",
+    )
+    parser.add_argument("--max-tokens", type=int, help="maximum output tokens per step")
+    parser.add_argument("--temperature", type=float, help="sampling temperature (0 = greedy)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,10 +80,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             from reverie.cli.check import run_check
 
             return run_check(args.paths, match=args.match, as_json=args.json, verbose=args.verbose)
+        if args.command == "run":
+            from reverie.cli.run import run_once
+
+            return run_once(
+                args.prompt,
+                model=args.model,
+                system=args.system,
+                tools=args.tool,
+                as_json=args.json,
+                max_tokens=args.max_tokens,
+                temperature=args.temperature,
+            )
+        if args.command == "chat":
+            from reverie.cli.run import run_chat
+
+            return run_chat(
+                model=args.model,
+                system=args.system,
+                tools=args.tool,
+                max_tokens=args.max_tokens,
+                temperature=args.temperature,
+            )
+        if args.command == "replay":
+            from reverie.cli.replay import replay
+
+            return replay(args.cassette)
         if args.command == "models":
             from reverie.cli.models import list_models
 
             return list_models()
+        if args.command == "local":
+            from reverie.cli import local
+
+            return local.status() if args.action == "status" else local.install(args.model)
     except ConfigurationError as exc:
         print(f"reverie: {exc}", file=sys.stderr)
         return 2

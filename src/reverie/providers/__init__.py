@@ -438,3 +438,18 @@ register_provider(
         base_url_env="VERTEX_ANTHROPIC_BASE_URL",
     )
 )
+
+
+def _local_factory(model_id: str, **options: Any) -> LanguageModel:
+    from reverie.providers.local.model import create
+
+    return create(model_id, **options)
+
+
+register_provider(
+    ProviderInfo(
+        name="local",
+        factory=_local_factory,
+        description="a GGUF model run in-process by llama.cpp (local:smollm2 is built in)",
+    )
+)
