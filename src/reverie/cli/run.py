@@ -16,16 +16,16 @@ import json
 import os
 import sys
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from reverie.agent import Agent
 from reverie.cli._console import Console
 from reverie.cli.render import EventPrinter, event_json
 from reverie.content import Message, user
 from reverie.errors import ConfigurationError, ReverieError
-from reverie.events import AgentEvent, RunFinish
+from reverie.events import RunFinish
 from reverie.model import LanguageModel
 from reverie.tool import FunctionTool
 
@@ -129,7 +129,7 @@ async def _stream_turn(
     result: Any = None
     # aclosing: if printing fails (a closed pipe), the model's HTTP stream is closed here,
     # in this loop, rather than by the garbage collector after the loop is gone.
-    events = cast(AsyncGenerator[AgentEvent, None], agent.stream(prompt).__aiter__())
+    events = agent.stream(prompt).__aiter__()
     async with contextlib.aclosing(events):
         async for event in events:
             if printer is None:

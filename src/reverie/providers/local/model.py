@@ -31,6 +31,7 @@ from reverie.providers.local.server import (
     ServerSettings,
     shared_server,
 )
+from reverie.timeouts import Timeouts
 
 ToolMode = Literal["constrained", "native"]
 
@@ -51,6 +52,7 @@ class LocalModel:
         threads: int = 0,
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         if tools not in (None, "constrained", "native"):
             raise ConfigurationError(f"tools must be 'constrained' or 'native', not {tools!r}")
@@ -73,6 +75,7 @@ class LocalModel:
         )
         self._headers = dict(headers or {})
         self._http_client = http_client
+        self._timeouts = timeouts
         self._delegate: LanguageModel | None = None
 
     @property
@@ -109,6 +112,7 @@ class LocalModel:
                 provider="local",
                 headers=self._headers,
                 http_client=self._http_client,
+                timeouts=self._timeouts,
             )
             self._delegate = ConstrainedToolModel(chat) if self.tool_mode == "constrained" else chat
         return self._delegate
