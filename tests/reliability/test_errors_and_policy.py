@@ -308,3 +308,33 @@ def test_exhausted_only_when_the_attempt_limit_stopped_a_retry():
     assert not policy.exhausted(server_error(retry_after=3600), 3)  # refused, not exhausted
     assert not policy.exhausted(errors.InvalidRequestError("x", status=400), 3)
     assert not NO_RETRY.exhausted(server_error(), 1)  # nothing was retried
+
+
+@pytest.mark.parametrize(
+    "error",
+    [errors.CassetteMissError("no match"), errors.ConfigurationError("bad option")],
+)
+def test_reverie_errors_from_a_transport_pass_through_unchanged(error: errors.ReverieError):
+    import httpx2
+
+    from reverie.content import user
+    from reverie.model import Call
+    from reverie.providers import get_model
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        raise error
+
+    async def run(stream: bool) -> None:
+        async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as client:
+            model = get_model("openai-compatible:m", base_url="http://h/v1", http_client=client)
+            call = Call(messages=(user("hi"),))
+            if stream:
+                async for _ in model.stream(call):
+                    pass
+            else:
+                await model.generate(call)
+
+    for stream in (False, True):
+        with pytest.raises(type(error)) as caught:
+            asyncio.run(run(stream))
+        assert caught.value is error

@@ -133,6 +133,8 @@ async def post_json(
     try:
         request = _build(http, url, body, headers, t)
         response = await deadline.run(http.send(request), None, "the response", "total")
+    except errors.ReverieError:
+        raise
     except _TRANSPORT_ERRORS as exc:
         raise _translate(exc, provider, secrets) from exc
     if response.status_code >= 400:
@@ -194,6 +196,8 @@ async def post_stream(
             chunk = await deadline.run(
                 anext(chunks, None), t.first_byte, "the first stream data", "first_byte"
             )
+        except errors.ReverieError:
+            raise  # already ours (a ConfigurationError is also a ValueError)
         except _TRANSPORT_ERRORS as exc:
             raise _translate(exc, provider, secrets) from exc
         while chunk is not None:
@@ -202,6 +206,8 @@ async def post_stream(
                 chunk = await deadline.run(
                     anext(chunks, None), t.idle, "the next stream data", "idle"
                 )
+            except errors.ReverieError:
+                raise
             except _TRANSPORT_ERRORS as exc:
                 raise _translate(exc, provider, secrets) from exc
     finally:
