@@ -31,34 +31,23 @@ A step's model call is retried on transient failures (see :mod:`reverie.retry`);
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import (
     AsyncGenerator,
-    Awaitable,
     Callable,
     Iterable,
     Mapping,
     Sequence,
 )
 from contextlib import aclosing
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeAlias
-
-import orjson
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from reverie import _sync
 from reverie.accumulate import ResponseAccumulator, response_events
 from reverie.content import (
-    ErrorOutput,
     FilePart,
     Message,
-    Part,
     ProviderData,
-    ReasoningPart,
-    SourcePart,
-    TextPart,
-    ToolCallPart,
     ToolResultPart,
 )
 from reverie.content import (
@@ -79,7 +68,6 @@ from reverie.events import (
 )
 from reverie.model import (
     Call,
-    CallWarning,
     FinishReason,
     LanguageModel,
     ProviderTool,
@@ -88,7 +76,41 @@ from reverie.model import (
     Usage,
 )
 from reverie.retry import RetryPolicy
-from reverie.tool import FunctionTool, ToolArgumentsError, ToolResponse
+from reverie.steps import (
+    DEFAULT_MAX_STEPS,
+    PrepareStep,
+    RepairContext,
+    RepairToolCall,
+    RunResult,
+    Step,
+    StepContext,
+    StepOverrides,
+    StopCondition,
+    finish_reason_is,
+    has_tool_call,
+    make_step,
+    max_tokens_used,
+    step_count_is,
+)
+from reverie.tool import FunctionTool
+from reverie.tool_calls import Checked, check_call, cut_off, execute_calls, maybe_await, unique_id
+
+__all__ = [
+    "Agent",
+    "AgentStream",
+    "PrepareStep",
+    "RepairContext",
+    "RepairToolCall",
+    "RunResult",
+    "Step",
+    "StepContext",
+    "StepOverrides",
+    "StopCondition",
+    "finish_reason_is",
+    "has_tool_call",
+    "max_tokens_used",
+    "step_count_is",
+]
 
 if TYPE_CHECKING:
     from reverie.output.agent import AgentOutput, OutputRun
@@ -99,154 +121,12 @@ if TYPE_CHECKING:
 # Results
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One model call and the tool runs it led to.
-
-    ``content`` is what the model returned, with client tool calls as validated (and
-    repaired) and followed by their results; ``messages`` are what this step added to the
-    conversation (an assistant message, then a tool message when tools ran).
-    """
-
-    number: int
-    content: tuple[Part, ...]
-    finish_reason: FinishReason
-    usage: Usage
-    messages: tuple[Message, ...]
-    warnings: tuple[CallWarning, ...] = ()
-    provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
-
-    @property
-    def text(self) -> str:
-        return "".join(p.text for p in self.content if isinstance(p, TextPart))
-
-    @property
-    def reasoning(self) -> tuple[ReasoningPart, ...]:
-        return tuple(p for p in self.content if isinstance(p, ReasoningPart))
-
-    @property
-    def tool_calls(self) -> tuple[ToolCallPart, ...]:
-        return tuple(p for p in self.content if isinstance(p, ToolCallPart))
-
-    @property
-    def tool_results(self) -> tuple[ToolResultPart, ...]:
-        return tuple(p for p in self.content if isinstance(p, ToolResultPart))
-
-    @property
-    def sources(self) -> tuple[SourcePart, ...]:
-        return tuple(p for p in self.content if isinstance(p, SourcePart))
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """A finished run: every step, the total usage, and the whole conversation.
-
-    ``output`` is the validated structured output when the agent has an ``output_type``
-    (an instance of that type, or JSON values for a JSON schema), else None.
-    """
-
-    steps: tuple[Step, ...]
-    usage: Usage
-    messages: tuple[Message, ...]
-    output: Any = None
-
-    @property
-    def final_step(self) -> Step:
-        """The last step with non-blank text, else the last step."""
-        for step in reversed(self.steps):
-            if step.text.strip():
-                return step
-        return self.steps[-1]
-
-    @property
-    def text(self) -> str:
-        """The answer: the text of :attr:`final_step`."""
-        return self.final_step.text
-
-    @property
-    def finish_reason(self) -> FinishReason:
-        return self.steps[-1].finish_reason
-
-
 # ---------------------------------------------------------------------------------------
 # Stop conditions
-
-StopCondition: TypeAlias = Callable[[Sequence[Step]], bool]
-
-
-def step_count_is(count: int) -> StopCondition:
-    """Stop once ``count`` steps have run."""
-    return lambda steps: len(steps) >= count
-
-
-def has_tool_call(tool_name: str) -> StopCondition:
-    """Stop after a step in which the model called ``tool_name``."""
-    return lambda steps: bool(steps) and any(c.tool_name == tool_name for c in steps[-1].tool_calls)
-
-
-def finish_reason_is(reason: FinishReason) -> StopCondition:
-    """Stop after a step that finished for ``reason``."""
-    return lambda steps: bool(steps) and steps[-1].finish_reason == reason
-
-
-def max_tokens_used(limit: int) -> StopCondition:
-    """Stop once the run's total tokens reach ``limit``."""
-    return lambda steps: sum(s.usage.total_tokens for s in steps) >= limit
 
 
 # ---------------------------------------------------------------------------------------
 # Hooks
-
-
-@dataclass(frozen=True, slots=True)
-class StepContext:
-    """What ``prepare_step`` sees before step ``step_number`` (0-based)."""
-
-    step_number: int
-    steps: tuple[Step, ...]
-    model: LanguageModel
-    messages: tuple[Message, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StepOverrides:
-    """What ``prepare_step`` may change for one step; ``None`` keeps the agent's setting.
-
-    ``system`` replaces the system prompt (the first message, when it is a system message);
-    ``active_tools`` names the tools offered; ``tools_enabled=False`` offers none.
-    """
-
-    model: LanguageModel | None = None
-    messages: Sequence[Message] | None = None
-    system: str | None = None
-    tool_choice: ToolChoice | None = None
-    active_tools: Sequence[str] | None = None
-    tools_enabled: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class RepairContext:
-    """What ``repair_tool_call`` sees: the failing call, why it failed, and the context."""
-
-    call: ToolCallPart
-    error: str
-    tools: Mapping[str, FunctionTool]
-    messages: tuple[Message, ...]
-    system: str | None
-
-
-PrepareStep: TypeAlias = Callable[
-    [StepContext], "StepOverrides | Awaitable[StepOverrides | None] | None"
-]
-RepairToolCall: TypeAlias = Callable[
-    [RepairContext], "ToolCallPart | Awaitable[ToolCallPart | None] | None"
-]
-
-DEFAULT_MAX_STEPS = 20
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 # ---------------------------------------------------------------------------------------
@@ -260,16 +140,6 @@ class _StepPlan:
     system: str | None
     call: Call
     tools: dict[str, FunctionTool]
-
-
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    """A client tool call after validation: ``arguments`` when valid, else ``error``."""
-
-    call: ToolCallPart
-    arguments: dict[str, Any] | None
-    error: str | None
-    repaired: bool = False
 
 
 class Agent:
@@ -412,7 +282,7 @@ class Agent:
             plan = await self._plan(len(steps), tuple(steps), initial + tuple(history), output)
             yield StepStart(len(steps))
             acc = ResponseAccumulator()
-            checked: list[_Checked] = []
+            checked: list[Checked] = []
             # aclosing: an abandoned run closes the model's HTTP stream now, not whenever
             # the garbage collector finalizes the inner generator on another task.
             async with aclosing(self._call_model(plan, streaming)) as model_events:
@@ -421,7 +291,13 @@ class Agent:
                         acc = ResponseAccumulator()
                         checked.clear()
                     elif isinstance(event, ToolCall) and not event.call.provider_executed:
-                        ok = await self._check(_unique_id(event.call, checked), plan)
+                        ok = await check_call(
+                            unique_id(event.call, checked),
+                            plan.tools,
+                            self.repair_tool_call,
+                            plan.messages,
+                            plan.system,
+                        )
                         checked.append(ok)
                         event = ToolCall(ok.call)
                         acc.add(event)
@@ -433,13 +309,15 @@ class Agent:
                             yield partial
             response = acc.response()
             if response.finish_reason == FinishReason.LENGTH:
-                checked = [_cut_off(c) for c in checked]
+                checked = [cut_off(c) for c in checked]
             results: list[ToolResultPart] = []
-            async with aclosing(self._execute(checked, plan.tools)) as executed:
+            async with aclosing(
+                execute_calls(checked, plan.tools, self.max_tool_concurrency)
+            ) as executed:
                 async for result in executed:
                     results.append(result)
                     yield ToolResult(result)
-            step = _make_step(len(steps), response, results)
+            step = make_step(len(steps), response, results)
             steps.append(step)
             history.extend(step.messages)
             yield StepFinish(step)
@@ -460,7 +338,7 @@ class Agent:
     def _should_stop(
         self,
         steps: Sequence[Step],
-        calls: Sequence[_Checked],
+        calls: Sequence[Checked],
         results: Sequence[ToolResultPart],
         response: Response,
     ) -> bool:
@@ -483,7 +361,7 @@ class Agent:
         tools = self.tools
         provider_tools = self.provider_tools
         if self.prepare_step is not None:
-            overrides: StepOverrides | None = await _maybe_await(
+            overrides: StepOverrides | None = await maybe_await(
                 self.prepare_step(StepContext(number, steps, model, messages))
             )
             if overrides is not None:
@@ -547,62 +425,6 @@ class Agent:
                 yield Retry(attempt, exc, delay)
                 await self.retry.sleep(delay)
 
-    async def _check(self, call: ToolCallPart, plan: _StepPlan) -> _Checked:
-        result = _validate(call, plan.tools)
-        if result.error is None:
-            return result
-        if self.repair_tool_call is not None:
-            repaired: ToolCallPart | None = await _maybe_await(
-                self.repair_tool_call(
-                    RepairContext(call, result.error, plan.tools, plan.messages, plan.system)
-                )
-            )
-            if repaired is not None:
-                second = _validate(repaired, plan.tools)
-                if second.error is None:
-                    return replace(second, repaired=True)
-        else:
-            fixed = _repair_json(call.input)
-            if fixed is not None and fixed != call.input:
-                second = _validate(replace(call, input=fixed), plan.tools)
-                if second.error is None:
-                    return replace(second, repaired=True)
-        return result
-
-    async def _execute(
-        self, calls: Sequence[_Checked], tools: Mapping[str, FunctionTool]
-    ) -> AsyncGenerator[ToolResultPart, None]:
-        """Run valid calls concurrently; yield results in call order as they become ready."""
-        if not calls:
-            return
-        limit = asyncio.Semaphore(self.max_tool_concurrency)
-
-        async def run_one(item: _Checked) -> ToolResultPart:
-            call = item.call
-            if item.arguments is None:
-                return ToolResultPart(
-                    call.tool_call_id, call.tool_name, ErrorOutput(item.error or "")
-                )
-            async with limit:
-                try:
-                    response = await tools[call.tool_name].run(item.arguments)
-                except ToolArgumentsError as exc:
-                    response = ToolResponse(ErrorOutput(str(exc)))
-            output = response.output
-            assert not isinstance(output, str)
-            return ToolResultPart(
-                call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn
-            )
-
-        tasks = [asyncio.ensure_future(run_one(c)) for c in calls]
-        try:
-            for task in tasks:
-                yield await task
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
 
 class AgentStream:
     """The events of one agent run, iterated with ``async for``; ``result`` once done.
@@ -654,62 +476,6 @@ class AgentStream:
 # Helpers
 
 
-def _unique_id(call: ToolCallPart, earlier: Sequence[_Checked]) -> ToolCallPart:
-    """``call`` with an id no earlier call of the step has: some hosts repeat one id for
-    several calls, and providers reject two results for one id."""
-    taken = {c.call.tool_call_id for c in earlier}
-    if call.tool_call_id not in taken:
-        return call
-    n = 1
-    while f"{call.tool_call_id}-{n}" in taken:
-        n += 1
-    return replace(call, tool_call_id=f"{call.tool_call_id}-{n}")
-
-
-def _cut_off(item: _Checked) -> _Checked:
-    """In a step that hit the output limit, a call whose arguments needed repair (or could
-    not be repaired) was cut off mid-arguments: never run it on a guess."""
-    if item.arguments is not None and not item.repaired:
-        return item
-    return _Checked(
-        item.call,
-        None,
-        "the tool call was cut off by the output token limit (finish reason 'length') and "
-        "was not run; raise max_output_tokens",
-    )
-
-
-def _validate(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> _Checked:
-    tool = tools.get(call.tool_name)
-    if tool is None:
-        names = ", ".join(tools) or "none"
-        return _Checked(call, None, f"tool not found: {call.tool_name}. Available tools: {names}")
-    try:
-        args = orjson.loads(call.input or "{}")
-    except orjson.JSONDecodeError as exc:
-        return _Checked(call, None, f"invalid JSON input: {exc}")
-    if not isinstance(args, dict):
-        return _Checked(call, None, "invalid JSON input: the arguments must be a JSON object")
-    for name in tool.required:
-        if name not in args:
-            return _Checked(call, None, f"missing required parameter: {name}")
-    try:
-        tool.validate(args)  # pyright: ignore[reportUnknownArgumentType]
-    except ToolArgumentsError as exc:
-        return _Checked(call, None, str(exc))
-    return _Checked(call, args, None)  # pyright: ignore[reportUnknownArgumentType]
-
-
-def _repair_json(text: str) -> str | None:
-    """A repaired JSON object text, or None when nothing object-like can be recovered."""
-    from reverie._json import repair_json
-
-    value: Any = repair_json(text)
-    if not isinstance(value, dict):
-        return None
-    return orjson.dumps(value).decode()
-
-
 def _default_choice(tools: Mapping[str, Any], provider_tools: Sequence[Any]) -> ToolChoice | None:
     return "auto" if tools or provider_tools else None
 
@@ -718,28 +484,3 @@ def _replace_system(messages: tuple[Message, ...], system: str) -> tuple[Message
     if messages and messages[0].role == "system":
         return (system_message(system), *messages[1:])
     return (system_message(system), *messages)
-
-
-def _make_step(number: int, response: Response, results: Sequence[ToolResultPart]) -> Step:
-    """The step record; ``response`` already holds the validated tool calls."""
-    content = (*response.content, *results)
-    assistant = tuple(
-        p
-        for p in response.content
-        if not isinstance(p, SourcePart)
-        and not (isinstance(p, ToolResultPart) and not p.provider_executed)
-    )
-    messages: list[Message] = []
-    if assistant:
-        messages.append(Message("assistant", assistant))
-    if results:
-        messages.append(Message("tool", tuple(results)))
-    return Step(
-        number=number,
-        content=content,
-        finish_reason=response.finish_reason,
-        usage=response.usage,
-        messages=tuple(messages),
-        warnings=response.warnings,
-        provider_metadata=response.provider_metadata,
-    )

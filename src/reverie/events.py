@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from reverie.content import EMPTY_DATA, ProviderData, SourcePart, ToolCallPart, ToolResultPart
 
 if TYPE_CHECKING:
-    from reverie.agent import RunResult, Step
     from reverie.model import CallWarning, FinishReason, Usage
+    from reverie.steps import RunResult, Step
 
 _EMPTY = EMPTY_DATA
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import orjson
 
-from reverie.agent import RunResult
 from reverie.content import ReasoningPart
 from reverie.model import ProviderTool
+from reverie.steps import RunResult
 
 if TYPE_CHECKING:
     from reverie.testing.conformance.targets import Target

@@ -15,11 +15,11 @@ from urllib.parse import unquote, urlsplit
 
 import orjson
 
-from reverie.agent import PrepareStep, StepContext, StepOverrides
 from reverie.content import (
     ProviderData,
 )
 from reverie.model import LanguageModel, ProviderTool
+from reverie.steps import PrepareStep, StepContext, StepOverrides
 from reverie.testing.cassette import Cassette
 from reverie.testing.conformance.scenarios import WEB_SEARCH_TOOLS, Scenario, Skip, test_folder
 

@@ -1,0 +1,199 @@
+"""What an agent run produces and the hooks that steer it: steps, results, stop conditions.
+
+:class:`Step` records one model call and the tool runs it led to; :class:`RunResult` a whole
+run. Stop conditions are plain callables over the steps so far. ``prepare_step`` and
+``repair_tool_call`` receive the small context objects defined here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from reverie.content import (
+    Message,
+    Part,
+    ProviderData,
+    ReasoningPart,
+    SourcePart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
+from reverie.model import CallWarning, FinishReason, LanguageModel, Response, ToolChoice, Usage
+
+if TYPE_CHECKING:
+    from reverie.tool import FunctionTool
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One model call and the tool runs it led to.
+
+    ``content`` is what the model returned, with client tool calls as validated (and
+    repaired) and followed by their results; ``messages`` are what this step added to the
+    conversation (an assistant message, then a tool message when tools ran).
+    """
+
+    number: int
+    content: tuple[Part, ...]
+    finish_reason: FinishReason
+    usage: Usage
+    messages: tuple[Message, ...]
+    warnings: tuple[CallWarning, ...] = ()
+    provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @property
+    def reasoning(self) -> tuple[ReasoningPart, ...]:
+        return tuple(p for p in self.content if isinstance(p, ReasoningPart))
+
+    @property
+    def tool_calls(self) -> tuple[ToolCallPart, ...]:
+        return tuple(p for p in self.content if isinstance(p, ToolCallPart))
+
+    @property
+    def tool_results(self) -> tuple[ToolResultPart, ...]:
+        return tuple(p for p in self.content if isinstance(p, ToolResultPart))
+
+    @property
+    def sources(self) -> tuple[SourcePart, ...]:
+        return tuple(p for p in self.content if isinstance(p, SourcePart))
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A finished run: every step, the total usage, and the whole conversation.
+
+    ``output`` is the validated structured output when the agent has an ``output_type``
+    (an instance of that type, or JSON values for a JSON schema), else None.
+    """
+
+    steps: tuple[Step, ...]
+    usage: Usage
+    messages: tuple[Message, ...]
+    output: Any = None
+
+    @property
+    def final_step(self) -> Step:
+        """The last step with non-blank text, else the last step."""
+        for step in reversed(self.steps):
+            if step.text.strip():
+                return step
+        return self.steps[-1]
+
+    @property
+    def text(self) -> str:
+        """The answer: the text of :attr:`final_step`."""
+        return self.final_step.text
+
+    @property
+    def finish_reason(self) -> FinishReason:
+        return self.steps[-1].finish_reason
+
+
+# Stop conditions
+
+StopCondition: TypeAlias = Callable[[Sequence[Step]], bool]
+
+
+def step_count_is(count: int) -> StopCondition:
+    """Stop once ``count`` steps have run."""
+    return lambda steps: len(steps) >= count
+
+
+def has_tool_call(tool_name: str) -> StopCondition:
+    """Stop after a step in which the model called ``tool_name``."""
+    return lambda steps: bool(steps) and any(c.tool_name == tool_name for c in steps[-1].tool_calls)
+
+
+def finish_reason_is(reason: FinishReason) -> StopCondition:
+    """Stop after a step that finished for ``reason``."""
+    return lambda steps: bool(steps) and steps[-1].finish_reason == reason
+
+
+def max_tokens_used(limit: int) -> StopCondition:
+    """Stop once the run's total tokens reach ``limit``."""
+    return lambda steps: sum(s.usage.total_tokens for s in steps) >= limit
+
+
+# Hooks
+
+
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """What ``prepare_step`` sees before step ``step_number`` (0-based)."""
+
+    step_number: int
+    steps: tuple[Step, ...]
+    model: LanguageModel
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StepOverrides:
+    """What ``prepare_step`` may change for one step; ``None`` keeps the agent's setting.
+
+    ``system`` replaces the system prompt (the first message, when it is a system message);
+    ``active_tools`` names the tools offered; ``tools_enabled=False`` offers none.
+    """
+
+    model: LanguageModel | None = None
+    messages: Sequence[Message] | None = None
+    system: str | None = None
+    tool_choice: ToolChoice | None = None
+    active_tools: Sequence[str] | None = None
+    tools_enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RepairContext:
+    """What ``repair_tool_call`` sees: the failing call, why it failed, and the context."""
+
+    call: ToolCallPart
+    error: str
+    tools: Mapping[str, FunctionTool]
+    messages: tuple[Message, ...]
+    system: str | None
+
+
+PrepareStep: TypeAlias = Callable[
+    [StepContext], "StepOverrides | Awaitable[StepOverrides | None] | None"
+]
+
+
+RepairToolCall: TypeAlias = Callable[
+    [RepairContext], "ToolCallPart | Awaitable[ToolCallPart | None] | None"
+]
+
+
+DEFAULT_MAX_STEPS = 20
+
+
+def make_step(number: int, response: Response, results: Sequence[ToolResultPart]) -> Step:
+    """The step record; ``response`` already holds the validated tool calls."""
+    content = (*response.content, *results)
+    assistant = tuple(
+        p
+        for p in response.content
+        if not isinstance(p, SourcePart)
+        and not (isinstance(p, ToolResultPart) and not p.provider_executed)
+    )
+    messages: list[Message] = []
+    if assistant:
+        messages.append(Message("assistant", assistant))
+    if results:
+        messages.append(Message("tool", tuple(results)))
+    return Step(
+        number=number,
+        content=content,
+        finish_reason=response.finish_reason,
+        usage=response.usage,
+        messages=tuple(messages),
+        warnings=response.warnings,
+        provider_metadata=response.provider_metadata,
+    )
