@@ -9,11 +9,11 @@ is run by pytest itself, in replay mode. To re-record: ``tests/examples/record.p
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,15 +31,16 @@ EXAMPLES = REPO / "examples"
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def examples_importable() -> Iterator[None]:
-    sys.path.insert(0, str(EXAMPLES))
-    yield
-    sys.path.remove(str(EXAMPLES))
-
-
 def example(name: str) -> ModuleType:
-    return importlib.import_module(name)
+    """``examples/<name>.py`` loaded from its file (names such as ``stream`` could clash
+    with installed modules if examples/ went on sys.path)."""
+    spec = importlib.util.spec_from_file_location(
+        f"reverie_example_{name}", EXAMPLES / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 async def replay(
