@@ -15,6 +15,8 @@ requests of a replay are byte for byte the recorded ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx2
 
 from reverie.model import LanguageModel
@@ -49,3 +51,13 @@ def anthropic_model(http_client: httpx2.AsyncClient, api_key: str = REPLAY_KEY) 
         api_key=api_key,
         http_client=http_client,
     )
+
+
+# Which model each example's cassette was recorded with.
+RECORDED_WITH: dict[str, Callable[[httpx2.AsyncClient], LanguageModel]] = {
+    "simple": local_model,
+    "stream": local_model,
+    "tool_agent": local_model,
+    "structured_output": local_model,
+    "web_search": anthropic_model,
+}

@@ -13,18 +13,16 @@ import importlib.util
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import httpx2
 import pytest
 
 from reverie.content import SourcePart, TextOutput
-from reverie.model import FinishReason, LanguageModel
+from reverie.model import FinishReason
 from reverie.testing import CassetteTransport
-from tests.examples.recorded import anthropic_model, local_model
+from tests.examples.recorded import RECORDED_WITH
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -43,21 +41,22 @@ def example(name: str) -> ModuleType:
     return module
 
 
-async def replay(
-    name: str, build: Callable[[httpx2.AsyncClient], LanguageModel] = local_model
-) -> AsyncIterator[LanguageModel]:
-    """The model ``name`` was recorded with, on its cassette (replay only, all played)."""
+async def run(name: str) -> Any:
+    """``examples/<name>.py``'s ``main`` on the model it was recorded with, replaying its
+    cassette (replay only; every recorded call must be made)."""
     transport = CassetteTransport.open(
         CASSETTES / f"{name}.yaml", mode="replay", require_all_played=True
     )
     async with transport.client() as http:
-        yield build(http)
+        return await example(name).main(RECORDED_WITH[name](http))
 
 
-async def run(name: str, build: Callable[[httpx2.AsyncClient], LanguageModel] = local_model) -> Any:
-    async for model in replay(name, build):
-        return await example(name).main(model)
-    raise AssertionError("unreachable")
+def test_every_example_script_has_a_cassette() -> None:
+    # tools.py is a tool module for `reverie run --tool`; local_agent.py needs the local
+    # server itself (tests/providers/test_local_server.py covers that path).
+    scripts = {p.stem for p in EXAMPLES.glob("*.py")} - {"tools", "local_agent"}
+    assert scripts == set(RECORDED_WITH)
+    assert {p.stem for p in CASSETTES.glob("*.yaml")} == set(RECORDED_WITH)
 
 
 @pytest.mark.anyio
@@ -108,7 +107,7 @@ async def test_structured_output_returns_a_validated_object() -> None:
 async def test_web_search_returns_sources_and_a_cited_answer(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    result = await run("web_search", anthropic_model)
+    result = await run("web_search")
 
     step = result.steps[0]
     assert len(result.steps) == 1  # the provider ran the search: no client tool step
