@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,11 @@ def test_the_cassettes_carry_no_credentials() -> None:
         text = path.read_text()
         for needle in ("Authorization", "X-Api-Key", "Bearer", "reverie-replay-key"):
             assert needle.lower() not in text.lower(), f"{needle} in {path}"
+
+
+def test_the_examples_are_ruff_clean() -> None:
+    # The quality gate lints src/ and tests/; examples are read more than anything else.
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    for args in (["check", "examples"], ["format", "--check", "examples"]):
+        proc = subprocess.run([ruff, *args], cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
