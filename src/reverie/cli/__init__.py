@@ -7,6 +7,7 @@ Subcommands live in their own modules and are imported only when chosen, so ``re
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -117,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"reverie: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (``reverie models | head``): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return 2
 
 
