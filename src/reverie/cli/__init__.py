@@ -23,8 +23,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
 
-    check = sub.add_parser("check", help="replay cassettes through their scenarios")
-    check.add_argument("paths", nargs="+", help="cassette files or folders")
+    check = sub.add_parser(
+        "check", help="replay cassettes through their scenarios, or run them live (--live)"
+    )
+    check.add_argument("paths", nargs="*", help="cassette files or folders")
+    check.add_argument(
+        "--live", action="store_true", help="run the scenarios against a real endpoint (-m)"
+    )
+    check.add_argument("-m", "--model", help="with --live: the model, as provider:model-id")
+    check.add_argument(
+        "--scenario", action="append", default=[], help="with --live: only this scenario"
+    )
     check.add_argument("--match", choices=("strict", "lenient"), default="strict")
     check.add_argument("--json", action="store_true", help="print one JSON summary object")
     check.add_argument("-v", "--verbose", action="store_true", help="list every cassette")
@@ -78,8 +87,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_demo(json_lines=args.json)
         if args.command == "check":
-            from reverie.cli.check import run_check
+            from reverie.cli.check import run_check, run_live_check
 
+            if args.live:
+                if not args.model or args.paths:
+                    print(
+                        "reverie check --live takes -m provider:model and no paths", file=sys.stderr
+                    )
+                    return 2
+                return run_live_check(
+                    args.model, args.scenario, as_json=args.json, verbose=args.verbose
+                )
+            if not args.paths:
+                print(
+                    "reverie check: name cassette files or folders (or use --live)", file=sys.stderr
+                )
+                return 2
             return run_check(args.paths, match=args.match, as_json=args.json, verbose=args.verbose)
         if args.command == "run":
             from reverie.cli.run import run_once

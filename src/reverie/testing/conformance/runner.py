@@ -14,6 +14,7 @@ from reverie.content import (
     FilePart,
     MediaOutput,
     Message,
+    ProviderData,
     ToolCallPart,
     ToolResultPart,
     system,
@@ -21,6 +22,7 @@ from reverie.content import (
 )
 from reverie.errors import CassetteError, ReverieError
 from reverie.model import Call, FinishReason, LanguageModel, ProviderTool, Response
+from reverie.steps import PrepareStep, RunResult
 from reverie.testing.cassette import Cassette, load_cassette
 from reverie.testing.conformance.scenarios import (
     BOOK_SCHEMA,
@@ -31,6 +33,7 @@ from reverie.testing.conformance.scenarios import (
     WEB_SEARCH_FOLLOW_UPS,
     CheckResult,
     Failure,
+    Scenario,
     Skip,
     check,
     check_book,
@@ -97,22 +100,19 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
             return
         assert scenario is not None
         files = (FilePart(find_image(path), "image/png"),) if scenario.image else ()
-        agent = Agent(
+        result = await run_agent_scenario(
             model,
-            system=scenario.system,
-            tools=scenario.tools,
+            scenario,
+            streaming,
+            files=files,
             provider_tools=provider_tools(scenario, target),
-            max_output_tokens=scenario.max_output_tokens,
             provider_options=folder_options(path, target),
             prepare_step=folder_prepare_step(path),
         )
-        if streaming:
-            result = await agent.stream(scenario.prompt, files=files).collect()
-        else:
-            result = await agent.generate(scenario.prompt, files=files)
         follow_up = WEB_SEARCH_FOLLOW_UPS.get(target.provider)
         if scenario.name == "web_search" and streaming and follow_up is not None:
             # Turn 2 continues from turn 1's messages (the agent adds its system prompt).
+            agent = _agent(model, scenario, provider_tools(scenario, target), {}, None)
             history = [m for m in result.messages if m.role != "system"]
             second = await agent.stream([*history, user(follow_up[0])]).collect()
             expect(follow_up[1] in second.text, f"turn 2 lacks {follow_up[1]}: {second.text!r}")
@@ -124,39 +124,81 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
 async def _run_object(
     path: Path, cassette: Cassette, key: str, streaming: bool, match: Literal["strict", "lenient"]
 ) -> None:
-    """A structured-output scenario: ``generate_object`` / ``stream_object``, mode auto."""
-    from reverie.output import PartialObject, generate_object, stream_object
-
+    """A structured-output scenario from a cassette."""
     target = infer_target(cassette)
     transport = CassetteTransport(cassette, match=match)
+    async with transport.client() as http:
+        model = build_model(target, http)
+        await run_object_scenario(model, key, streaming, folder_options(path, target))
+    if not transport.all_played:
+        raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
+
+
+def _agent(
+    model: LanguageModel,
+    scenario: Scenario,
+    tools: tuple[ProviderTool, ...],
+    options: ProviderData,
+    prepare: PrepareStep | None,
+) -> Agent:
+    return Agent(
+        model,
+        system=scenario.system,
+        tools=scenario.tools,
+        provider_tools=tools,
+        max_output_tokens=scenario.max_output_tokens,
+        provider_options=options,
+        prepare_step=prepare,
+    )
+
+
+async def run_agent_scenario(
+    model: LanguageModel,
+    scenario: Scenario,
+    streaming: bool,
+    *,
+    files: tuple[FilePart, ...] = (),
+    provider_tools: tuple[ProviderTool, ...] = (),
+    provider_options: ProviderData | None = None,
+    prepare_step: PrepareStep | None = None,
+) -> RunResult:
+    """One agent scenario on ``model`` (replayed or live); the caller checks the result."""
+    agent = _agent(model, scenario, provider_tools, provider_options or {}, prepare_step)
+    if streaming:
+        return await agent.stream(scenario.prompt, files=files).collect()
+    return await agent.generate(scenario.prompt, files=files)
+
+
+async def run_object_scenario(
+    model: LanguageModel, key: str, streaming: bool, provider_options: ProviderData | None = None
+) -> None:
+    """A structured-output scenario (``generate_object`` / ``stream_object``, mode auto) on
+    ``model``, checked as the corpus README says."""
+    from reverie.output import PartialObject, generate_object, stream_object
+
     if key == "simple_object":
         schema: Any = person_type()
         name, description = None, None  # from the model: "Person" and its docstring
     else:
         schema = BOOK_SCHEMA
         name, description = "Book", "A book with title, author, genres, and publication year"
+    options: dict[str, Any] = {
+        "schema": schema,
+        "name": name,
+        "description": description,
+        "max_output_tokens": 4000,
+        "provider_options": provider_options or {},
+    }
     partials = 0
-    async with transport.client() as http:
-        model = build_model(target, http)
-        options: dict[str, Any] = {
-            "schema": schema,
-            "name": name,
-            "description": description,
-            "max_output_tokens": 4000,
-            "provider_options": folder_options(path, target),
-        }
-        if streaming:
-            stream = stream_object(model, OBJECT_PROMPTS[key], **options)
-            async for event in stream:
-                partials += isinstance(event, PartialObject)
-            result = stream.result
-            assert result is not None
-        else:
-            result = await generate_object(model, OBJECT_PROMPTS[key], **options)
-    if not transport.all_played:
-        raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
     if streaming:
+        stream = stream_object(model, OBJECT_PROMPTS[key], **options)
+        async for event in stream:
+            partials += isinstance(event, PartialObject)
+        result = stream.result
+        assert result is not None
         expect(partials > 0, "the stream yielded no partial object")
+    else:
+        result = await generate_object(model, OBJECT_PROMPTS[key], **options)
     expect(result.finish_reason.value != "unknown", f"no finish reason: {result.finish_reason}")
     expect(result.usage.total_tokens > 0, f"usage not tracked: {result.usage}")
     expect(bool(result.raw_text), "no raw text")
