@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reverie.providers import ProviderInfo, register_provider
+from reverie import providers
+from reverie.providers import ProviderInfo
 from reverie.testing.conformance.live import run_live
 from reverie.testing.fake import FakeModel
 
@@ -15,7 +16,11 @@ def _fake(model_id: str, **_: object) -> FakeModel:
     return FakeModel(SCRIPTS[model_id])  # type: ignore[arg-type]
 
 
-register_provider(ProviderInfo("scripted-live", _fake, "scripted models for the live check"))
+@pytest.fixture(autouse=True)
+def scripted_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A provider of scripted models, registered for these tests only."""
+    info = ProviderInfo("scripted-live", _fake, "scripted models for the live check")
+    monkeypatch.setitem(providers._REGISTRY, "scripted-live", info)  # pyright: ignore[reportPrivateUsage]
 
 
 @pytest.mark.anyio
