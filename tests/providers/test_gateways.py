@@ -18,7 +18,8 @@ from reverie.events import Finish, ReasoningEnd
 from reverie.model import Call, ToolSpec
 from reverie.providers import get_model
 from reverie.providers.gateways import OpenRouterExtension, VercelExtension
-from reverie.providers.openai.chat import ChatDialect, decode_response, encode_request
+from reverie.providers.openai.chat import ChatDialect, encode_request
+from reverie.providers.openai.chat_decode import decode_response
 from reverie.providers.openai.chat_stream import ChatStreamDecoder
 from reverie.providers.openai.model import OpenAIChatModel
 

@@ -33,12 +33,8 @@ from reverie.events import (
     ToolCall,
     ToolInputStart,
 )
-from reverie.providers.openai.chat import (
-    ChatDialect,
-    decode_response,
-    encode_request,
-    is_reasoning_model,
-)
+from reverie.providers.openai.chat import ChatDialect, encode_request, is_reasoning_model
+from reverie.providers.openai.chat_decode import decode_response
 from reverie.providers.openai.chat_stream import ChatStreamDecoder
 
 COMPAT = ChatDialect("cerebras")

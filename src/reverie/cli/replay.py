@@ -34,7 +34,8 @@ _STYLES = {
 def _chat_response(interaction: Interaction) -> tuple[list[Turn], Usage | None]:
     """A Chat Completions response through reverie's decoders."""
     from reverie.providers._sse import SSEDecoder
-    from reverie.providers.openai.chat import ChatDialect, decode_response
+    from reverie.providers.openai.chat import ChatDialect
+    from reverie.providers.openai.chat_decode import decode_response
     from reverie.providers.openai.chat_stream import ChatStreamDecoder
 
     body = interaction.response.body

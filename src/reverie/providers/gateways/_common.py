@@ -15,7 +15,7 @@ from reverie.model import CallWarning, Usage
 from reverie.providers.gateways.messages import encode_messages
 from reverie.providers.gateways.reasoning import decode_details
 from reverie.providers.gateways.reasoning_stream import DetailsStream
-from reverie.providers.openai.chat import decode_usage
+from reverie.providers.openai.chat_decode import decode_usage
 
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 

@@ -42,12 +42,8 @@ from reverie.events import (
 )
 from reverie.model import FinishReason, Usage
 from reverie.providers._http import error_from_event
-from reverie.providers.openai.chat import (
-    ChatDialect,
-    _sources,  # pyright: ignore[reportPrivateUsage]
-    decode_usage,
-    map_finish_reason,
-)
+from reverie.providers.openai.chat import ChatDialect
+from reverie.providers.openai.chat_decode import decode_usage, map_finish_reason, sources
 
 TEXT_ID = "0"
 REASONING_ID = "reasoning-0"
@@ -161,7 +157,7 @@ class ChatStreamDecoder:
             events.extend(self._reasoning.feed(delta))
         annotations = delta.get("annotations")
         if annotations:
-            events.extend(Source(s) for s in _sources(annotations))
+            events.extend(Source(s) for s in sources(annotations))
 
     def _tool_delta(self, tool_delta: Mapping[str, Any], events: list[StreamEvent]) -> None:
         fn: Mapping[str, Any] = tool_delta.get("function") or {}

@@ -17,12 +17,8 @@ from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
 from reverie.providers._sse import SSEDecoder
-from reverie.providers.openai.chat import (
-    ChatDialect,
-    ChatExtension,
-    decode_response,
-    encode_request,
-)
+from reverie.providers.openai.chat import ChatDialect, ChatExtension, encode_request
+from reverie.providers.openai.chat_decode import decode_response
 from reverie.providers.openai.chat_stream import ChatStreamDecoder
 
 USER_AGENT = "reverie/0.1"
