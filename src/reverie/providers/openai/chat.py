@@ -1,4 +1,6 @@
-"""The OpenAI Chat Completions wire, pure: :class:`Call` → request dict, JSON → our types.
+"""The OpenAI Chat Completions wire, encoding, pure: :class:`Call` → request dict.
+
+Decoding lives in :mod:`.chat_decode` (a whole completion) and :mod:`.chat_stream`.
 
 Used by OpenAI itself and by every OpenAI-compatible host (Cerebras, Groq, xAI, z.ai, Hugging
 Face, llama.cpp, vLLM, Ollama, ...): hosts differ in configuration (:class:`ChatDialect`),
