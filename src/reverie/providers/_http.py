@@ -22,6 +22,7 @@ import httpx2
 import orjson
 
 from reverie import errors
+from reverie.providers._transport import fast_client
 
 DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=10.0)
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
@@ -47,7 +48,7 @@ def default_client() -> httpx2.AsyncClient:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None or client.is_closed:
-        client = httpx2.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        client = fast_client(DEFAULT_TIMEOUT)  # FastTransport unless a proxy is configured
         _clients[loop] = client
     return client
 

@@ -1,0 +1,332 @@
+"""reverie's own HTTP/1.1 transport for httpx2: a keep-alive pool over asyncio sockets.
+
+Why: streaming an LLM answer through httpcore/h11 costs per HTTP chunk (servers send one
+chunk per SSE event, h11 makes each an event, and every read crosses several async
+layers). :class:`FastTransport` reads the socket directly and decodes every chunk of a
+read at once (:mod:`reverie.providers._http11`), so a stream costs per socket read. It is an
+``httpx2.AsyncBaseTransport``: clients, providers and tests keep using ``httpx2.AsyncClient``;
+response decompression (gzip, deflate, br) stays httpx2's job, as for any transport.
+
+Built on asyncio's transport/protocol layer (what ``asyncio.open_connection`` wraps) rather
+than ``StreamReader``, to avoid a copy and a task per read: a read timeout is one lazily
+re-armed timer per connection, not a timer per read. The body stream is in
+:mod:`reverie.providers._transport_body`.
+
+Connection rules:
+
+- one pool per transport, keyed by (scheme, host, port), at most ``max_connections`` open
+  in total (waiting for a free slot is bounded by the ``pool`` timeout → ``PoolTimeout``);
+  idle connections are reused newest first for ``keepalive_expiry`` seconds;
+- a connection goes back to the pool only if its response was read to the end, the server
+  did not say ``Connection: close``, and no stray bytes followed the response;
+- **retry rule**: a request is sent again, once, on a fresh connection only if it went out
+  on a *reused* idle connection and that connection turned out dead before a single byte
+  of the response arrived (EOF or reset while writing or awaiting the first byte). That is
+  the keep-alive race (the server closed the idle connection as we wrote), where the server
+  never saw the request, so it is safe for a POST too. Timeouts and any failure after the
+  first response byte are never retried.
+
+Errors leave as httpx2's types (``ConnectTimeout``, ``ReadTimeout``, ``WriteTimeout``,
+``PoolTimeout``, ``ConnectError``, ``ReadError``, ``RemoteProtocolError``), which
+:mod:`reverie.providers._http` already translates. Proxies are not implemented:
+:func:`fast_client` falls back to httpx2's own transport when the environment names one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import urllib.request
+from collections import deque
+from typing import Any
+
+import httpx2
+
+from reverie.providers._http11 import (
+    H11Error,
+    ResponseHead,
+    find_head_end,
+    parse_head,
+    request_head,
+)
+from reverie.providers._transport_body import Body
+from reverie.providers._transport_conn import Connection, Origin
+
+
+class FastTransport(httpx2.AsyncBaseTransport):
+    """HTTP/1.1 over asyncio with a keep-alive pool (see the module docstring for the rules).
+
+    ``verify``: ``True`` (the system trust store), ``False`` (no verification, for tests
+    only) or an ``ssl.SSLContext``.
+    """
+
+    def __init__(
+        self,
+        *,
+        verify: ssl.SSLContext | bool = True,
+        max_connections: int = 1000,
+        max_keepalive_connections: int = 200,
+        keepalive_expiry: float = 5.0,
+    ) -> None:
+        self._verify = verify
+        self._ssl: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
+        self.pool = Pool(max_connections, max_keepalive_connections, keepalive_expiry)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        url = request.url
+        scheme = url.scheme
+        if scheme not in ("http", "https"):
+            raise httpx2.UnsupportedProtocol(f"FastTransport speaks http and https, not {scheme!r}")
+        origin: Origin = (scheme, url.host, url.port or (443 if scheme == "https" else 80))
+        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+        body = await request.aread()  # a streaming body is read fully; we send Content-Length
+        payload = request_head(request.method, url.raw_path, _headers(request, body)) + body
+        read_timeout = timeouts.get("read")
+        for attempt in (0, 1):
+            conn = await self.pool.acquire(origin, timeouts.get("pool"), self._connector(timeouts))
+            reused = conn.requests > 0
+            conn.requests += 1
+            try:
+                await conn.write(payload, timeouts.get("write"))
+                head, rest = await _read_head(conn, read_timeout)
+            except (_NothingReceived, httpx2.WriteError) as exc:
+                self.pool.discard(conn)
+                if reused and attempt == 0:
+                    continue  # the keep-alive race: see the retry rule above
+                if isinstance(exc, httpx2.WriteError):
+                    raise
+                raise httpx2.RemoteProtocolError(
+                    "the server closed the connection without sending a response", request=request
+                ) from exc.__cause__
+            except BaseException:
+                self.pool.discard(conn)
+                raise
+            break
+        else:  # pragma: no cover - the loop always breaks or raises
+            raise AssertionError
+        try:
+            framing, length = head.framing(request.method)
+        except H11Error as exc:
+            self.pool.discard(conn)
+            raise httpx2.RemoteProtocolError(str(exc), request=request) from exc
+        stream = Body(self.pool, conn, framing, length, rest, head.keep_alive, read_timeout)
+        return httpx2.Response(
+            head.status,
+            headers=head.headers,
+            stream=stream,
+            extensions={"http_version": head.http_version, "reason_phrase": head.reason},
+        )
+
+    async def aclose(self) -> None:
+        self.pool.close()
+
+    def _connector(self, timeouts: dict[str, float | None]) -> Any:
+        async def connect(origin: Origin) -> Connection:
+            scheme, host, port = origin
+            context = self._ssl_context() if scheme == "https" else None
+            return await Connection.open(origin, host, port, context, timeouts.get("connect"))
+
+        return connect
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = make_ssl_context(self._verify)
+        return self._ssl
+
+
+def make_ssl_context(verify: ssl.SSLContext | bool = True) -> ssl.SSLContext:
+    """The system trust store (``truststore``), else Python's default CAs; ALPN http/1.1."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify:
+        try:
+            import truststore
+
+            context: ssl.SSLContext = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        except Exception:  # truststore missing or unsupported on this platform
+            context = ssl.create_default_context()
+    else:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def proxy_configured() -> bool:
+    """Whether the environment (or OS settings) names an HTTP, HTTPS or ALL proxy."""
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(key) for key in ("http", "https", "all"))
+
+
+def fast_client(timeout: httpx2.Timeout) -> httpx2.AsyncClient:
+    """reverie's default client: :class:`FastTransport`, asking for uncompressed bodies (a
+    compressed stream may be buffered by the server). When a proxy is configured in the
+    environment, httpx2's own transport is used instead, which honours it and ``NO_PROXY``."""
+    if proxy_configured():
+        return httpx2.AsyncClient(timeout=timeout, headers={"Accept-Encoding": "identity"})
+    return httpx2.AsyncClient(
+        transport=FastTransport(), timeout=timeout, headers={"Accept-Encoding": "identity"}
+    )
+
+
+class _NothingReceived(Exception):
+    """The connection ended before the first response byte (maybe a stale keep-alive)."""
+
+
+async def _read_head(conn: Connection, read_timeout: float | None) -> tuple[ResponseHead, bytes]:
+    """Read the response head, skipping interim 1xx answers; return it and the bytes after."""
+    buffer = b""
+    received = False
+    while True:
+        try:
+            data = await conn.read(read_timeout)
+        except httpx2.ReadError as exc:
+            if not received:
+                raise _NothingReceived from exc
+            raise
+        if not data:
+            if not received:
+                raise _NothingReceived
+            raise httpx2.RemoteProtocolError(
+                "the server closed the connection in the middle of the response head"
+            )
+        received = True
+        buffer += data
+        while True:
+            try:
+                end = find_head_end(buffer)
+                if end < 0:
+                    break
+                head = parse_head(buffer[:end])
+            except H11Error as exc:
+                raise httpx2.RemoteProtocolError(str(exc)) from exc
+            buffer = buffer[end:]
+            if head.status == 101:
+                raise httpx2.RemoteProtocolError("the server switched protocols (101), unsupported")
+            if head.status >= 200:
+                return head, buffer
+
+
+def _headers(request: httpx2.Request, body: bytes) -> list[tuple[bytes, bytes]]:
+    """The request's headers as given, with Host and a Content-Length for ``body``."""
+    headers: list[tuple[bytes, bytes]] = []
+    has_host = False
+    for name, value in request.headers.raw:
+        lower = name.lower()
+        if lower in (b"content-length", b"transfer-encoding"):
+            continue  # re-stated below: we always send the body whole
+        has_host = has_host or lower == b"host"
+        headers.append((name, value))
+    if not has_host:
+        headers.insert(0, (b"Host", request.url.netloc))
+    if body or request.method in ("POST", "PUT", "PATCH"):
+        headers.append((b"Content-Length", str(len(body)).encode()))
+    return headers
+
+
+class Pool:
+    """Open connections by origin, with a total limit and FIFO waiters for a free slot."""
+
+    def __init__(self, max_connections: int, max_keepalive: int, keepalive_expiry: float) -> None:
+        self.max_connections = max_connections
+        self.max_keepalive = max_keepalive
+        self.keepalive_expiry = keepalive_expiry
+        self.open = 0  # open or connecting connections
+        self._idle: dict[Origin, list[Connection]] = {}
+        self._idle_count = 0
+        self._all: set[Connection] = set()
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, origin: Origin, pool_timeout: float | None, connect: Any) -> Connection:
+        """A reusable idle connection to ``origin``, or a new one once a slot is free."""
+        loop = asyncio.get_running_loop()
+        deadline = None if pool_timeout is None else loop.time() + pool_timeout
+        while True:
+            idle = self._idle.get(origin)
+            while idle:
+                conn = idle.pop()
+                self._idle_count -= 1
+                if conn.reusable(loop.time() - self.keepalive_expiry):
+                    return conn
+                self._close(conn)
+            if self.open >= self.max_connections and self._idle_count:
+                self._close_oldest_idle()
+            if self.open < self.max_connections:
+                break
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await waiter
+            except BaseException as exc:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken, but leaving (timeout, cancel): pass the turn on
+                else:
+                    self._remove_waiter(waiter)
+                if isinstance(exc, TimeoutError):
+                    raise httpx2.PoolTimeout(
+                        f"all {self.max_connections} connections are busy (pool timeout)"
+                    ) from None
+                raise
+        self.open += 1
+        try:
+            conn: Connection = await connect(origin)
+        except BaseException:
+            self.open -= 1
+            self._wake()
+            raise
+        self._all.add(conn)
+        return conn
+
+    def release(self, conn: Connection) -> None:
+        """Return a connection whose response was read to the end and may be reused."""
+        if conn.closed or self._idle_count >= self.max_keepalive or conn not in self._all:
+            self.discard(conn)
+            return
+        conn.idle_since = asyncio.get_running_loop().time()
+        conn.stop_timer()
+        self._idle.setdefault(conn.origin, []).append(conn)
+        self._idle_count += 1
+        self._wake()
+
+    def discard(self, conn: Connection) -> None:
+        """Close a connection that must not be reused (idempotent)."""
+        if conn in self._all:
+            self._close(conn)
+
+    def close(self) -> None:
+        """Close every connection, idle or busy (the client is closing)."""
+        for conn in list(self._all):
+            self._close(conn)
+        self._idle.clear()
+        self._idle_count = 0
+
+    def _close(self, conn: Connection) -> None:
+        conn.close()
+        if conn in self._all:
+            self._all.discard(conn)
+            self.open -= 1
+            self._wake()
+
+    def _close_oldest_idle(self) -> None:
+        oldest: Connection | None = None
+        for conns in self._idle.values():
+            if conns and (oldest is None or conns[0].idle_since < oldest.idle_since):
+                oldest = conns[0]
+        if oldest is not None:
+            self._idle[oldest.origin].remove(oldest)
+            self._idle_count -= 1
+            self._close(oldest)
+
+    def _wake(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def _remove_waiter(self, waiter: asyncio.Future[None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._waiters.remove(waiter)
