@@ -202,6 +202,11 @@ class ChunkedDecoder:
 
 
 def _chunk_size(line: bytes) -> int:
+    if line.isalnum() and line[1:2] not in (b"x", b"X"):  # the usual bare hex number
+        try:
+            return int(line, 16)
+        except ValueError:
+            raise H11Error(f"invalid chunk size line {line[:100]!r}") from None
     text = line.split(b";", 1)[0].strip()  # chunk extensions are ignored
     try:
         if not text or text.strip(b"0123456789abcdefABCDEF"):
