@@ -39,6 +39,10 @@ CHUNKED_HEAD = (
 )
 
 
+PROXY_VARIABLES = [f"{p}_PROXY" for p in ("HTTP", "HTTPS", "ALL")]
+PROXY_VARIABLES += [v.lower() for v in PROXY_VARIABLES]
+
+
 class Server:
     """Counts the connections it accepted; ``port`` is where it listens."""
 
@@ -512,14 +516,7 @@ async def test_tls_handshake_with_sni_and_alpn_against_a_self_signed_certificate
 def test_the_default_client_uses_the_fast_transport_unless_a_proxy_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ):
+    for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
     async def check(expect_fast: bool) -> None:
@@ -530,3 +527,40 @@ def test_the_default_client_uses_the_fast_transport_unless_a_proxy_is_set(
     asyncio.run(check(True))
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     asyncio.run(check(False))
+
+
+@pytest.mark.anyio
+async def test_many_concurrent_streams_share_a_limited_pool_and_give_every_slot_back() -> None:
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Server
+    ) -> None:
+        while True:
+            await read_request(reader)
+            writer.write(CHUNKED_HEAD + CHUNKED[:20])
+            await writer.drain()
+            await asyncio.sleep(0.005)
+            writer.write(CHUNKED[20:])
+            await writer.drain()
+
+    async with serve(handler) as server, client(max_connections=40) as (http, transport):
+        url = f"http://127.0.0.1:{server.port}/"
+        timeouts = httpx2.Timeout(10)
+        results = await asyncio.gather(
+            *(_raw_pieces(http, url, timeouts=timeouts) for _ in range(300))
+        )
+        assert all(b"".join(pieces) == SSE_BODY for pieces in results)
+        assert server.connections <= 40
+        assert transport.pool.open == server.connections  # all idle, none leaked
+
+
+def test_reverie_default_client_is_the_fast_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reverie.providers._http import default_client
+
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+    async def check() -> None:
+        async with default_client() as http:
+            assert isinstance(http._transport, FastTransport)  # pyright: ignore[reportPrivateUsage]
+
+    asyncio.run(check())
