@@ -288,6 +288,26 @@ async def test_gzip_body_is_decompressed_by_httpx2() -> None:
         assert (await http.get(f"http://127.0.0.1:{server.port}/")).json() == {"zipped": True}
 
 
+@pytest.mark.anyio
+async def test_an_undecodable_content_encoding_is_a_clear_error() -> None:
+    response = b"HTTP/1.1 200 OK\r\ncontent-encoding: x-unknown\r\ncontent-length: 2\r\n\r\nzz"
+    async with serve(keep_serving(response)) as server, client() as (http, transport):
+        with pytest.raises(httpx2.DecodingError, match="x-unknown"):
+            await http.get(f"http://127.0.0.1:{server.port}/")
+        assert transport.pool.open == 0
+
+
+@pytest.mark.anyio
+async def test_head_has_no_body_even_with_a_content_length() -> None:
+    response = b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n"
+    async with serve(keep_serving(response)) as server, client() as (http, _):
+        url = f"http://127.0.0.1:{server.port}/"
+        for _ in range(2):
+            r = await http.head(url)
+            assert r.status_code == 200 and r.content == b""
+        assert server.connections == 1
+
+
 # -- stale connections ------------------------------------------------------------------
 
 

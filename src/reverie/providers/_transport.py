@@ -5,12 +5,14 @@ chunk per SSE event, h11 makes each an event, and every read crosses several asy
 layers). :class:`FastTransport` reads the socket directly and decodes every chunk of a
 read at once (:mod:`reverie.providers._http11`), so a stream costs per socket read. It is an
 ``httpx2.AsyncBaseTransport``: clients, providers and tests keep using ``httpx2.AsyncClient``;
-response decompression (gzip, deflate, br) stays httpx2's job, as for any transport.
+response decompression (gzip, deflate, br) stays httpx2's job, as for any transport; a
+coding httpx2 cannot undo here fails as ``httpx2.DecodingError`` instead of passing through.
 
 Built on asyncio's transport/protocol layer (what ``asyncio.open_connection`` wraps) rather
 than ``StreamReader``, to avoid a copy and a task per read: a read timeout is one lazily
-re-armed timer per connection, not a timer per read. The body stream is in
-:mod:`reverie.providers._transport_body`.
+re-armed timer per connection, not a timer per read. The connection is
+:mod:`~reverie.providers._transport_conn`, the pool :mod:`~reverie.providers._transport_pool`,
+the body stream :mod:`~reverie.providers._transport_body`.
 
 Connection rules:
 
@@ -22,9 +24,9 @@ Connection rules:
 - **retry rule**: a request is sent again, once, on a fresh connection only if it went out
   on a *reused* idle connection and that connection turned out dead before a single byte
   of the response arrived (EOF or reset while writing or awaiting the first byte). That is
-  the keep-alive race (the server closed the idle connection as we wrote), where the server
-  never saw the request, so it is safe for a POST too. Timeouts and any failure after the
-  first response byte are never retried.
+  the keep-alive race (the server closed the idle connection as we wrote): a server that had
+  read the request would be answering it, so this is retried for a POST too. A fresh
+  connection, a timeout, or any failure after the first response byte is never retried.
 
 Errors leave as httpx2's types (``ConnectTimeout``, ``ReadTimeout``, ``WriteTimeout``,
 ``PoolTimeout``, ``ConnectError``, ``ReadError``, ``RemoteProtocolError``), which
@@ -34,12 +36,10 @@ Errors leave as httpx2's types (``ConnectTimeout``, ``ReadTimeout``, ``WriteTime
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
+import importlib.util
 import ssl
 import urllib.request
-from collections import deque
-from typing import Any
 
 import httpx2
 
@@ -52,6 +52,7 @@ from reverie.providers._http11 import (
 )
 from reverie.providers._transport_body import Body
 from reverie.providers._transport_conn import Connection, Origin
+from reverie.providers._transport_pool import Connector, Pool
 
 
 class FastTransport(httpx2.AsyncBaseTransport):
@@ -107,9 +108,13 @@ class FastTransport(httpx2.AsyncBaseTransport):
             raise AssertionError
         try:
             framing, length = head.framing(request.method)
+            _check_encodings(head)
         except H11Error as exc:
             self.pool.discard(conn)
             raise httpx2.RemoteProtocolError(str(exc), request=request) from exc
+        except httpx2.DecodingError:
+            self.pool.discard(conn)
+            raise
         stream = Body(self.pool, conn, framing, length, rest, head.keep_alive, read_timeout)
         return httpx2.Response(
             head.status,
@@ -121,7 +126,7 @@ class FastTransport(httpx2.AsyncBaseTransport):
     async def aclose(self) -> None:
         self.pool.close()
 
-    def _connector(self, timeouts: dict[str, float | None]) -> Any:
+    def _connector(self, timeouts: dict[str, float | None]) -> Connector:
         async def connect(origin: Origin) -> Connection:
             scheme, host, port = origin
             context = self._ssl_context() if scheme == "https" else None
@@ -169,6 +174,28 @@ def fast_client(timeout: httpx2.Timeout) -> httpx2.AsyncClient:
     return httpx2.AsyncClient(
         transport=FastTransport(), timeout=timeout, headers={"Accept-Encoding": "identity"}
     )
+
+
+@functools.cache
+def _decodable() -> frozenset[bytes]:
+    """The content codings httpx2 can undo here (br and zstd need optional packages)."""
+    codings = {b"identity", b"gzip", b"deflate"}
+    if importlib.util.find_spec("brotli") or importlib.util.find_spec("brotlicffi"):
+        codings.add(b"br")
+    if importlib.util.find_spec("zstandard"):
+        codings.add(b"zstd")
+    return frozenset(codings)
+
+
+def _check_encodings(head: ResponseHead) -> None:
+    """httpx2 passes a body in an unknown coding through untouched; fail clearly instead."""
+    for coding in head.tokens(b"content-encoding"):
+        if coding not in _decodable():
+            hint = " (install the 'brotli' package)" if coding == b"br" else ""
+            raise httpx2.DecodingError(
+                f"the server sent a body with Content-Encoding {coding.decode(errors='replace')!r}"
+                f", which cannot be decoded{hint}; reverie asks for uncompressed bodies"
+            )
 
 
 class _NothingReceived(Exception):
@@ -224,109 +251,3 @@ def _headers(request: httpx2.Request, body: bytes) -> list[tuple[bytes, bytes]]:
     if body or request.method in ("POST", "PUT", "PATCH"):
         headers.append((b"Content-Length", str(len(body)).encode()))
     return headers
-
-
-class Pool:
-    """Open connections by origin, with a total limit and FIFO waiters for a free slot."""
-
-    def __init__(self, max_connections: int, max_keepalive: int, keepalive_expiry: float) -> None:
-        self.max_connections = max_connections
-        self.max_keepalive = max_keepalive
-        self.keepalive_expiry = keepalive_expiry
-        self.open = 0  # open or connecting connections
-        self._idle: dict[Origin, list[Connection]] = {}
-        self._idle_count = 0
-        self._all: set[Connection] = set()
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self, origin: Origin, pool_timeout: float | None, connect: Any) -> Connection:
-        """A reusable idle connection to ``origin``, or a new one once a slot is free."""
-        loop = asyncio.get_running_loop()
-        deadline = None if pool_timeout is None else loop.time() + pool_timeout
-        while True:
-            idle = self._idle.get(origin)
-            while idle:
-                conn = idle.pop()
-                self._idle_count -= 1
-                if conn.reusable(loop.time() - self.keepalive_expiry):
-                    return conn
-                self._close(conn)
-            if self.open >= self.max_connections and self._idle_count:
-                self._close_oldest_idle()
-            if self.open < self.max_connections:
-                break
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._waiters.append(waiter)
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await waiter
-            except BaseException as exc:
-                if waiter.done() and not waiter.cancelled():
-                    self._wake()  # woken, but leaving (timeout, cancel): pass the turn on
-                else:
-                    self._remove_waiter(waiter)
-                if isinstance(exc, TimeoutError):
-                    raise httpx2.PoolTimeout(
-                        f"all {self.max_connections} connections are busy (pool timeout)"
-                    ) from None
-                raise
-        self.open += 1
-        try:
-            conn: Connection = await connect(origin)
-        except BaseException:
-            self.open -= 1
-            self._wake()
-            raise
-        self._all.add(conn)
-        return conn
-
-    def release(self, conn: Connection) -> None:
-        """Return a connection whose response was read to the end and may be reused."""
-        if conn.closed or self._idle_count >= self.max_keepalive or conn not in self._all:
-            self.discard(conn)
-            return
-        conn.idle_since = asyncio.get_running_loop().time()
-        conn.stop_timer()
-        self._idle.setdefault(conn.origin, []).append(conn)
-        self._idle_count += 1
-        self._wake()
-
-    def discard(self, conn: Connection) -> None:
-        """Close a connection that must not be reused (idempotent)."""
-        if conn in self._all:
-            self._close(conn)
-
-    def close(self) -> None:
-        """Close every connection, idle or busy (the client is closing)."""
-        for conn in list(self._all):
-            self._close(conn)
-        self._idle.clear()
-        self._idle_count = 0
-
-    def _close(self, conn: Connection) -> None:
-        conn.close()
-        if conn in self._all:
-            self._all.discard(conn)
-            self.open -= 1
-            self._wake()
-
-    def _close_oldest_idle(self) -> None:
-        oldest: Connection | None = None
-        for conns in self._idle.values():
-            if conns and (oldest is None or conns[0].idle_since < oldest.idle_since):
-                oldest = conns[0]
-        if oldest is not None:
-            self._idle[oldest.origin].remove(oldest)
-            self._idle_count -= 1
-            self._close(oldest)
-
-    def _wake(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-
-    def _remove_waiter(self, waiter: asyncio.Future[None]) -> None:
-        with contextlib.suppress(ValueError):
-            self._waiters.remove(waiter)

@@ -16,8 +16,8 @@ import httpx2
 from reverie.providers._http11 import ChunkedDecoder, H11Error
 
 if TYPE_CHECKING:
-    from reverie.providers._transport import Pool
     from reverie.providers._transport_conn import Connection
+    from reverie.providers._transport_pool import Pool
 
 
 class Body(httpx2.AsyncByteStream):
