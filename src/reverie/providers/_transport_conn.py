@@ -62,6 +62,8 @@ class Connection(asyncio.Protocol):
                     port,
                     ssl=context,
                     server_hostname=host if context is not None else None,
+                    # Try the next address (IPv4 after IPv6) if one stalls, as browsers do.
+                    happy_eyeballs_delay=0.25,
                 )
         except TimeoutError:
             conn.close()
