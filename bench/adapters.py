@@ -156,16 +156,29 @@ def make_floor(base_url: str) -> Adapter:
 # reverie
 
 
-def make_reverie(base_url: str) -> Adapter:
+def make_reverie(base_url: str, *, own_client: bool = False) -> Adapter:
+    """reverie as users get it: its default client (``own_client``: a plain httpx2 client)."""
     import httpx2
 
     from reverie import Agent, Call, get_model, user
     from reverie.events import TextDelta, ToolCall
 
-    client = httpx2.AsyncClient(timeout=60, limits=httpx2.Limits(max_connections=MAX_CONNECTIONS))
+    client = (
+        httpx2.AsyncClient(timeout=60, limits=httpx2.Limits(max_connections=MAX_CONNECTIONS))
+        if own_client
+        else None
+    )
 
     def model(name: str) -> Any:
         return get_model(f"openai-compatible:{name}", base_url=base_url, http_client=client)
+
+    async def close() -> None:
+        if client is not None:
+            await client.aclose()
+        else:
+            from reverie.providers._http import default_client
+
+            await default_client().aclose()
 
     async def text(n: int) -> str:
         parts: list[str] = []
@@ -194,7 +207,7 @@ def make_reverie(base_url: str) -> Adapter:
     async def seed() -> str:
         return (await agent.stream(PROMPT).collect()).text
 
-    return Adapter("reverie", text, tool, seed, client.aclose)
+    return Adapter("reverie-httpx2" if own_client else "reverie", text, tool, seed, close)
 
 
 # ---------------------------------------------------------------------------------------
@@ -444,6 +457,7 @@ def make_litellm(base_url: str) -> Adapter:
 FACTORIES: dict[str, Callable[[str], Adapter]] = {
     "floor": make_floor,
     "reverie": make_reverie,
+    "reverie-httpx2": lambda url: make_reverie(url, own_client=True),
     "openai": make_openai,
     "pydantic-ai": make_pydantic_ai,
     "litellm": make_litellm,
@@ -451,6 +465,7 @@ FACTORIES: dict[str, Callable[[str], Adapter]] = {
 IMPORTS = {
     "floor": "httpx2",
     "reverie": "reverie",
+    "reverie-httpx2": "reverie",
     "openai": "openai",
     "pydantic-ai": "pydantic_ai",
     "litellm": "litellm",

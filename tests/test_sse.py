@@ -62,3 +62,13 @@ def test_a_final_event_without_its_blank_line_is_still_delivered() -> None:
 def test_invalid_utf8_raises_a_protocol_error_naming_the_line() -> None:
     with pytest.raises(ProtocolError, match="not UTF-8"):
         decode(b"data: \xff\xfe\n\n")
+
+
+def test_simple_and_unusual_events_mixed_give_the_same_events_however_split() -> None:
+    simple = b"".join(b'data: {"n": %d}\n\n' % i for i in range(5))
+    data = simple + b"event: x\r\ndata: a\r\ndata: b\r\n\r\n" + simple + b"data: tail\n\n"
+    expected = [("", f'{{"n": {i}}}') for i in range(5)]
+    expected = [*expected, ("x", "a\nb"), *expected, ("", "tail")]
+    for cut in range(len(data) + 1):
+        assert decode(data[:cut], data[cut:]) == expected, f"split at {cut}"
+    assert decode(*(data[i : i + 7] for i in range(0, len(data), 7))) == expected

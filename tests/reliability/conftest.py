@@ -101,8 +101,11 @@ class Harness:
         client = _http._clients.get(asyncio.get_running_loop())  # pyright: ignore[reportPrivateUsage]
         if client is None:
             return 0
-        pool = client._transport._pool  # type: ignore[attr-defined]  # httpx2 internals
-        return len(pool.connections)
+        transport: Any = client._transport  # pyright: ignore[reportPrivateUsage]
+        fast_pool = getattr(transport, "pool", None)
+        if fast_pool is not None:  # reverie's FastTransport (the default)
+            return int(fast_pool.open)
+        return len(transport._pool.connections)  # httpx2's own transport (a proxy is set)
 
     async def expect(self, aw: Awaitable[Any], kind: type[E]) -> E:
         """Await ``aw``, which must raise ``kind``; the error is checked for the key."""

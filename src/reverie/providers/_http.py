@@ -37,6 +37,7 @@ from reverie.providers._errors import (
     retry_after_seconds,
     secrets_of,
 )
+from reverie.providers._transport import fast_client
 from reverie.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 __all__ = [
@@ -65,7 +66,7 @@ def default_client() -> httpx2.AsyncClient:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None or client.is_closed:
-        client = httpx2.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        client = fast_client(DEFAULT_TIMEOUT)  # FastTransport unless a proxy is configured
         _clients[loop] = client
     return client
 

@@ -6,7 +6,10 @@ Follows the WHATWG rules that matter for LLM streams: lines end in ``\\n``, ``\\
 with ``:`` are comments; an event with no data lines is not dispatched. Bytes are decoded as
 UTF-8 only once a line is whole, so a multibyte character split across reads is safe.
 
-The fast path handles the common case, ``\\n``-only framing, with one ``split`` per read.
+The fast path handles the common case, ``\\n``-only framing: a read is split into whole
+events on the blank line, and an event that is a single ``data: ...`` line is decoded at
+once; anything else (comments, ``event:`` lines, several data lines, ``\\r``) goes through
+the line parser. Both give the same events.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class SSEDecoder:
             if chunk.endswith(b"\r"):
                 self._pending_cr = True
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        elif not self._has_data and not self._event:
+            return self._feed_events(self._buffer + chunk if self._buffer else chunk)
         buffer = self._buffer + chunk if self._buffer else chunk
         lines = buffer.split(b"\n")
         self._buffer = lines.pop()
@@ -56,9 +61,28 @@ class SSEDecoder:
         servers that omit the last blank line are common and the data is whole."""
         events: list[SSEEvent] = []
         if self._buffer:
-            self._line(self._buffer, events)
+            for raw in self._buffer.split(b"\n"):  # the fast path may leave whole lines
+                self._line(raw, events)
             self._buffer = b""
         self._line(b"", events)
+        return events
+
+    def _feed_events(self, buffer: bytes) -> list[SSEEvent]:
+        """The fast path, at an event boundary with ``\\n``-only framing: everything before
+        the last blank line is whole events; the rest waits, unparsed, in the buffer."""
+        blocks = buffer.split(b"\n\n")
+        self._buffer = blocks.pop()
+        events: list[SSEEvent] = []
+        for block in blocks:
+            if block[:6] == b"data: " and b"\n" not in block:
+                try:
+                    events.append(("", block[6:].decode()))
+                except UnicodeDecodeError as exc:
+                    raise ProtocolError(f"stream line is not UTF-8: {block[:200]!r}") from exc
+                continue
+            for raw in block.split(b"\n"):
+                self._line(raw, events)
+            self._line(b"", events)
         return events
 
     def _line(self, raw: bytes, events: list[SSEEvent]) -> None:
