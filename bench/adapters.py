@@ -312,7 +312,7 @@ def make_pydantic_ai(base_url: str) -> Adapter:
         ModelRequest,
         PartDeltaEvent,
         PartStartEvent,
-        TextPartDelta,
+        TextPart,
         ToolCallPart,
         ToolCallPartDelta,
     )
@@ -326,14 +326,11 @@ def make_pydantic_ai(base_url: str) -> Adapter:
         return OpenAIChatModel(name, provider=provider)
 
     async def text(n: int) -> str:
-        parts: list[str] = []
-        async with model_request_stream(
-            model(f"text-{n}"), [ModelRequest.user_text_prompt("hi")]
-        ) as stream:
-            async for event in stream:
-                if isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
-                    parts.append(event.delta.content_delta)
-        return "".join(parts)
+        async with model_request_stream(model(f"text-{n}"), [ModelRequest.user_text_prompt("hi")]) as stream:
+            async for _event in stream:  # consume the typed events as a user would
+                pass
+            response = stream.get()
+        return "".join(p.content for p in response.parts if isinstance(p, TextPart))
 
     async def tool(n: int) -> str:
         args: list[str] = []
@@ -364,8 +361,9 @@ def make_pydantic_ai(base_url: str) -> Adapter:
         return str(a * b)
 
     async def seed() -> str:
-        result = await agent.run(PROMPT)
-        return str(result.output)
+        # The bench server streams every answer, so the agent runs in streaming mode.
+        async with agent.run_stream(PROMPT) as result:
+            return str(await result.get_output())
 
     return Adapter("pydantic-ai", text, tool, seed, http.aclose)
 

@@ -22,7 +22,9 @@ import re
 import socket
 from functools import cache
 
-TOKEN = "tok "
+# Tokens cycle through a few words: some clients (litellm) abort a stream that repeats one
+# chunk many times, as a stuck model would.
+WORDS = ("alpha ", "beta ", "gamma ", "delta ", "epsilon ", "zeta ", "eta ")
 ARG_FRAGMENT = "ab"
 CHUNK_ID = "chatcmpl-bench"
 
@@ -49,7 +51,7 @@ USAGE = {"prompt_tokens": 408, "completion_tokens": 59, "total_tokens": 467}
 
 def text_events(n: int) -> list[bytes]:
     events = [_chunk({"role": "assistant", "content": ""})]
-    events += [_chunk({"content": TOKEN}) for _ in range(n)]
+    events += [_chunk({"content": WORDS[i % len(WORDS)]}) for i in range(n)]
     events.append(_chunk({}, "stop", USAGE))
     events.append(b"data: [DONE]\n\n")
     return events
@@ -116,7 +118,7 @@ def seed_events(after_tools: bool) -> list[bytes]:
 
 
 def expected_text(n: int) -> str:
-    return TOKEN * n
+    return "".join(WORDS[i % len(WORDS)] for i in range(n))
 
 
 def expected_arguments(n: int) -> str:
