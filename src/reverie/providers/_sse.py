@@ -14,6 +14,10 @@ the line parser. Both give the same events.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+import orjson
+
 from reverie.errors import ProtocolError
 
 SSEEvent = tuple[str, str]
@@ -110,3 +114,18 @@ class SSEDecoder:
             self._event = value
         # "id" and "retry" are valid fields that LLM clients have no use for; unknown
         # fields are ignored as the spec says.
+
+
+def json_object(data: str, provider: str) -> dict[str, Any]:
+    """An event's ``data`` parsed as a JSON object, or :class:`ProtocolError` naming it."""
+    try:
+        value: Any = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ProtocolError(
+            f"{provider}: stream data is not JSON: {data[:300]!r}", line=data[:300]
+        ) from exc
+    if not isinstance(value, dict):
+        raise ProtocolError(
+            f"{provider}: stream data is not a JSON object: {data[:300]!r}", line=data[:300]
+        )
+    return cast(dict[str, Any], value)

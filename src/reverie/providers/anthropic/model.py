@@ -18,7 +18,7 @@ from reverie.errors import ContextTooLargeError, InvalidRequestError, ProtocolEr
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, CallWarning, Response
 from reverie.providers import _http
-from reverie.providers._sse import SSEDecoder
+from reverie.providers._sse import SSEDecoder, json_object
 from reverie.providers.anthropic.decode import decode_response
 from reverie.providers.anthropic.encode import EncodedRequest, encode_request
 from reverie.providers.anthropic.eventstream import EventStreamDecoder, bedrock_event
@@ -120,10 +120,10 @@ class AnthropicModel:
                 sse = SSEDecoder()
                 async for raw in chunks:
                     for _name, data in sse.feed(raw):
-                        for ev in decoder.feed(_json_event(data, self.provider)):
+                        for ev in decoder.feed(json_object(data, self.provider)):
                             yield ev
                 for _name, data in sse.close():
-                    for ev in decoder.feed(_json_event(data, self.provider)):
+                    for ev in decoder.feed(json_object(data, self.provider)):
                         yield ev
         except InvalidRequestError as exc:
             _raise_context_error(exc)
@@ -132,16 +132,6 @@ class AnthropicModel:
             await chunks.aclose()
         for ev in decoder.finish():
             yield ev
-
-
-def _json_event(data: str, provider: str) -> Mapping[str, Any]:
-    try:
-        event = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ProtocolError(f"{provider}: stream data is not JSON: {data[:300]!r}") from exc
-    if not isinstance(event, dict):
-        raise ProtocolError(f"{provider}: stream data is not a JSON object: {data[:300]!r}")
-    return event  # pyright: ignore[reportUnknownVariableType]
 
 
 def _raise_context_error(exc: InvalidRequestError) -> None:

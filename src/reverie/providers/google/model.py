@@ -21,7 +21,7 @@ from reverie.errors import ConfigurationError, ProtocolError, ProviderError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
-from reverie.providers._sse import SSEDecoder
+from reverie.providers._sse import SSEDecoder, json_object
 from reverie.providers.google.auth import TokenFunction, VertexAuth, api_key_headers
 from reverie.providers.google.decode import decode_response, refine_error
 from reverie.providers.google.encode import GoogleDialect, encode_request
@@ -204,10 +204,10 @@ class GeminiModel:
         try:
             async for raw in chunks:
                 for _event, data in sse.feed(raw):
-                    for ev in decoder.feed(_chunk(data, self.provider)):
+                    for ev in decoder.feed(json_object(data, self.provider)):
                         yield ev
             for _event, data in sse.close():
-                for ev in decoder.feed(_chunk(data, self.provider)):
+                for ev in decoder.feed(json_object(data, self.provider)):
                     yield ev
         except ProviderError as exc:
             refined = refine_error(exc)
@@ -218,13 +218,3 @@ class GeminiModel:
             await chunks.aclose()
         for ev in decoder.finish():
             yield ev
-
-
-def _chunk(data: str, provider: str) -> dict[str, Any]:
-    try:
-        chunk = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ProtocolError(f"{provider}: stream data is not JSON: {data[:300]!r}") from exc
-    if not isinstance(chunk, dict):
-        raise ProtocolError(f"{provider}: stream data is not a JSON object: {data[:300]!r}")
-    return chunk  # pyright: ignore[reportUnknownVariableType]

@@ -16,7 +16,7 @@ from reverie.errors import ProtocolError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
-from reverie.providers._sse import SSEDecoder
+from reverie.providers._sse import SSEDecoder, json_object
 from reverie.providers.openai.chat import ChatDialect, ChatExtension, encode_request
 from reverie.providers.openai.chat_decode import decode_response
 from reverie.providers.openai.chat_stream import ChatStreamDecoder
@@ -139,14 +139,4 @@ class OpenAIChatModel:
 def _decode_data(data: str, decoder: ChatStreamDecoder, provider: str) -> list[StreamEvent]:
     if data == "[DONE]":
         return []
-    try:
-        chunk = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ProtocolError(
-            f"{provider}: stream data is not JSON: {data[:300]!r}", line=data[:300]
-        ) from exc
-    if not isinstance(chunk, dict):
-        raise ProtocolError(
-            f"{provider}: stream data is not a JSON object: {data[:300]!r}", line=data[:300]
-        )
-    return decoder.feed(chunk)  # pyright: ignore[reportUnknownArgumentType]
+    return decoder.feed(json_object(data, provider))

@@ -18,7 +18,7 @@ from reverie.errors import ProtocolError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
-from reverie.providers._sse import SSEDecoder
+from reverie.providers._sse import SSEDecoder, json_object
 from reverie.providers.openai.model import USER_AGENT
 from reverie.providers.openai.responses import ResponsesDialect, encode_request
 from reverie.providers.openai.responses_decode import decode_response
@@ -138,10 +138,4 @@ def decode_event(data: str, decoder: ResponsesStreamDecoder, provider: str) -> l
     skipped, anything that is not a JSON object is a :class:`ProtocolError`."""
     if data == "[DONE]":
         return []
-    try:
-        event = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ProtocolError(f"{provider}: stream data is not JSON: {data[:300]!r}") from exc
-    if not isinstance(event, dict):
-        raise ProtocolError(f"{provider}: stream data is not a JSON object: {data[:300]!r}")
-    return decoder.feed(event)  # pyright: ignore[reportUnknownArgumentType]
+    return decoder.feed(json_object(data, provider))
