@@ -7,6 +7,7 @@ name that keys options, whether reasoning is echoed back) is configuration.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from typing import Any
 
 import httpx2
@@ -16,7 +17,6 @@ from reverie.errors import ProtocolError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
-from reverie.providers._sse import SSEDecoder, json_object
 from reverie.providers.openai.chat import ChatDialect, ChatExtension, encode_request
 from reverie.providers.openai.chat_decode import decode_response
 from reverie.providers.openai.chat_stream import ChatStreamDecoder
@@ -113,8 +113,7 @@ class OpenAIChatModel:
         if warnings:
             yield Warnings(tuple(warnings))
         decoder = ChatStreamDecoder(self._dialect)
-        sse = SSEDecoder()
-        chunks = _http.post_stream(
+        objects = _http.post_sse_objects(
             self._client,
             self._url,
             orjson.dumps(body),
@@ -122,21 +121,9 @@ class OpenAIChatModel:
             provider=self.provider,
             timeouts=self._timeouts,
         )
-        try:
-            async for raw in chunks:
-                for _event, data in sse.feed(raw):
-                    for ev in _decode_data(data, decoder, self.provider):
-                        yield ev
-            for _event, data in sse.close():
-                for ev in _decode_data(data, decoder, self.provider):
+        async with aclosing(objects):
+            async for chunk in objects:
+                for ev in decoder.feed(chunk):
                     yield ev
-        finally:
-            await chunks.aclose()
         for ev in decoder.finish():
             yield ev
-
-
-def _decode_data(data: str, decoder: ChatStreamDecoder, provider: str) -> list[StreamEvent]:
-    if data == "[DONE]":
-        return []
-    return decoder.feed(json_object(data, provider))

@@ -8,6 +8,7 @@ this class only sends.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +19,7 @@ from reverie.errors import ProtocolError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
-from reverie.providers._sse import SSEDecoder, json_object
+from reverie.providers._sse import json_object
 from reverie.providers.openai.model import USER_AGENT
 from reverie.providers.openai.responses import ResponsesDialect, encode_request
 from reverie.providers.openai.responses_decode import decode_response
@@ -110,8 +111,7 @@ class OpenAIResponsesModel:
         if warnings:
             yield Warnings(tuple(warnings))
         decoder = ResponsesStreamDecoder(self._dialect)
-        sse = SSEDecoder()
-        chunks = _http.post_stream(
+        objects = _http.post_sse_objects(
             self._client,
             self._url,
             orjson.dumps(body),
@@ -119,16 +119,10 @@ class OpenAIResponsesModel:
             provider=self.provider,
             timeouts=self._timeouts,
         )
-        try:
-            async for raw in chunks:
-                for _event, data in sse.feed(raw):
-                    for ev in decode_event(data, decoder, self.provider):
-                        yield ev
-            for _event, data in sse.close():
-                for ev in decode_event(data, decoder, self.provider):
+        async with aclosing(objects):
+            async for event in objects:
+                for ev in decoder.feed(event):
                     yield ev
-        finally:
-            await chunks.aclose()
         for ev in decoder.finish():
             yield ev
 
