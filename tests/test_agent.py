@@ -25,7 +25,7 @@ from reverie.agent import RepairContext, RunResult, StepContext
 from reverie.errors import ConfigurationError, InvalidRequestError, ServerError
 from reverie.events import Retry, RunFinish, StepFinish, StepStart, TextDelta, ToolCall, ToolResult
 from reverie.retry import RetryPolicy
-from reverie.testing.fake import FakeModel
+from reverie.testing._fake import FakeModel
 
 NO_WAIT = RetryPolicy(wait=False)
 

@@ -8,9 +8,9 @@ import pytest
 
 from reverie import Agent, get_model, tool
 from reverie.errors import CassetteFormatError, CassetteMissError, ConfigurationError
-from reverie.providers.openai.model import OpenAIChatModel
-from reverie.testing.cassette import load_cassette, parse_cassette
-from reverie.testing.transport import CassetteTransport
+from reverie.providers._openai.model import OpenAIChatModel
+from reverie.testing._cassette import load_cassette, parse_cassette
+from reverie.testing._transport import CassetteTransport
 
 SEED = Path(__file__).resolve().parents[1] / "src/reverie/_data/seed_multi_tool_streaming.yaml"
 

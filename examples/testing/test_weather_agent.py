@@ -21,7 +21,7 @@ import pytest
 from weather_agent import build_agent
 
 from reverie import LanguageModel
-from reverie.providers.local.constrained import ConstrainedToolModel
+from reverie.providers._local.constrained import ConstrainedToolModel
 from reverie.testing.pytest_plugin import CassetteSession
 
 

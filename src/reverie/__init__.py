@@ -16,7 +16,7 @@ Stream events live in :mod:`reverie.events`, errors in :mod:`reverie.errors`, ca
 testing in :mod:`reverie.testing`. Importing reverie loads no provider, HTTP or YAML code.
 """
 
-from reverie.accumulate import collect
+from reverie._accumulate import collect
 from reverie.agent import (
     Agent,
     AgentStream,

@@ -23,7 +23,7 @@ The loop, identical for ``generate`` and ``stream``:
    default: 20 steps).
 
 With an ``output_type``, the run ends with a validated structured output in
-``RunResult.output`` (how it is asked for and repaired: :mod:`reverie.output.agent`).
+``RunResult.output`` (how it is asked for and repaired: :mod:`reverie.output._agent`).
 
 A step's model call is retried on transient failures (see :mod:`reverie.retry`); in a stream a
 ``Retry`` event comes first, so consumers can drop what they showed of the failed attempt.
@@ -43,7 +43,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reverie import _sync
-from reverie.accumulate import ResponseAccumulator, response_events
+from reverie._accumulate import ResponseAccumulator, response_events
+from reverie._steps import (
+    DEFAULT_MAX_STEPS,
+    PrepareStep,
+    RepairContext,
+    RepairToolCall,
+    RunResult,
+    Step,
+    StepContext,
+    StepOverrides,
+    StopCondition,
+    finish_reason_is,
+    has_tool_call,
+    make_step,
+    max_tokens_used,
+    step_count_is,
+)
+from reverie._tool_calls import Checked, check_call, cut_off, execute_calls, maybe_await, unique_id
 from reverie.content import (
     FilePart,
     Message,
@@ -76,24 +93,7 @@ from reverie.model import (
     Usage,
 )
 from reverie.retry import RetryPolicy
-from reverie.steps import (
-    DEFAULT_MAX_STEPS,
-    PrepareStep,
-    RepairContext,
-    RepairToolCall,
-    RunResult,
-    Step,
-    StepContext,
-    StepOverrides,
-    StopCondition,
-    finish_reason_is,
-    has_tool_call,
-    make_step,
-    max_tokens_used,
-    step_count_is,
-)
 from reverie.tool import FunctionTool
-from reverie.tool_calls import Checked, check_call, cut_off, execute_calls, maybe_await, unique_id
 
 __all__ = [
     "Agent",
@@ -113,9 +113,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from reverie.output.agent import AgentOutput, OutputRun
-    from reverie.output.modes import ObjectMode
-    from reverie.output.parse import RepairText
+    from reverie.output._agent import AgentOutput, OutputRun
+    from reverie.output._modes import ObjectMode
+    from reverie.output._parse import RepairText
 
 # ---------------------------------------------------------------------------------------
 # Results
@@ -152,7 +152,7 @@ class Agent:
 
     ``output_type`` (a pydantic model, dataclass, TypedDict or JSON schema dict) makes the
     run end with a validated structured output in ``RunResult.output``, asked for per
-    ``output_mode`` and repaired by ``repair_output``; see :mod:`reverie.output.agent`.
+    ``output_mode`` and repaired by ``repair_output``; see :mod:`reverie.output._agent`.
     """
 
     def __init__(
@@ -220,7 +220,7 @@ class Agent:
         self.provider_options = dict(provider_options or {})
         self.output: AgentOutput | None = None
         if output_type is not None:
-            from reverie.output.agent import AgentOutput
+            from reverie.output._agent import AgentOutput
 
             self.output = AgentOutput(output_type, output_mode, repair_output)
 

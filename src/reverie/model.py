@@ -1,10 +1,16 @@
 """The language-model contract: what a provider takes (:class:`Call`) and gives back.
 
 A provider implements :class:`LanguageModel`: ``generate`` returns one :class:`Response`;
-``stream`` yields :mod:`reverie.events` and ends with exactly one ``Finish`` event (or raises).
-The agent knows nothing else about providers.
+``stream`` yields the stream events defined here and ends with exactly one :class:`Finish`
+(or raises). The agent knows nothing else about providers.
 
-This module imports only :mod:`reverie.content` (and :mod:`reverie.events` for typing).
+A model's stream yields, per content block, ``*Start`` → ``*Delta``… → ``*End`` (blocks are
+told apart by ``id``), complete :class:`ToolCall` events once a call's arguments are whole,
+and ends with one :class:`Finish`. Users usually import these events from
+:mod:`reverie.events`, which re-exports them beside the agent's own events.
+
+This module imports only :mod:`reverie.content`: it is the floor that providers, the agent
+and the events all stand on.
 """
 
 from __future__ import annotations
@@ -12,12 +18,47 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
-from reverie.content import Message, Part, ProviderData, TextPart
+from reverie.content import (
+    EMPTY_DATA,
+    Message,
+    Part,
+    ProviderData,
+    SourcePart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
 
-if TYPE_CHECKING:
-    from reverie.events import StreamEvent
+__all__ = [
+    "Call",
+    "CallWarning",
+    "Finish",
+    "FinishReason",
+    "LanguageModel",
+    "ProviderTool",
+    "ReasoningDelta",
+    "ReasoningEnd",
+    "ReasoningStart",
+    "Response",
+    "Source",
+    "SpecificTool",
+    "StreamEvent",
+    "TextDelta",
+    "TextEnd",
+    "TextStart",
+    "Tool",
+    "ToolCall",
+    "ToolChoice",
+    "ToolInputDelta",
+    "ToolInputEnd",
+    "ToolInputStart",
+    "ToolResult",
+    "ToolSpec",
+    "Usage",
+    "Warnings",
+]
 
 
 class FinishReason(StrEnum):
@@ -136,6 +177,132 @@ class Response:
     def text(self) -> str:
         """All text parts, concatenated."""
         return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+
+# Stream events: what ``LanguageModel.stream`` yields (re-exported by reverie.events).
+
+
+@dataclass(frozen=True, slots=True)
+class TextStart:
+    id: str
+    type: Literal["text-start"] = "text-start"
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    id: str
+    delta: str
+    type: Literal["text-delta"] = "text-delta"
+
+
+@dataclass(frozen=True, slots=True)
+class TextEnd:
+    id: str
+    provider_metadata: ProviderData = EMPTY_DATA
+    type: Literal["text-end"] = "text-end"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningStart:
+    id: str
+    provider_metadata: ProviderData = EMPTY_DATA
+    type: Literal["reasoning-start"] = "reasoning-start"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    id: str
+    delta: str
+    type: Literal["reasoning-delta"] = "reasoning-delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningEnd:
+    """Closes a reasoning block; ``provider_metadata`` holds what must go back (signatures)."""
+
+    id: str
+    provider_metadata: ProviderData = EMPTY_DATA
+    type: Literal["reasoning-end"] = "reasoning-end"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInputStart:
+    id: str
+    tool_name: str
+    provider_executed: bool = False
+    type: Literal["tool-input-start"] = "tool-input-start"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInputDelta:
+    id: str
+    delta: str
+    type: Literal["tool-input-delta"] = "tool-input-delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInputEnd:
+    id: str
+    type: Literal["tool-input-end"] = "tool-input-end"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A complete tool call (arguments whole). In an agent stream: after validation."""
+
+    call: ToolCallPart
+    type: Literal["tool-call"] = "tool-call"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """A tool's result: run by the agent, or by the provider (``provider_executed``)."""
+
+    result: ToolResultPart
+    type: Literal["tool-result"] = "tool-result"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    source: SourcePart
+    type: Literal["source"] = "source"
+
+
+@dataclass(frozen=True, slots=True)
+class Warnings:
+    """Settings the provider could not honour for this call; sent before any content."""
+
+    warnings: tuple[CallWarning, ...]
+    type: Literal["warnings"] = "warnings"
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """The end of one model call: why it stopped and what it used."""
+
+    finish_reason: FinishReason
+    usage: Usage
+    provider_metadata: ProviderData = field(default_factory=dict[str, Any])
+    type: Literal["finish"] = "finish"
+
+
+StreamEvent: TypeAlias = (
+    TextStart
+    | TextDelta
+    | TextEnd
+    | ReasoningStart
+    | ReasoningDelta
+    | ReasoningEnd
+    | ToolInputStart
+    | ToolInputDelta
+    | ToolInputEnd
+    | ToolCall
+    | ToolResult
+    | Source
+    | Warnings
+    | Finish
+)
+"""What a model's stream yields."""
 
 
 @runtime_checkable

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type
 
 import orjson
 
+from reverie._jsonschema import strip_titles
 from reverie.content import (
     ErrorOutput,
     JsonOutput,
@@ -154,7 +155,7 @@ class FunctionTool:
             return self._explicit_schema
         model = self._model
         assert model is not None
-        schema = _strip_titles(model.model_json_schema())
+        schema = strip_titles(model.model_json_schema())
         schema.setdefault("properties", {})
         return schema
 
@@ -314,22 +315,3 @@ def _param_docs(doc: str) -> dict[str, str]:
             elif current and line.strip():
                 out[current] = f"{out[current]} {line.strip()}".strip()
     return out
-
-
-def _strip_titles(node: Any, names: bool = False) -> Any:
-    """Drop pydantic's ``title`` keys. ``names`` marks a map from names to schemas
-    (``properties``, ``$defs``), where a key called "title" is a name and stays."""
-    if isinstance(node, dict):
-        result: dict[str, Any] = {}
-        for key, value in node.items():  # pyright: ignore[reportUnknownVariableType]
-            if names:
-                result[str(key)] = _strip_titles(value)  # pyright: ignore[reportUnknownArgumentType]
-            elif key != "title" or not isinstance(value, str):
-                result[str(key)] = _strip_titles(value, key in _NAME_MAPS)  # pyright: ignore[reportUnknownArgumentType]
-        return result
-    if isinstance(node, list):
-        return [_strip_titles(v) for v in node]  # pyright: ignore[reportUnknownVariableType]
-    return node
-
-
-_NAME_MAPS = frozenset({"properties", "$defs", "definitions", "patternProperties"})

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reverie.cli import main
-from reverie.cli.run import LOCAL_DEFAULT, choose_model, load_tool
+from reverie.cli._run import LOCAL_DEFAULT, choose_model, load_tool
 from reverie.errors import ConfigurationError
 from tests.local_model import local_model_or_skip
 
@@ -103,7 +103,7 @@ def test_tools_load_from_a_file_or_a_module() -> None:
     assert add.name == "add"
     assert add.required == ("a", "b")
     assert add.input_schema["properties"]["a"]["description"] == "first number"
-    assert load_tool("reverie.testing.conformance:weather").name == "weather"
+    assert load_tool("reverie.testing._conformance:weather").name == "weather"
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_tools_load_from_a_file_or_a_module() -> None:
         ("no_colon", "must look like"),
         ("/nonexistent/tools.py:add", "no file"),
         ("no_such_module_xyz:fn", "cannot import"),
-        ("reverie.testing.conformance:nothing_here", "has no"),
+        ("reverie.testing._conformance:nothing_here", "has no"),
     ],
 )
 def test_bad_tool_specs_are_configuration_errors(spec: str, message: str) -> None:
@@ -224,7 +224,7 @@ def test_rich_and_plain_printers_show_the_same_run() -> None:
     import io
 
     from reverie.cli._console import Console
-    from reverie.cli.render import EventPrinter
+    from reverie.cli._render import EventPrinter
     from reverie.content import TextOutput, ToolCallPart, ToolResultPart
     from reverie.events import ReasoningDelta, TextDelta, TextEnd, ToolCall, ToolResult
     from reverie.model import Usage
@@ -255,7 +255,7 @@ def test_importing_reverie_loads_neither_the_cli_extras_nor_the_local_engine() -
     code = (
         "import sys, reverie, reverie.cli; "
         "bad = [m for m in sys.modules if m.startswith(('rich', 'xllamacpp', "
-        "'reverie.providers.local'))]; print(bad)"
+        "'reverie.providers._local'))]; print(bad)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
@@ -264,10 +264,10 @@ def test_importing_reverie_loads_neither_the_cli_extras_nor_the_local_engine() -
 def test_run_without_the_local_model_says_what_to_do(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from reverie.providers.local import files
+    from reverie.providers._local import files
 
     monkeypatch.setattr(files, "engine_available", lambda: False)
-    monkeypatch.setattr("reverie.cli.run.choose_model", lambda explicit: LOCAL_DEFAULT)
+    monkeypatch.setattr("reverie.cli._run.choose_model", lambda explicit: LOCAL_DEFAULT)
     assert main(["run", "hi"]) == 2
     err = capsys.readouterr().err
     assert "uv sync" in err

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reverie.testing.conformance import find_cassettes, run_cassette
+from reverie.testing._conformance import find_cassettes, run_cassette
 from tests.conftest import CORPUS
 
 CASSETTES = find_cassettes([CORPUS]) if CORPUS.is_dir() else []

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reverie import providers
-from reverie.providers import ProviderInfo
-from reverie.testing.conformance.live import run_live
-from reverie.testing.fake import FakeModel
+from reverie.providers import ProviderInfo, _registry
+from reverie.testing._conformance.live import run_live
+from reverie.testing._fake import FakeModel
 
 SCRIPTS: dict[str, list[object]] = {}
 
@@ -20,7 +19,7 @@ def _fake(model_id: str, **_: object) -> FakeModel:
 def scripted_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     """A provider of scripted models, registered for these tests only."""
     info = ProviderInfo("scripted-live", _fake, "scripted models for the live check")
-    monkeypatch.setitem(providers._REGISTRY, "scripted-live", info)  # pyright: ignore[reportPrivateUsage]
+    monkeypatch.setitem(_registry._REGISTRY, "scripted-live", info)  # pyright: ignore[reportPrivateUsage]
 
 
 @pytest.mark.anyio

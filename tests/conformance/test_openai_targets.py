@@ -7,8 +7,8 @@ import pytest
 from reverie.agent import RunResult, Step
 from reverie.content import ReasoningPart, TextPart
 from reverie.model import FinishReason, Usage
-from reverie.testing.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse
-from reverie.testing.conformance import SCENARIOS, Failure, Target, check, infer_target
+from reverie.testing._cassette import Cassette, Interaction, RecordedRequest, RecordedResponse
+from reverie.testing._conformance import SCENARIOS, Failure, Target, check, infer_target
 
 AZURE = "https://fantasy-playground-resource.openai.azure.com/openai/v1"
 

@@ -84,7 +84,7 @@ async def record(name: str, public: str, actual: str, build: Callable[..., Any])
 async def record_all(names: list[str]) -> None:
     local = [n for n in names if n in LOCAL_EXAMPLES]
     if local:
-        from reverie.providers.local.model import LocalModel
+        from reverie.providers._local.model import LocalModel
 
         server = await LocalModel("smollm2").server()
         for name in local:
@@ -108,8 +108,8 @@ def serve_llamacpp(port: int = 8080) -> None:
     import importlib
     import time
 
-    from reverie.providers.local.files import KNOWN_MODELS, require_model
-    from reverie.providers.local.server import default_threads
+    from reverie.providers._local.files import KNOWN_MODELS, require_model
+    from reverie.providers._local.server import default_threads
 
     known = KNOWN_MODELS["smollm2"]
     xllamacpp: Any = importlib.import_module("xllamacpp")

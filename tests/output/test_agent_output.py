@@ -12,7 +12,7 @@ from reverie.content import ErrorOutput, TextOutput
 from reverie.errors import ConfigurationError, NoObjectGeneratedError
 from reverie.events import PartialObject, RunFinish, ToolResult
 from reverie.model import SpecificTool
-from reverie.testing.fake import FakeModel
+from reverie.testing._fake import FakeModel
 
 
 class Report(BaseModel):

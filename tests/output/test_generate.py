@@ -25,7 +25,7 @@ from reverie.output import (
     stream_object,
 )
 from reverie.retry import RetryPolicy
-from reverie.testing.fake import FakeModel
+from reverie.testing._fake import FakeModel
 
 
 class Person(BaseModel):

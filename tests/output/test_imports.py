@@ -8,9 +8,9 @@ import sys
 
 def test_importing_reverie_and_its_output_api_loads_no_heavy_module() -> None:
     code = (
-        "import sys, reverie, reverie.output, reverie.output.agent\n"
+        "import sys, reverie, reverie.output, reverie.output._agent\n"
         "heavy = ('pydantic', 'pydantic_core', 'httpx2', 'yaml', 'json_repair',\n"
-        "         'reverie.providers.openai.model')\n"
+        "         'reverie.providers._openai.model')\n"
         "print([m for m in heavy if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

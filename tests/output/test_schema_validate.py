@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
+from reverie._jsonschema import close_objects, inline_refs, is_strict_compatible
 from reverie.errors import ConfigurationError
 from reverie.output import SchemaValidationError, object_schema, validate_json
-from reverie.output.schema import close_objects, inline_refs, is_strict_compatible
 
 
 class Author(BaseModel):

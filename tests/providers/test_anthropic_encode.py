@@ -23,8 +23,8 @@ from reverie.content import (
 )
 from reverie.errors import ConfigurationError
 from reverie.model import Call, ProviderTool, SpecificTool, ToolSpec
-from reverie.providers.anthropic.encode import MessagesDialect, encode_request
-from reverie.providers.anthropic.hosts import Bedrock, Vertex
+from reverie.providers._anthropic.encode import MessagesDialect, encode_request
+from reverie.providers._anthropic.hosts import Bedrock, Vertex
 
 WEATHER = ToolSpec(
     "weather",

@@ -10,7 +10,7 @@ import httpx2
 import orjson
 import pytest
 
-from reverie.accumulate import collect
+from reverie._accumulate import collect
 from reverie.content import user
 from reverie.errors import ConfigurationError, ContextTooLargeError, OverloadedError
 from reverie.model import Call, FinishReason, LanguageModel, ProviderTool
@@ -201,7 +201,7 @@ def test_importing_reverie_does_not_load_the_anthropic_provider() -> None:
 
     code = (
         "import sys, reverie; "
-        "print(any(m.startswith('reverie.providers.anthropic') for m in sys.modules))"
+        "print(any(m.startswith('reverie.providers._anthropic') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -209,7 +209,7 @@ def test_importing_reverie_does_not_load_the_anthropic_provider() -> None:
 
 def test_screenshot_fixture_is_valid_base64() -> None:
     # Guards the conformance runner's 1x1 PNG against accidental edits.
-    from reverie.testing.conformance import SCREENSHOT_PNG
+    from reverie.testing._conformance import SCREENSHOT_PNG
 
     assert SCREENSHOT_PNG.startswith(b"\x89PNG")
     assert base64.b64encode(SCREENSHOT_PNG).decode().startswith("iVBORw0KGgo")
@@ -251,7 +251,7 @@ class FakeGoogleCredentials:
 
 @pytest.mark.anyio
 async def test_vertex_credentials_are_refreshed_only_when_invalid(monkeypatch: Any) -> None:
-    from reverie.providers.google import auth
+    from reverie.providers._google import auth
 
     monkeypatch.setattr(auth, "_transport_request", lambda: object())
     fake = FakeGoogleCredentials()
@@ -303,7 +303,7 @@ async def test_vertex_default_credentials_need_google_auth(monkeypatch: Any) -> 
 
 
 def test_a_base_url_ending_in_v1_is_not_doubled() -> None:
-    from reverie.providers.anthropic.hosts import AnthropicAPI
+    from reverie.providers._anthropic.hosts import AnthropicAPI
 
     host = AnthropicAPI("https://gateway.example/anthropic/v1/", "k")
     assert host.url("m", stream=False, betas=()) == "https://gateway.example/anthropic/v1/messages"

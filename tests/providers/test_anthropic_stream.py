@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from reverie.accumulate import ResponseAccumulator
+from reverie._accumulate import ResponseAccumulator
 from reverie.content import JsonOutput, ReasoningPart, SourcePart, TextPart, ToolCallPart
 from reverie.errors import (
     IncompleteStreamError,
@@ -28,9 +28,9 @@ from reverie.events import (
     ToolResult,
 )
 from reverie.model import FinishReason, Response
+from reverie.providers._anthropic.decode import decode_response, map_finish_reason
+from reverie.providers._anthropic.stream import MessagesStreamDecoder
 from reverie.providers._sse import SSEDecoder
-from reverie.providers.anthropic.decode import decode_response, map_finish_reason
-from reverie.providers.anthropic.stream import MessagesStreamDecoder
 
 START = {
     "type": "message_start",

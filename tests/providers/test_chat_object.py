@@ -6,8 +6,9 @@ from typing import Any
 
 from reverie.content import user
 from reverie.model import Call
-from reverie.providers.openai.chat import ChatDialect, encode_request
-from reverie.providers.openai.model import OpenAIChatModel
+from reverie.providers._openai.chat import encode_request
+from reverie.providers._openai.dialect import ChatDialect
+from reverie.providers._openai.model import OpenAIChatModel
 
 PERSON: dict[str, Any] = {
     "type": "object",

@@ -17,11 +17,12 @@ from reverie.errors import ConfigurationError
 from reverie.events import Finish, ReasoningEnd
 from reverie.model import Call, ToolSpec
 from reverie.providers import get_model
-from reverie.providers.gateways import OpenRouterExtension, VercelExtension
-from reverie.providers.openai.chat import ChatDialect, encode_request
-from reverie.providers.openai.chat_decode import decode_response
-from reverie.providers.openai.chat_stream import ChatStreamDecoder
-from reverie.providers.openai.model import OpenAIChatModel
+from reverie.providers._gateways import OpenRouterExtension, VercelExtension
+from reverie.providers._openai.chat import encode_request
+from reverie.providers._openai.chat_decode import decode_response
+from reverie.providers._openai.chat_stream import ChatStreamDecoder
+from reverie.providers._openai.dialect import ChatDialect
+from reverie.providers._openai.model import OpenAIChatModel
 
 OPENROUTER = ChatDialect("openrouter", extension=OpenRouterExtension())
 VERCEL = ChatDialect("vercel", extension=VercelExtension())
@@ -146,7 +147,7 @@ def test_cache_control_is_rendered_where_the_gateways_read_it() -> None:
 
 
 def test_conformance_cache_recipe_marks_last_system_and_last_two_messages() -> None:
-    from reverie.testing.conformance import anthropic_cache_control
+    from reverie.testing._conformance import anthropic_cache_control
 
     messages = (
         system_message("a"),

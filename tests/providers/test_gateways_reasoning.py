@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from reverie.accumulate import ResponseAccumulator
+from reverie._accumulate import ResponseAccumulator
 from reverie.content import Message, ReasoningPart, TextPart, ToolCallPart
 from reverie.events import Finish, StreamEvent
 from reverie.model import FinishReason, Usage
-from reverie.providers.gateways.messages import encode_messages
-from reverie.providers.gateways.reasoning import decode_details, encode_reasoning
-from reverie.providers.gateways.reasoning_stream import DetailsStream
+from reverie.providers._gateways.messages import encode_messages
+from reverie.providers._gateways.reasoning import decode_details, encode_reasoning
+from reverie.providers._gateways.reasoning_stream import DetailsStream
 
 ANTHROPIC = [
     {

@@ -11,8 +11,8 @@ import pytest
 from reverie.content import ReasoningPart, SourcePart, TextPart, ToolCallPart
 from reverie.errors import ProtocolError
 from reverie.model import FinishReason, Usage
-from reverie.providers.google.decode import decode_response, decode_usage, map_finish_reason
-from reverie.providers.google.encode import GoogleDialect
+from reverie.providers._google.decode import decode_response, decode_usage, map_finish_reason
+from reverie.providers._google.encode import GoogleDialect
 
 DIALECT = GoogleDialect()
 

@@ -22,8 +22,8 @@ from reverie.content import (
 )
 from reverie.errors import ConfigurationError
 from reverie.model import Call, ProviderTool, SpecificTool, ToolSpec
-from reverie.providers.google.encode import GoogleDialect, encode_request
-from reverie.providers.google.schema import convert_schema
+from reverie.providers._google.encode import GoogleDialect, encode_request
+from reverie.providers._google.schema import convert_schema
 
 GEMINI = GoogleDialect()
 VERTEX = GoogleDialect(vertex=True)

@@ -12,7 +12,7 @@ import httpx2
 import orjson
 import pytest
 
-from reverie.accumulate import collect
+from reverie._accumulate import collect
 from reverie.content import Message, TextOutput, ToolResultPart, user
 from reverie.errors import (
     AuthenticationError,
@@ -21,10 +21,10 @@ from reverie.errors import (
     RateLimitError,
 )
 from reverie.model import Call, FinishReason
-from reverie.providers import _REGISTRY as REGISTRY  # pyright: ignore[reportPrivateUsage]
 from reverie.providers import ProviderInfo, get_model, register_provider
-from reverie.providers.google.auth import VertexAuth
-from reverie.providers.google.model import GeminiModel
+from reverie.providers._google.auth import VertexAuth
+from reverie.providers._google.model import GeminiModel
+from reverie.providers._registry import _REGISTRY as REGISTRY  # pyright: ignore[reportPrivateUsage]
 
 KEY = "AIza-secret-test-key"
 SIGNED_CALLS = {
@@ -276,7 +276,7 @@ def test_vertex_claude_is_routed_to_the_anthropic_provider(registry: None) -> No
 
 
 def test_importing_reverie_does_not_load_the_google_provider() -> None:
-    code = "import sys, reverie; print('reverie.providers.google' in sys.modules)"
+    code = "import sys, reverie; print('reverie.providers._google' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
-from reverie.accumulate import ResponseAccumulator
+from reverie._accumulate import ResponseAccumulator
 from reverie.content import ReasoningPart, TextPart, ToolCallPart
 from reverie.errors import IncompleteStreamError, ProviderError, RateLimitError
 from reverie.events import (
@@ -25,10 +25,10 @@ from reverie.events import (
     ToolInputStart,
 )
 from reverie.model import FinishReason, Response, Usage
+from reverie.providers._google.decode import decode_response
+from reverie.providers._google.encode import GoogleDialect
+from reverie.providers._google.stream import GeminiStreamDecoder
 from reverie.providers._sse import SSEDecoder
-from reverie.providers.google.decode import decode_response
-from reverie.providers.google.encode import GoogleDialect
-from reverie.providers.google.stream import GeminiStreamDecoder
 
 DIALECT = GoogleDialect()
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reverie.errors import ConfigurationError
-from reverie.providers.local import files
+from reverie.providers._local import files
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from tests.local_model import local_model_or_skip
 
 def _chat_model() -> Any:
     """The plain OpenAI-compatible model pointed at the running server (no tool wrapper)."""
-    from reverie.providers.local.server import shared_server
-    from reverie.providers.openai.model import OpenAIChatModel
+    from reverie.providers._local.server import shared_server
+    from reverie.providers._openai.model import OpenAIChatModel
 
     local: Any = local_model_or_skip()
     server = shared_server(local._settings)
@@ -71,8 +71,8 @@ def test_length_limit_is_reported() -> None:
 
 
 def test_server_listens_on_loopback_and_requires_its_token() -> None:
-    from reverie.providers.local.server import shared_server
-    from reverie.providers.openai.model import OpenAIChatModel
+    from reverie.providers._local.server import shared_server
+    from reverie.providers._openai.model import OpenAIChatModel
 
     local: Any = local_model_or_skip()
     server = shared_server(local._settings)
@@ -145,7 +145,7 @@ def test_unknown_model_name_lists_the_known_ones() -> None:
 
 
 def test_uninstalled_model_says_uv_sync(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    from reverie.providers.local import files
+    from reverie.providers._local import files
 
     monkeypatch.setattr(files, "_package_file", lambda known: None)  # pyright: ignore[reportUnknownLambdaType]
     monkeypatch.setenv("REVERIE_CACHE_DIR", str(tmp_path))
@@ -154,7 +154,7 @@ def test_uninstalled_model_says_uv_sync(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_missing_engine_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from reverie.providers.local import files
+    from reverie.providers._local import files
 
     monkeypatch.setattr(files, "engine_available", lambda: False)
     with pytest.raises(ConfigurationError, match="xllamacpp"):

@@ -28,8 +28,8 @@ from reverie.events import (
     ToolInputStart,
 )
 from reverie.model import Call, FinishReason, Response, SpecificTool, ToolSpec, Usage
-from reverie.providers.local import tooljson
-from reverie.providers.local.constrained import ConstrainedToolModel
+from reverie.providers._local import tooljson
+from reverie.providers._local.constrained import ConstrainedToolModel
 
 WEATHER = ToolSpec(
     "weather",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from reverie import Call, ToolSpec, user
-from reverie.providers.google.encode import GoogleDialect
-from reverie.providers.google.encode import encode_request as google_request
-from reverie.providers.google.model import GeminiModel
-from reverie.providers.openai.responses import ResponsesDialect
-from reverie.providers.openai.responses import encode_request as responses_request
-from reverie.providers.openai.responses_model import OpenAIResponsesModel
+from reverie.providers._google.encode import GoogleDialect
+from reverie.providers._google.encode import encode_request as google_request
+from reverie.providers._google.model import GeminiModel
+from reverie.providers._openai.responses import ResponsesDialect
+from reverie.providers._openai.responses import encode_request as responses_request
+from reverie.providers._openai.responses_model import OpenAIResponsesModel
 
 SCHEMA = {
     "type": "object",

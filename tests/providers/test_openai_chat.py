@@ -33,9 +33,10 @@ from reverie.events import (
     ToolCall,
     ToolInputStart,
 )
-from reverie.providers.openai.chat import ChatDialect, encode_request, is_reasoning_model
-from reverie.providers.openai.chat_decode import decode_response
-from reverie.providers.openai.chat_stream import ChatStreamDecoder
+from reverie.providers._openai.chat import encode_request, is_reasoning_model
+from reverie.providers._openai.chat_decode import decode_response
+from reverie.providers._openai.chat_stream import ChatStreamDecoder
+from reverie.providers._openai.dialect import ChatDialect
 
 COMPAT = ChatDialect("cerebras")
 OPENAI = ChatDialect("openai", send_reasoning=False)

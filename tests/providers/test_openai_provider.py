@@ -13,14 +13,14 @@ from reverie.errors import ConfigurationError
 from reverie.events import Finish, TextDelta
 from reverie.model import Call
 from reverie.providers import get_model
-from reverie.providers.openai.model import OpenAIChatModel
-from reverie.providers.openai.provider import (
+from reverie.providers._openai.model import OpenAIChatModel
+from reverie.providers._openai.provider import (
     API_ENV,
     OptionAliasModel,
     azure_base_url,
     choose_api,
 )
-from reverie.providers.openai.responses_model import OpenAIResponsesModel
+from reverie.providers._openai.responses_model import OpenAIResponsesModel
 
 AZURE = "https://fantasy-playground-resource.openai.azure.com/openai/v1"
 

@@ -9,8 +9,8 @@ import pytest
 from reverie.content import JsonOutput, ReasoningPart, SourcePart, TextPart, ToolCallPart
 from reverie.errors import RateLimitError, ServerError
 from reverie.model import FinishReason
-from reverie.providers.openai.responses import ResponsesDialect
-from reverie.providers.openai.responses_decode import decode_response
+from reverie.providers._openai.responses import ResponsesDialect
+from reverie.providers._openai.responses_decode import decode_response
 
 OPENAI = ResponsesDialect("openai")
 

@@ -20,7 +20,7 @@ from reverie.content import (
 )
 from reverie.errors import ConfigurationError
 from reverie.model import Call, ProviderTool, SpecificTool, ToolSpec
-from reverie.providers.openai.responses import (
+from reverie.providers._openai.responses import (
     ResponsesDialect,
     encode_request,
     is_responses_reasoning_model,

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from reverie.accumulate import ResponseAccumulator
+from reverie._accumulate import ResponseAccumulator
 from reverie.content import Message, ReasoningPart, TextPart, ToolCallPart
 from reverie.errors import (
     IncompleteStreamError,
@@ -17,11 +17,11 @@ from reverie.errors import (
 )
 from reverie.events import ReasoningDelta, StreamEvent, ToolInputDelta, ToolResult
 from reverie.model import Call, FinishReason, Response
+from reverie.providers._openai.responses import ResponsesDialect, encode_request
+from reverie.providers._openai.responses_decode import decode_response
+from reverie.providers._openai.responses_model import decode_event
+from reverie.providers._openai.responses_stream import ResponsesStreamDecoder
 from reverie.providers._sse import SSEDecoder
-from reverie.providers.openai.responses import ResponsesDialect, encode_request
-from reverie.providers.openai.responses_decode import decode_response
-from reverie.providers.openai.responses_model import decode_event
-from reverie.providers.openai.responses_stream import ResponsesStreamDecoder
 
 OPENAI = ResponsesDialect("openai")
 

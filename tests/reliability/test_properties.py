@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from reverie.errors import CassetteFormatError, ProtocolError
 from reverie.events import ToolCall
+from reverie.providers._openai.chat_stream import ChatStreamDecoder
+from reverie.providers._openai.dialect import ChatDialect
 from reverie.providers._sse import SSEDecoder, SSEEvent
-from reverie.providers.openai.chat import ChatDialect
-from reverie.providers.openai.chat_stream import ChatStreamDecoder
-from reverie.testing.cassette import parse_cassette
+from reverie.testing._cassette import parse_cassette
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reverie.testing import _goyaml
-from reverie.testing._goyaml import GO_VCR, Layout, detect_layout, dump_document
-from reverie.testing.cassette import (
+from reverie.testing._cassette import (
     Cassette,
     Interaction,
     RecordedRequest,
@@ -30,6 +29,7 @@ from reverie.testing.cassette import (
     parse_go_duration,
     save_cassette,
 )
+from reverie.testing._goyaml import GO_VCR, Layout, detect_layout, dump_document
 from tests.conftest import CORPUS
 
 CASSETTES = sorted(CORPUS.rglob("*.yaml")) if CORPUS.is_dir() else []

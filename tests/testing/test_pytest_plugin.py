@@ -12,7 +12,7 @@ import yaml  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 # Imported here so pytester's in-process runs find them already loaded: PyYAML's C parser
 # cannot be re-imported (it keeps the node classes of its first import).
-import reverie.testing.transport  # noqa: F401  # pyright: ignore[reportUnusedImport]
+import reverie.testing._transport  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from tests.testing.fake_openai import FakeOpenAI
 
 pytest_plugins = ("pytester",)
@@ -157,8 +157,8 @@ def test_require_all_played_fails_a_test_that_makes_fewer_calls(
 def test_loading_the_plugin_does_not_import_reverie_http_or_yaml_code() -> None:
     code = (
         "import sys, reverie.testing.pytest_plugin;"
-        "bad = [m for m in ('httpx2', 'yaml', 'pydantic', 'reverie.testing.transport',"
-        " 'reverie.testing.cassette') if m in sys.modules];"
+        "bad = [m for m in ('httpx2', 'yaml', 'pydantic', 'reverie.testing._transport',"
+        " 'reverie.testing._cassette') if m in sys.modules];"
         "print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

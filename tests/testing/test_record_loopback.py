@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from reverie import Agent, get_model
-from reverie.testing.cassette import dump_cassette, load_cassette
-from reverie.testing.transport import CassetteTransport
+from reverie.testing._cassette import dump_cassette, load_cassette
+from reverie.testing._transport import CassetteTransport
 from tests.testing.fake_openai import FakeOpenAI
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from reverie.testing.cassette import (
+from reverie.testing._cassette import (
     Cassette,
     Interaction,
     RecordedRequest,
@@ -23,8 +23,8 @@ from reverie.testing.cassette import (
     load_cassette,
     save_cassette,
 )
-from reverie.testing.redact import Redactor
-from reverie.testing.transport import CassetteTransport
+from reverie.testing._redact import Redactor
+from reverie.testing._transport import CassetteTransport
 from tests.testing.fake_openai import FakeOpenAI
 
 KEY = "sk-planted-4f9a8b7c6d5e3f2a1b0c"

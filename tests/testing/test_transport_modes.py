@@ -9,7 +9,7 @@ import httpx2
 import pytest
 
 from reverie.errors import CassetteError, CassetteMissError, ConfigurationError
-from reverie.testing.cassette import (
+from reverie.testing._cassette import (
     Cassette,
     Interaction,
     RecordedRequest,
@@ -17,7 +17,7 @@ from reverie.testing.cassette import (
     load_cassette,
     save_cassette,
 )
-from reverie.testing.transport import CassetteTransport, resolve_record_mode
+from reverie.testing._transport import CassetteTransport, resolve_record_mode
 from tests.testing.fake_openai import FakeOpenAI
 
 SSE = "".join(f'data: {{"n": {n}}}\n\n' for n in range(5))

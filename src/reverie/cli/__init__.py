@@ -83,11 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "demo":
-            from reverie.cli.demo import run_demo
+            from reverie.cli._demo import run_demo
 
             return run_demo(json_lines=args.json)
         if args.command == "check":
-            from reverie.cli.check import run_check, run_live_check
+            from reverie.cli._check import run_check, run_live_check
 
             if args.live:
                 if not args.model or args.paths:
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             return run_check(args.paths, match=args.match, as_json=args.json, verbose=args.verbose)
         if args.command == "run":
-            from reverie.cli.run import run_once
+            from reverie.cli._run import run_once
 
             return run_once(
                 args.prompt,
@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 temperature=args.temperature,
             )
         if args.command == "chat":
-            from reverie.cli.run import run_chat
+            from reverie.cli._run import run_chat
 
             return run_chat(
                 model=args.model,
@@ -127,17 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 temperature=args.temperature,
             )
         if args.command == "replay":
-            from reverie.cli.replay import replay
+            from reverie.cli._replay import replay
 
             return replay(args.cassette)
         if args.command == "models":
-            from reverie.cli.models import list_models
+            from reverie.cli._models import list_models
 
             return list_models()
         if args.command == "local":
-            from reverie.cli import local
+            from reverie.cli import _local
 
-            return local.status() if args.action == "status" else local.install(args.model)
+            return _local.status() if args.action == "status" else _local.install(args.model)
     except ConfigurationError as exc:
         print(f"reverie: {exc}", file=sys.stderr)
         return 2

@@ -44,7 +44,7 @@ The provider hook (how a wire module offers native JSON output)
 ----------------------------------------------------------------
 
 A model class offers a native mode by defining one pure method
-(:class:`~reverie.output.modes.SupportsNativeObject`)::
+(:class:`SupportsNativeObject`)::
 
     def object_request(self, call: Call, schema: Mapping[str, Any], name: str,
                        description: str) -> Call | None
@@ -57,15 +57,15 @@ format into ``call.provider_options[self.provider]`` for its encoder to copy int
 ``None`` when it has no native mode or cannot combine it with the call's tools, so that
 ``auto`` falls back to the forced tool (Anthropic simply does not define the hook). An
 agent with an ``output_type`` calls the hook on every step, with the step's tools in
-``call``. :func:`reverie.output.schema.close_objects` and
-:func:`~reverie.output.schema.is_strict_compatible` help with strict modes. See
-:mod:`reverie.providers.openai.chat_object` for the reference implementation.
+``call``. :func:`close_objects` and :func:`is_strict_compatible` help with strict modes
+(reverie's own OpenAI chat wire is the reference implementation).
 
 Nothing here imports pydantic until a pydantic type is used.
 """
 
+from reverie._jsonschema import close_objects, is_strict_compatible
 from reverie.events import PartialObject
-from reverie.output.generate import (
+from reverie.output._generate import (
     JsonDelta,
     ObjectFinish,
     ObjectResult,
@@ -73,11 +73,11 @@ from reverie.output.generate import (
     generate_object,
     generate_object_sync,
 )
-from reverie.output.modes import ObjectMode, SupportsNativeObject
-from reverie.output.parse import PartialParser, RepairText, parse_object
-from reverie.output.schema import ObjectSchema, object_schema
-from reverie.output.stream import ObjectStream, stream_object
-from reverie.output.validate import SchemaValidationError, validate_json
+from reverie.output._modes import ObjectMode, SupportsNativeObject
+from reverie.output._parse import PartialParser, RepairText, parse_object
+from reverie.output._schema import ObjectSchema, object_schema
+from reverie.output._stream import ObjectStream, stream_object
+from reverie.output._validate import SchemaValidationError, validate_json
 
 __all__ = [
     "JsonDelta",
@@ -92,8 +92,10 @@ __all__ = [
     "RepairText",
     "SchemaValidationError",
     "SupportsNativeObject",
+    "close_objects",
     "generate_object",
     "generate_object_sync",
+    "is_strict_compatible",
     "object_schema",
     "parse_object",
     "stream_object",

@@ -12,77 +12,22 @@ provider names when not passed.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+# Imported for its effect: the built-in table registers every built-in provider.
+from reverie.providers import _builtins  # noqa: F401  # pyright: ignore[reportUnusedImport]
+from reverie.providers._registry import (
+    ModelFactory,
+    ProviderInfo,
+    get_model,
+    providers,
+    register_provider,
+    resolve_key,
+)
 
-from reverie.errors import ConfigurationError
-from reverie.model import LanguageModel
-
-ModelFactory = Callable[..., LanguageModel]
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
-    """What ``reverie models`` shows, and how :func:`get_model` builds a model."""
-
-    name: str
-    factory: ModelFactory
-    description: str
-    key_env: str | None = None
-    base_url: str | None = None
-    base_url_env: str | None = None
-
-
-_REGISTRY: dict[str, ProviderInfo] = {}
-
-
-def register_provider(info: ProviderInfo) -> None:
-    """Add (or replace) a provider under ``info.name``."""
-    _REGISTRY[info.name] = info
-
-
-def providers() -> list[ProviderInfo]:
-    """Every registered provider, by name."""
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
-
-
-def get_model(name: str, **options: Any) -> LanguageModel:
-    """The model ``"provider:model-id"``, configured by ``options`` and the environment.
-
-    Raises :class:`~reverie.errors.ConfigurationError` for an unknown provider or a missing
-    key, naming what to set.
-    """
-    provider, sep, model_id = name.partition(":")
-    if not sep or not provider or not model_id:
-        raise ConfigurationError(
-            f"model name {name!r} must look like 'provider:model-id', e.g. 'openai:gpt-4o'"
-        )
-    info = _REGISTRY.get(provider)
-    if info is None:
-        known = ", ".join(sorted(_REGISTRY))
-        raise ConfigurationError(
-            f"unknown provider {provider!r}; known providers: {known}. For any other "
-            "OpenAI-compatible server use 'openai-compatible:<model>' with base_url=..."
-        )
-    return info.factory(model_id, **options)
-
-
-def resolve_key(
-    info_name: str, key_env: str | None, api_key: str | None, required: bool
-) -> str | None:
-    """The explicit key, else the environment's, else an error when the host needs one."""
-    if api_key:
-        return api_key
-    if key_env and (value := os.environ.get(key_env)):
-        return value
-    if required:
-        raise ConfigurationError(
-            f"no API key for provider {info_name!r}: set {key_env} or pass api_key=..."
-        )
-    return None
-
-
-# The built-in table registers itself on import; it must come after the names it uses.
-from reverie.providers import _builtins  # noqa: E402, F401  # pyright: ignore[reportUnusedImport]
+__all__ = [
+    "ModelFactory",
+    "ProviderInfo",
+    "get_model",
+    "providers",
+    "register_provider",
+    "resolve_key",
+]

@@ -11,7 +11,7 @@ from typing import Any
 
 from reverie.errors import ConfigurationError
 from reverie.model import LanguageModel
-from reverie.providers import (
+from reverie.providers._registry import (
     _REGISTRY,  # pyright: ignore[reportPrivateUsage]
     ModelFactory,
     ProviderInfo,
@@ -35,7 +35,7 @@ def _chat_factory(
         base_url: str | None = None,
         **options: Any,
     ) -> LanguageModel:
-        from reverie.providers.openai.model import OpenAIChatModel
+        from reverie.providers._openai.model import OpenAIChatModel
 
         env_url = os.environ.get(f"{name.upper().replace('-', '_')}_BASE_URL")
         url = base_url or env_url or default_url
@@ -96,13 +96,13 @@ for _name, _url, _env, _required, _desc in _CHAT_HOSTS:
 
 
 # ---------------------------------------------------------------------------------------
-# Google: the Gemini API and Vertex AI (one wire, reverie.providers.google)
+# Google: the Gemini API and Vertex AI (one wire, reverie.providers._google)
 
 
 def _google_factory(
     model_id: str, *, api_key: str | None = None, base_url: str | None = None, **options: Any
 ) -> LanguageModel:
-    from reverie.providers.google.model import GeminiModel
+    from reverie.providers._google.model import GeminiModel
 
     key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
     if not key:
@@ -122,7 +122,7 @@ def _vertex_factory(
     base_url: str | None = None,
     **options: Any,
 ) -> LanguageModel:
-    from reverie.providers.google.model import GeminiModel, is_claude_model
+    from reverie.providers._google.model import GeminiModel, is_claude_model
 
     project = project or os.environ.get("GOOGLE_CLOUD_PROJECT")
     location = location or os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
@@ -169,7 +169,7 @@ register_provider(
 
 def _openai_factory(default_api: str | None) -> ModelFactory:
     def factory(model_id: str, *, api: str | None = None, **options: Any) -> LanguageModel:
-        from reverie.providers.openai.provider import openai_model
+        from reverie.providers._openai.provider import openai_model
 
         return openai_model(model_id, api=api or default_api, **options)
 
@@ -178,7 +178,7 @@ def _openai_factory(default_api: str | None) -> ModelFactory:
 
 def _azure_factory(default_api: str | None) -> ModelFactory:
     def factory(model_id: str, *, api: str | None = None, **options: Any) -> LanguageModel:
-        from reverie.providers.openai.provider import azure_model
+        from reverie.providers._openai.provider import azure_model
 
         return azure_model(model_id, api=api or default_api, **options)
 
@@ -186,7 +186,7 @@ def _azure_factory(default_api: str | None) -> ModelFactory:
 
 
 # OpenAI and Azure speak Chat Completions unless asked for the Responses API (api="responses",
-# the "-responses" names, or REVERIE_OPENAI_API); see reverie.providers.openai.provider.
+# the "-responses" names, or REVERIE_OPENAI_API); see reverie.providers._openai.provider.
 for _name, _api, _env, _url_env, _url, _desc in (
     (
         "openai",
@@ -241,9 +241,9 @@ def _gateway_factory(name: str, key_env: str) -> ModelFactory:
         base_url: str | None = None,
         **options: Any,
     ) -> LanguageModel:
-        from reverie.providers import gateways
+        from reverie.providers import _gateways
 
-        make = gateways.openrouter_model if name == "openrouter" else gateways.vercel_model
+        make = _gateways.openrouter_model if name == "openrouter" else _gateways.vercel_model
         url = base_url or os.environ.get(f"{name.upper()}_BASE_URL")
         return make(
             model_id, api_key=resolve_key(name, key_env, api_key, True), base_url=url, **options
@@ -282,8 +282,8 @@ def _anthropic_factory(
     base_url: str | None = None,
     **options: Any,
 ) -> LanguageModel:
-    from reverie.providers.anthropic.hosts import AnthropicAPI
-    from reverie.providers.anthropic.model import AnthropicModel
+    from reverie.providers._anthropic.hosts import AnthropicAPI
+    from reverie.providers._anthropic.model import AnthropicModel
 
     url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
     key = resolve_key("anthropic", "ANTHROPIC_API_KEY", api_key, True)
@@ -300,8 +300,8 @@ def _bedrock_factory(
 ) -> LanguageModel:
     """A bearer API key (``AWS_BEARER_TOKEN_BEDROCK``) when there is one, else SigV4 with
     the AWS credential chain (needs botocore: ``pip install 'reverie[bedrock]'``)."""
-    from reverie.providers.anthropic.hosts import Bedrock
-    from reverie.providers.anthropic.model import AnthropicModel
+    from reverie.providers._anthropic.hosts import Bedrock
+    from reverie.providers._anthropic.model import AnthropicModel
 
     region = (
         region
@@ -329,8 +329,8 @@ def _vertex_anthropic_factory(
     """Claude on Vertex AI (the 'vertex' provider routes Claude models here). Auth:
     ``access_token`` (``api_key`` is taken as one), ``credentials``, else
     application-default credentials (needs ``pip install 'reverie[vertex]'``)."""
-    from reverie.providers.anthropic.hosts import Vertex
-    from reverie.providers.anthropic.model import AnthropicModel
+    from reverie.providers._anthropic.hosts import Vertex
+    from reverie.providers._anthropic.model import AnthropicModel
 
     if access_token is None and credentials is None:
         access_token = api_key or os.environ.get("VERTEX_ACCESS_TOKEN") or None
@@ -377,7 +377,7 @@ register_provider(
 
 
 def _local_factory(model_id: str, **options: Any) -> LanguageModel:
-    from reverie.providers.local.model import create
+    from reverie.providers._local.model import create
 
     return create(model_id, **options)
 

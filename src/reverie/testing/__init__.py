@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reverie.testing.cassette import (
+    from reverie.testing._cassette import (
         Cassette,
         Interaction,
         RecordedRequest,
@@ -19,20 +19,20 @@ if TYPE_CHECKING:
         load_cassette,
         save_cassette,
     )
-    from reverie.testing.redact import Redactor
-    from reverie.testing.transport import CassetteTransport, RecordMode
+    from reverie.testing._redact import Redactor
+    from reverie.testing._transport import CassetteTransport, RecordMode
 
 _EXPORTS = {
-    "Cassette": "reverie.testing.cassette",
-    "CassetteTransport": "reverie.testing.transport",
-    "Interaction": "reverie.testing.cassette",
-    "RecordMode": "reverie.testing.transport",
-    "RecordedRequest": "reverie.testing.cassette",
-    "RecordedResponse": "reverie.testing.cassette",
-    "Redactor": "reverie.testing.redact",
-    "dump_cassette": "reverie.testing.cassette",
-    "load_cassette": "reverie.testing.cassette",
-    "save_cassette": "reverie.testing.cassette",
+    "Cassette": "reverie.testing._cassette",
+    "CassetteTransport": "reverie.testing._transport",
+    "Interaction": "reverie.testing._cassette",
+    "RecordMode": "reverie.testing._transport",
+    "RecordedRequest": "reverie.testing._cassette",
+    "RecordedResponse": "reverie.testing._cassette",
+    "Redactor": "reverie.testing._redact",
+    "dump_cassette": "reverie.testing._cassette",
+    "load_cassette": "reverie.testing._cassette",
+    "save_cassette": "reverie.testing._cassette",
 }
 
 __all__ = [

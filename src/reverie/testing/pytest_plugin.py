@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import httpx2
 
     from reverie.model import LanguageModel
-    from reverie.testing.transport import CassetteTransport
+    from reverie.testing._transport import CassetteTransport
 
 _MODES = ("replay", "none", "once", "new_episodes", "all", "passthrough")
 _FAILED = pytest.StashKey[bool]()
@@ -120,7 +120,7 @@ def cassette_path(item: pytest.Item) -> Path:
 @pytest.fixture
 def reverie_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteSession]:
     """The test's cassette (see the module docstring)."""
-    from reverie.testing.transport import CassetteTransport
+    from reverie.testing._transport import CassetteTransport
 
     item = request.node
     marker = item.get_closest_marker("reverie_cassette")

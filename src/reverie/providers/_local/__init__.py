@@ -1,0 +1,10 @@
+"""A real model on this machine, no key needed: ``get_model("local:smollm2")``.
+
+- :mod:`~reverie.providers._local.files`: where the engine and model files come from;
+- :mod:`~reverie.providers._local.server`: llama.cpp's HTTP server, started in-process;
+- :mod:`~reverie.providers._local.model`: :class:`LocalModel`, the provider's model class;
+- :mod:`~reverie.providers._local.constrained` and :mod:`~reverie.providers._local.tooljson`:
+  tool calls as schema-constrained JSON, for models with no tool-call format of their own.
+
+See ``docs/local-model.md``.
+"""

@@ -1,0 +1,215 @@
+"""Chat Completions streaming, pure: decoded chunks in, :mod:`reverie.events` out.
+
+:class:`ChatStreamDecoder` is fed each chunk's JSON (already parsed) and returns the events
+it completes; :meth:`ChatStreamDecoder.finish` closes open blocks, emits each tool call whole
+(in index order) and the final ``Finish``. It copes with what hosts really send:
+
+- tool calls whole in one delta (Cerebras) or arguments in fragments (OpenAI), several calls
+  in one delta, text and tool calls in the same delta;
+- deltas without ``index`` (matched by id, else the latest call) and without ``id``
+  (``tool-call-<index>`` is made up); empty arguments become ``{}``;
+- ``reasoning_content`` / ``reasoning`` deltas as a reasoning block;
+- usage in the final chunk (or any chunk), empty ``choices`` (Azure filter results);
+- an ``error`` object inside the stream, raised as a typed provider error;
+- a dialect extension's reasoning format (gateways' ``reasoning_details``), decoded by its
+  :class:`ReasoningStream`.
+
+A stream that ends with neither a finish reason nor a tool call is incomplete: ``finish``
+raises :class:`~reverie.errors.IncompleteStreamError` rather than report a false success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reverie.content import ToolCallPart
+from reverie.errors import IncompleteStreamError
+from reverie.events import (
+    Finish,
+    ReasoningDelta,
+    ReasoningEnd,
+    ReasoningStart,
+    Source,
+    StreamEvent,
+    TextDelta,
+    TextEnd,
+    TextStart,
+    ToolCall,
+    ToolInputDelta,
+    ToolInputEnd,
+    ToolInputStart,
+)
+from reverie.model import FinishReason, Usage
+from reverie.providers._http import error_from_event
+from reverie.providers._openai.chat_decode import decode_usage, map_finish_reason, sources
+from reverie.providers._openai.dialect import ChatDialect, ReasoningStream
+
+TEXT_ID = "0"
+REASONING_ID = "reasoning-0"
+
+
+class _PendingCall:
+    __slots__ = ("arguments", "ended", "id", "name")
+
+    def __init__(self, call_id: str, name: str, arguments: str) -> None:
+        self.id = call_id
+        self.name = name
+        self.arguments = arguments
+        self.ended = False
+
+
+class ChatStreamDecoder:
+    """Turns one streamed completion into events. One instance per stream."""
+
+    __slots__ = (
+        "_calls",
+        "_dialect",
+        "_finish_reason",
+        "_last_index",
+        "_metadata",
+        "_reasoning",
+        "_reasoning_open",
+        "_text_open",
+        "_usage",
+    )
+
+    def __init__(self, dialect: ChatDialect) -> None:
+        self._dialect = dialect
+        self._text_open = False
+        self._reasoning_open = False
+        self._calls: dict[int, _PendingCall] = {}
+        self._last_index = -1
+        self._finish_reason: str | None = None
+        self._usage = Usage()
+        self._metadata: dict[str, Any] = {}
+        ext = dialect.extension
+        self._reasoning: ReasoningStream | None = ext.reasoning_stream() if ext else None
+
+    def feed(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
+        """The events completed by one chunk."""
+        error = chunk.get("error")
+        if error:
+            raise error_from_event(error, self._dialect.name)
+        usage = chunk.get("usage")
+        ext = self._dialect.extension
+        if usage:
+            self._usage = ext.decode_usage(usage) if ext is not None else decode_usage(usage)
+        if "id" not in self._metadata and chunk.get("id"):
+            self._metadata = {"id": chunk["id"], "model": chunk.get("model", "")}
+        if ext is not None:
+            self._metadata.update(ext.response_metadata(chunk))
+        choices = chunk.get("choices")
+        if not choices:
+            return []
+        events: list[StreamEvent] = []
+        for choice in choices:
+            reason = choice.get("finish_reason")
+            if reason:
+                self._finish_reason = reason
+            delta = choice.get("delta")
+            if delta:
+                self._delta(delta, events)
+        return events
+
+    def _delta(self, delta: Mapping[str, Any], events: list[StreamEvent]) -> None:
+        reasoning = delta.get("reasoning_content")
+        if reasoning is None:
+            reasoning = delta.get("reasoning")
+        if self._reasoning is not None:
+            reasoning = None  # the extension decodes it, after text and tool calls
+        if isinstance(reasoning, str) and (reasoning or not self._reasoning_open):
+            if not self._reasoning_open:
+                self._reasoning_open = True
+                events.append(ReasoningStart(REASONING_ID))
+            if reasoning:
+                events.append(ReasoningDelta(REASONING_ID, reasoning))
+        text = delta.get("content")
+        tool_deltas = delta.get("tool_calls")
+        if self._reasoning_open and (text or tool_deltas):
+            self._reasoning_open = False
+            events.append(ReasoningEnd(REASONING_ID))
+        if text:
+            if not self._text_open:
+                self._text_open = True
+                events.append(TextStart(TEXT_ID))
+            events.append(TextDelta(TEXT_ID, text))
+        if tool_deltas:
+            if self._text_open:
+                self._text_open = False
+                events.append(TextEnd(TEXT_ID))
+            for tool_delta in tool_deltas:
+                self._tool_delta(tool_delta, events)
+        if self._reasoning is not None:
+            events.extend(self._reasoning.feed(delta))
+        annotations = delta.get("annotations")
+        if annotations:
+            events.extend(Source(s) for s in sources(annotations))
+
+    def _tool_delta(self, tool_delta: Mapping[str, Any], events: list[StreamEvent]) -> None:
+        fn: Mapping[str, Any] = tool_delta.get("function") or {}
+        name: str = fn.get("name") or ""
+        args: str = fn.get("arguments") or ""
+        index = self._index_of(tool_delta)
+        call = self._calls.get(index)
+        if call is not None:
+            if args and not call.ended:
+                call.arguments += args
+                events.append(ToolInputDelta(call.id, args))
+            return
+        if not name and not args:
+            return  # Ollama sends empty placeholders
+        # A new index means every earlier call is complete.
+        for idx in sorted(self._calls):
+            earlier = self._calls[idx]
+            if idx < index and not earlier.ended:
+                earlier.ended = True
+                events.append(ToolInputEnd(earlier.id))
+        call_id = tool_delta.get("id") or f"tool-call-{index}"
+        call = _PendingCall(call_id, name, args)
+        self._calls[index] = call
+        self._last_index = max(self._last_index, index)
+        events.append(ToolInputStart(call_id, name))
+        if args:
+            events.append(ToolInputDelta(call_id, args))
+
+    def _index_of(self, tool_delta: Mapping[str, Any]) -> int:
+        index = tool_delta.get("index")
+        if isinstance(index, int):
+            return index
+        call_id = tool_delta.get("id")
+        if call_id:
+            for idx, call in self._calls.items():
+                if call.id == call_id:
+                    return idx
+            return self._last_index + 1
+        return max(self._last_index, 0)
+
+    def finish(self) -> list[StreamEvent]:
+        """Close the stream: end open blocks, emit whole tool calls, then ``Finish``."""
+        events: list[StreamEvent] = []
+        if self._reasoning is not None:
+            events.extend(self._reasoning.finish())
+        if self._reasoning_open:
+            self._reasoning_open = False
+            events.append(ReasoningEnd(REASONING_ID))
+        if self._text_open:
+            self._text_open = False
+            events.append(TextEnd(TEXT_ID))
+        for idx in sorted(self._calls):
+            call = self._calls[idx]
+            if not call.ended:
+                call.ended = True
+                events.append(ToolInputEnd(call.id))
+            events.append(ToolCall(ToolCallPart(call.id, call.name, call.arguments or "{}")))
+        if self._calls and self._finish_reason != "length":  # a call cut off says "length"
+            reason = FinishReason.TOOL_CALLS
+        elif self._finish_reason:
+            reason = map_finish_reason(self._finish_reason)
+        else:
+            raise IncompleteStreamError(
+                f"{self._dialect.name}: the stream ended without a finish reason"
+            )
+        metadata = {self._dialect.name: self._metadata} if self._metadata else {}
+        events.append(Finish(reason, self._usage, metadata))
+        return events

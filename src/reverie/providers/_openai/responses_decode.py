@@ -1,0 +1,228 @@
+"""The OpenAI Responses wire, decoding a whole response, pure: JSON → :class:`Response`.
+
+Also holds the pieces the stream decoder shares: usage, finish reason, and how each output
+item becomes parts. Output items map to parts like this:
+
+- ``message`` → a :class:`TextPart` per ``output_text`` (``item_id`` in its metadata), then a
+  :class:`SourcePart` per URL or file citation;
+- ``function_call`` → a :class:`ToolCallPart` (the ``call_id``; ``item_id`` in metadata);
+- ``web_search_call`` → a provider-executed :class:`ToolCallPart` named ``web_search`` (its
+  input is the search action) and its :class:`ToolResultPart`;
+- ``reasoning`` → a :class:`ReasoningPart` whose text is the summary parts joined by a blank
+  line, and whose metadata keeps ``item_id``, ``encrypted_content`` and ``summary`` (the
+  list). An item with neither summary nor encrypted content carries nothing and is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import orjson
+
+from reverie.content import (
+    JsonOutput,
+    Part,
+    ReasoningPart,
+    SourcePart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
+from reverie.errors import ProtocolError, ProviderError
+from reverie.model import CallWarning, FinishReason, Response, Usage
+from reverie.providers._http import error_from_event
+from reverie.providers._openai.responses import ResponsesDialect
+
+WEB_SEARCH = "web_search"
+SUMMARY_SEPARATOR = "\n\n"
+
+
+def decode_response(
+    data: Mapping[str, Any], dialect: ResponsesDialect, warnings: Sequence[CallWarning]
+) -> Response:
+    """A non-streamed response as a :class:`Response`; an ``error`` in it is raised."""
+    error = data.get("error")
+    if error:
+        raise response_error(error, dialect.name)
+    output: Any = data.get("output")
+    if not isinstance(output, list):
+        raise ProtocolError(f"{dialect.name}: the response has no output: {str(data)[:300]}")
+    content: list[Part] = []
+    has_call = False
+    for item in _dicts(cast(list[Any], output)):
+        content.extend(item_parts(item, dialect.name))
+        has_call = has_call or item.get("type") == "function_call"
+    return Response(
+        content=tuple(content),
+        finish_reason=finish_reason(data, has_call),
+        usage=decode_usage(data.get("usage")),
+        warnings=tuple(warnings),
+        provider_metadata=response_metadata(data, dialect.name),
+    )
+
+
+def item_parts(item: Mapping[str, Any], provider: str) -> list[Part]:
+    """The parts one output item becomes (see the module docstring)."""
+    kind = item.get("type")
+    item_id = str(item.get("id") or "")
+    if kind == "message":
+        parts: list[Part] = []
+        for block in _dicts(item.get("content")):
+            if block.get("type") != "output_text":
+                continue
+            parts.append(
+                TextPart(str(block.get("text") or ""), provider_metadata=_meta(provider, item_id))
+            )
+            parts.extend(sources(block.get("annotations")))
+        return parts
+    if kind == "function_call":
+        return [function_call(item, provider)]
+    if kind == "web_search_call":
+        call, result = web_search_parts(item, provider)
+        return [call, result]
+    if kind == "reasoning":
+        metadata = reasoning_metadata(item)
+        if not metadata["summary"] and not metadata.get("encrypted_content"):
+            return []
+        text = SUMMARY_SEPARATOR.join(metadata["summary"])
+        return [ReasoningPart(text, provider_metadata={provider: metadata})]
+    return []
+
+
+def function_call(item: Mapping[str, Any], provider: str) -> ToolCallPart:
+    return ToolCallPart(
+        tool_call_id=str(item.get("call_id") or item.get("id") or ""),
+        tool_name=str(item.get("name") or ""),
+        input=str(item.get("arguments") or "") or "{}",
+        provider_metadata=_meta(provider, str(item.get("id") or "")),
+    )
+
+
+def web_search_parts(item: Mapping[str, Any], provider: str) -> tuple[ToolCallPart, ToolResultPart]:
+    """A hosted web search: the call (input: the action taken) and its result."""
+    item_id = str(item.get("id") or "")
+    action: Any = item.get("action")
+    action = cast(dict[str, Any], action) if isinstance(action, dict) else {}
+    metadata: dict[str, Any] = {"item_id": item_id}
+    if action:
+        metadata["action"] = action
+    call = ToolCallPart(
+        tool_call_id=item_id,
+        tool_name=WEB_SEARCH,
+        input=orjson.dumps(action).decode(),
+        provider_executed=True,
+        provider_metadata={provider: metadata},
+    )
+    result = ToolResultPart(
+        tool_call_id=item_id,
+        tool_name=WEB_SEARCH,
+        output=JsonOutput({"status": item.get("status"), "action": action}),
+        provider_executed=True,
+        provider_metadata={provider: metadata},
+    )
+    return call, result
+
+
+def reasoning_metadata(item: Mapping[str, Any]) -> dict[str, Any]:
+    """``item_id``, ``encrypted_content`` (when included) and the ``summary`` texts."""
+    metadata: dict[str, Any] = {
+        "item_id": str(item.get("id") or ""),
+        "summary": [str(s.get("text") or "") for s in _dicts(item.get("summary"))],
+    }
+    encrypted = item.get("encrypted_content")
+    if encrypted:
+        metadata["encrypted_content"] = encrypted
+    return metadata
+
+
+def sources(annotations: Any) -> list[SourcePart]:
+    """URL and file citations as sources (other annotation kinds are ignored)."""
+    out: list[SourcePart] = []
+    for ann in _dicts(annotations):
+        source = source_of(ann)
+        if source is not None:
+            out.append(source)
+    return out
+
+
+def source_of(ann: Mapping[str, Any]) -> SourcePart | None:
+    kind = ann.get("type")
+    if kind == "url_citation":
+        url = str(ann.get("url") or "")
+        return SourcePart(source_id=url, url=url, title=str(ann.get("title") or ""))
+    if kind == "file_citation":
+        filename = str(ann.get("filename") or "")
+        return SourcePart(
+            source_id=str(ann.get("file_id") or filename),
+            title=filename or "Document",
+            media_type="text/plain",
+            source_type="document",
+        )
+    return None
+
+
+def finish_reason(response: Mapping[str, Any], has_function_call: bool) -> FinishReason:
+    """Tool calls win; otherwise ``incomplete_details.reason`` says why it stopped early."""
+    if has_function_call:
+        return FinishReason.TOOL_CALLS
+    details: Any = response.get("incomplete_details")
+    reason: Any = cast(dict[str, Any], details).get("reason") if isinstance(details, dict) else None
+    match reason:
+        case None | "":
+            return FinishReason.STOP
+        case "max_output_tokens" | "max_tokens":
+            return FinishReason.LENGTH
+        case "content_filter":
+            return FinishReason.CONTENT_FILTER
+        case _:
+            return FinishReason.OTHER
+
+
+def decode_usage(usage: Any) -> Usage:
+    """Responses usage; ``input_tokens`` includes cached tokens, which we count separately."""
+    if not isinstance(usage, dict):
+        return Usage()
+    usage = cast(dict[str, Any], usage)
+    input_details: Any = usage.get("input_tokens_details") or {}
+    output_details: Any = usage.get("output_tokens_details") or {}
+    cached = int(input_details.get("cached_tokens") or 0)
+    prompt = int(usage.get("input_tokens") or 0)
+    completion = int(usage.get("output_tokens") or 0)
+    return Usage(
+        input_tokens=max(prompt - cached, 0),
+        output_tokens=completion,
+        total_tokens=int(usage.get("total_tokens") or prompt + completion),
+        reasoning_tokens=int(output_details.get("reasoning_tokens") or 0),
+        cache_read_tokens=cached,
+    )
+
+
+def response_metadata(response: Mapping[str, Any], provider: str) -> dict[str, Mapping[str, Any]]:
+    """``response_id`` (usable as ``previous_response_id`` when stored) and ``model``."""
+    meta: dict[str, Any] = {}
+    if response.get("id"):
+        meta["response_id"] = response["id"]
+    for key in ("model", "service_tier"):
+        if response.get(key):
+            meta[key] = response[key]
+    return {provider: meta} if meta else {}
+
+
+def response_error(error: Any, provider: str) -> ProviderError:
+    """The typed error for a failed response's ``error`` (``{code, message}``)."""
+    if isinstance(error, dict):
+        error = cast(dict[str, Any], error)
+        code = error.get("type") or error.get("code") or ""
+        error = {**error, "type": str(code)}
+    return error_from_event(error, provider)
+
+
+def _meta(provider: str, item_id: str) -> dict[str, Mapping[str, Any]]:
+    return {provider: {"item_id": item_id}} if item_id else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        return []
+    return [cast(dict[str, Any], v) for v in cast(list[Any], value) if isinstance(v, dict)]
