@@ -83,9 +83,13 @@ def _imports(module: str, path: Path) -> Iterator[str]:
                 t = full if full in MODULES else _target(origin)
                 if t:
                     yield t
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if node.value in MODULES and node.value != "reverie":
-                yield node.value  # a module loaded lazily by name (importlib)
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value in MODULES
+            and node.value != "reverie"
+        ):
+            yield node.value  # a module loaded lazily by name (importlib)
 
 
 GRAPH: dict[str, set[str]] = {

@@ -1,4 +1,5 @@
-"""Lint and types are part of the test command: ruff clean, pyright strict clean on src/."""
+"""Lint and types are part of the test command: ruff clean, pyright strict clean on src/ and
+on tests/typing (the public API as users write it)."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ import pytest
 from weather_agent import build_agent
 
 from reverie import LanguageModel
-from reverie.providers._local.constrained import ConstrainedToolModel
-from reverie.testing.pytest_plugin import CassetteSession
+from reverie.providers import ConstrainedToolModel
+from reverie.testing import CassetteSession
 
 
 @pytest.fixture

@@ -12,8 +12,26 @@
     agent = Agent("openai:gpt-4o", system="You are helpful.", tools=[add])
     print(agent.generate_sync("What is 2 + 3?").text)
 
-Stream events live in :mod:`reverie.events`, errors in :mod:`reverie.errors`, cassette
-testing in :mod:`reverie.testing`. Importing reverie loads no provider, HTTP or YAML code.
+The public API is this package's ``__all__`` and the ``__all__`` of these modules; nothing
+else is (every other module's name, or its package's, starts with an underscore and may
+change in any release):
+
+- :mod:`reverie.agent` — :class:`Agent`, its steps, results, stop conditions and hooks;
+- :mod:`reverie.content` — messages and their parts, tool outputs;
+- :mod:`reverie.events` — every event a model's or an agent's stream yields;
+- :mod:`reverie.errors` — the error tree, rooted at :class:`ReverieError`;
+- :mod:`reverie.model` — the :class:`LanguageModel` contract: :class:`Call` in,
+  :class:`Response` or stream events out;
+- :mod:`reverie.tool` — tools from typed Python functions;
+- :mod:`reverie.retry` and :mod:`reverie.timeouts` — how failures are retried and waited on;
+- :mod:`reverie.output` — structured output: typed objects, whole or streamed;
+- :mod:`reverie.providers` — models by name (:func:`get_model`) and registering your own;
+- :mod:`reverie.testing` — a scripted model and cassettes of recorded traffic, with the
+  pytest plugin :mod:`reverie.testing.pytest_plugin` (registered on install);
+- :mod:`reverie.cli` — the ``reverie`` command (``main``).
+
+The names below are the ones most programs need, re-exported from those modules. Importing
+reverie loads no provider, HTTP or YAML code.
 """
 
 from reverie._accumulate import collect

@@ -21,6 +21,29 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, TypeAlias
 
+__all__ = [
+    "EMPTY_DATA",
+    "ErrorOutput",
+    "FilePart",
+    "JsonOutput",
+    "MediaOutput",
+    "Message",
+    "Part",
+    "ProviderData",
+    "ReasoningPart",
+    "Role",
+    "SourcePart",
+    "TextOutput",
+    "TextPart",
+    "ToolCallPart",
+    "ToolOutput",
+    "ToolResultPart",
+    "assistant",
+    "system",
+    "tool_results",
+    "user",
+]
+
 ProviderData: TypeAlias = Mapping[str, Mapping[str, Any]]
 """Per-provider data: ``{"anthropic": {"cache_control": {"type": "ephemeral"}}}``."""
 
@@ -102,39 +125,63 @@ class ToolCallPart:
 
 @dataclass(frozen=True, slots=True)
 class TextOutput:
-    """A tool's successful text result."""
+    """A tool's successful text result. ``str()`` gives the text."""
 
     text: str
     type: Literal["text"] = "text"
 
+    def __str__(self) -> str:
+        return self.text
+
 
 @dataclass(frozen=True, slots=True)
 class ErrorOutput:
-    """A tool's failure, reported to the model as text (never raised out of a run)."""
+    """A tool's failure, reported to the model as text (never raised out of a run).
+
+    ``str()`` gives the message, which is what the model reads.
+    """
 
     message: str
     type: Literal["error"] = "error"
 
+    def __str__(self) -> str:
+        return self.message
+
 
 @dataclass(frozen=True, slots=True)
 class MediaOutput:
-    """A tool's binary result (a screenshot, a chart), with optional accompanying text."""
+    """A tool's binary result (a screenshot, a chart), with optional accompanying text.
+
+    ``str()`` gives the text, or ``<image/png, 2048 bytes>`` when there is none.
+    """
 
     data: bytes
     media_type: str
     text: str = ""
     type: Literal["media"] = "media"
 
+    def __str__(self) -> str:
+        return self.text or f"<{self.media_type}, {len(self.data)} bytes>"
+
 
 @dataclass(frozen=True, slots=True)
 class JsonOutput:
-    """A provider-executed tool's structured result (hosted web search results)."""
+    """A provider-executed tool's structured result (hosted web search results).
+
+    ``str()`` gives the value as compact JSON text.
+    """
 
     value: Any
     type: Literal["json"] = "json"
 
+    def __str__(self) -> str:
+        import orjson  # here, so that importing this module stays free of dependencies
+
+        return orjson.dumps(self.value).decode()
+
 
 ToolOutput: TypeAlias = TextOutput | ErrorOutput | MediaOutput | JsonOutput
+"""What a tool returned; ``str(output)`` is the text a model reads of it (but for media)."""
 
 
 @dataclass(frozen=True, slots=True)

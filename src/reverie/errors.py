@@ -43,6 +43,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+__all__ = [
+    "APIConnectionError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "CassetteError",
+    "CassetteFormatError",
+    "CassetteMissError",
+    "ConfigurationError",
+    "ContextTooLargeError",
+    "IncompleteStreamError",
+    "InvalidRequestError",
+    "NoObjectGeneratedError",
+    "OverloadedError",
+    "ProtocolError",
+    "ProviderError",
+    "RateLimitError",
+    "RetryError",
+    "ReverieError",
+    "ServerError",
+    "StreamError",
+    "ToolDefinitionError",
+]
+
 
 class ReverieError(Exception):
     """Base of every error reverie raises."""

@@ -33,6 +33,11 @@ from dataclasses import dataclass
 
 from reverie.errors import ProviderError, RetryError, ReverieError
 
+__all__ = [
+    "NO_RETRY",
+    "RetryPolicy",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:

@@ -20,6 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "DEFAULT_TIMEOUTS",
+    "Timeouts",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:

@@ -48,6 +48,13 @@ from reverie.model import ToolSpec
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+__all__ = [
+    "FunctionTool",
+    "ToolArgumentsError",
+    "ToolResponse",
+    "tool",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ToolResponse:
@@ -190,7 +197,7 @@ class FunctionTool:
             raise
         except Exception as exc:
             return ToolResponse(ErrorOutput(_describe(exc)))
-        return to_tool_response(value)
+        return _to_tool_response(value)
 
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """The keyword arguments for the function, or :class:`ToolArgumentsError`."""
@@ -240,7 +247,7 @@ def tool(
     return wrap
 
 
-def to_tool_response(value: Any) -> ToolResponse:
+def _to_tool_response(value: Any) -> ToolResponse:
     """Turn whatever a tool returned into a :class:`ToolResponse`."""
     if isinstance(value, ToolResponse):
         if isinstance(value.output, str):

@@ -8,9 +8,15 @@ A factory takes the model id and keyword options (``api_key``, ``base_url``, ``h
 ``http_client`` and provider-specific ones) and returns a
 :class:`~reverie.model.LanguageModel`. Keys come from the environment variable the
 provider names when not passed.
+
+:class:`ConstrainedToolModel` gives tool calls to a model that has none (a small local
+model), through schema-constrained JSON; it loads on first use.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 # Imported for its effect: the built-in table registers every built-in provider.
 from reverie.providers import _builtins  # noqa: F401  # pyright: ignore[reportUnusedImport]
@@ -23,7 +29,11 @@ from reverie.providers._registry import (
     resolve_key,
 )
 
+if TYPE_CHECKING:
+    from reverie.providers._local.constrained import ConstrainedToolModel
+
 __all__ = [
+    "ConstrainedToolModel",
     "ModelFactory",
     "ProviderInfo",
     "get_model",
@@ -31,3 +41,10 @@ __all__ = [
     "register_provider",
     "resolve_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, so that `import reverie` loads no provider code.
+    if name == "ConstrainedToolModel":
+        return importlib.import_module("reverie.providers._local.constrained").ConstrainedToolModel
+    raise AttributeError(f"module 'reverie.providers' has no attribute {name!r}")

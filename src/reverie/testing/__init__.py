@@ -1,4 +1,12 @@
-"""Testing agents offline: cassettes (recorded provider traffic) and the pytest plugin.
+"""Testing agents offline: a scripted model, cassettes (recorded provider traffic) and the
+pytest plugin (:mod:`reverie.testing.pytest_plugin`, registered with pytest on install).
+
+- :class:`FakeModel` answers from a script, with no HTTP;
+- :class:`CassetteTransport` records and replays a real provider's HTTP traffic;
+  :class:`Redactor` decides what never reaches a cassette (its defaults:
+  :data:`DEFAULT_HEADERS` kept, :data:`DEFAULT_QUERY_PARAMS` and :data:`DEFAULT_JSON_FIELDS`
+  redacted);
+- :class:`CassetteSession` is what the ``reverie_cassette`` fixture gives a test.
 
 The names below load on first use, so ``import reverie.testing`` (which the pytest plugin
 does at pytest start-up) pulls in no HTTP or YAML code. See ``docs/testing.md``.
@@ -19,11 +27,23 @@ if TYPE_CHECKING:
         load_cassette,
         save_cassette,
     )
-    from reverie.testing._redact import Redactor
+    from reverie.testing._fake import FakeModel
+    from reverie.testing._redact import (
+        DEFAULT_HEADERS,
+        DEFAULT_JSON_FIELDS,
+        DEFAULT_QUERY_PARAMS,
+        Redactor,
+    )
     from reverie.testing._transport import CassetteTransport, RecordMode
+    from reverie.testing.pytest_plugin import CassetteSession
 
 _EXPORTS = {
     "Cassette": "reverie.testing._cassette",
+    "CassetteSession": "reverie.testing.pytest_plugin",
+    "DEFAULT_HEADERS": "reverie.testing._redact",
+    "DEFAULT_JSON_FIELDS": "reverie.testing._redact",
+    "DEFAULT_QUERY_PARAMS": "reverie.testing._redact",
+    "FakeModel": "reverie.testing._fake",
     "CassetteTransport": "reverie.testing._transport",
     "Interaction": "reverie.testing._cassette",
     "RecordMode": "reverie.testing._transport",
@@ -36,8 +56,13 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "DEFAULT_HEADERS",
+    "DEFAULT_JSON_FIELDS",
+    "DEFAULT_QUERY_PARAMS",
     "Cassette",
+    "CassetteSession",
     "CassetteTransport",
+    "FakeModel",
     "Interaction",
     "RecordMode",
     "RecordedRequest",

@@ -38,6 +38,12 @@ if TYPE_CHECKING:
     from reverie.model import LanguageModel
     from reverie.testing._transport import CassetteTransport
 
+__all__ = [
+    "CassetteSession",
+    "reverie_cassette",
+    "reverie_http",
+]
+
 _MODES = ("replay", "none", "once", "new_episodes", "all", "passthrough")
 _FAILED = pytest.StashKey[bool]()
 _PATH = pytest.StashKey[Path]()
@@ -108,7 +114,7 @@ class CassetteSession:
             return get_model(name, api_key="reverie-replay-key", **options)
 
 
-def cassette_path(item: pytest.Item) -> Path:
+def _cassette_path(item: pytest.Item) -> Path:
     """``<test dir>/cassettes/<module>/<Class.>test_name.yaml`` (parameters kept, made safe)."""
     path = Path(str(item.path))
     cls = getattr(item, "cls", None)
@@ -125,7 +131,7 @@ def reverie_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteSession
     item = request.node
     marker = item.get_closest_marker("reverie_cassette")
     settings: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    path = cassette_path(item)
+    path = _cassette_path(item)
     if settings.get("name"):
         path = path.parent / str(settings["name"])
         if path.suffix not in (".yaml", ".yml"):
