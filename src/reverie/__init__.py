@@ -30,62 +30,131 @@ change in any release):
   pytest plugin :mod:`reverie.testing.pytest_plugin` (registered on install);
 - :mod:`reverie.cli` — the ``reverie`` command (``main``).
 
-The names below are the ones most programs need, re-exported from those modules. Importing
-reverie loads no provider, HTTP or YAML code.
+The names in ``__all__`` are the ones most programs need, re-exported from those modules.
+Each loads its module on first use, so ``import reverie`` alone loads almost nothing (and
+never provider, HTTP or YAML code).
 """
 
-from reverie._accumulate import collect
-from reverie.agent import (
-    Agent,
-    AgentStream,
-    RepairContext,
-    RunResult,
-    Step,
-    StepContext,
-    StepOverrides,
-    finish_reason_is,
-    has_tool_call,
-    max_tokens_used,
-    step_count_is,
-)
-from reverie.content import (
-    ErrorOutput,
-    FilePart,
-    MediaOutput,
-    Message,
-    ReasoningPart,
-    SourcePart,
-    TextOutput,
-    TextPart,
-    ToolCallPart,
-    ToolResultPart,
-    assistant,
-    system,
-    user,
-)
-from reverie.errors import ReverieError
-from reverie.events import PartialObject
-from reverie.model import (
-    Call,
-    FinishReason,
-    LanguageModel,
-    ProviderTool,
-    Response,
-    SpecificTool,
-    ToolSpec,
-    Usage,
-)
-from reverie.output import (
-    ObjectResult,
-    ObjectStream,
-    generate_object,
-    generate_object_sync,
-    stream_object,
-)
-from reverie.providers import get_model
-from reverie.retry import RetryPolicy
-from reverie.timeouts import Timeouts
-from reverie.tool import FunctionTool, ToolResponse, tool
+import importlib
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reverie._accumulate import collect
+    from reverie.agent import (
+        Agent,
+        AgentStream,
+        RepairContext,
+        RunResult,
+        Step,
+        StepContext,
+        StepOverrides,
+        finish_reason_is,
+        has_tool_call,
+        max_tokens_used,
+        step_count_is,
+    )
+    from reverie.content import (
+        ErrorOutput,
+        FilePart,
+        MediaOutput,
+        Message,
+        ReasoningPart,
+        SourcePart,
+        TextOutput,
+        TextPart,
+        ToolCallPart,
+        ToolResultPart,
+        assistant,
+        system,
+        user,
+    )
+    from reverie.errors import ReverieError
+    from reverie.events import PartialObject
+    from reverie.model import (
+        Call,
+        FinishReason,
+        LanguageModel,
+        ProviderTool,
+        Response,
+        SpecificTool,
+        ToolSpec,
+        Usage,
+    )
+    from reverie.output import (
+        ObjectResult,
+        ObjectStream,
+        generate_object,
+        generate_object_sync,
+        stream_object,
+    )
+    from reverie.providers import get_model
+    from reverie.retry import RetryPolicy
+    from reverie.timeouts import Timeouts
+    from reverie.tool import FunctionTool, ToolResponse, tool
+
+# Each name loads its module on first use (PEP 562), so `import reverie` costs almost
+# nothing, and a tool that imports reverie early (pytest loading the plugin) loads no more.
+_HOMES: dict[str, tuple[str, ...]] = {
+    "reverie._accumulate": ("collect",),
+    "reverie.agent": (
+        "Agent",
+        "AgentStream",
+        "RepairContext",
+        "RunResult",
+        "Step",
+        "StepContext",
+        "StepOverrides",
+        "finish_reason_is",
+        "has_tool_call",
+        "max_tokens_used",
+        "step_count_is",
+    ),
+    "reverie.content": (
+        "ErrorOutput",
+        "FilePart",
+        "MediaOutput",
+        "Message",
+        "ReasoningPart",
+        "SourcePart",
+        "TextOutput",
+        "TextPart",
+        "ToolCallPart",
+        "ToolResultPart",
+        "assistant",
+        "system",
+        "user",
+    ),
+    "reverie.errors": ("ReverieError",),
+    "reverie.events": ("PartialObject",),
+    "reverie.model": (
+        "Call",
+        "FinishReason",
+        "LanguageModel",
+        "ProviderTool",
+        "Response",
+        "SpecificTool",
+        "ToolSpec",
+        "Usage",
+    ),
+    "reverie.output": (
+        "ObjectResult",
+        "ObjectStream",
+        "generate_object",
+        "generate_object_sync",
+        "stream_object",
+    ),
+    "reverie.providers": ("get_model",),
+    "reverie.retry": ("RetryPolicy",),
+    "reverie.timeouts": ("Timeouts",),
+    "reverie.tool": (
+        "FunctionTool",
+        "ToolResponse",
+        "tool",
+    ),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __version__ = "0.1.0"
 
@@ -137,3 +206,31 @@ __all__ = [
     "tool",
     "user",
 ]
+
+
+class _Package(ModuleType):
+    """This package's module type: a submodule never hides an exported name.
+
+    Importing ``reverie.tool`` sets the package's attribute ``tool`` to that module, which
+    would hide the ``tool`` decorator exported under the same name; the decorator wins.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not (isinstance(value, ModuleType) and name in _HOME_OF):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reverie' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain one
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -19,9 +19,8 @@ from reverie.events import ReasoningDelta, StreamEvent, ToolInputDelta, ToolResu
 from reverie.model import Call, FinishReason, Response
 from reverie.providers._openai.responses import ResponsesDialect, encode_request
 from reverie.providers._openai.responses_decode import decode_response
-from reverie.providers._openai.responses_model import decode_event
 from reverie.providers._openai.responses_stream import ResponsesStreamDecoder
-from reverie.providers._sse import SSEDecoder
+from reverie.providers._sse import SSEDecoder, json_object
 
 OPENAI = ResponsesDialect("openai")
 
@@ -147,11 +146,14 @@ def run(body: bytes, size: int) -> list[StreamEvent]:
     decoder = ResponsesStreamDecoder(OPENAI)
     sse_decoder = SSEDecoder()
     out: list[StreamEvent] = []
-    for start in range(0, len(body), size):
-        for _name, data in sse_decoder.feed(body[start : start + size]):
-            out += decode_event(data, decoder, "openai")
-    for _name, data in sse_decoder.close():
-        out += decode_event(data, decoder, "openai")
+    events = [
+        e
+        for start in range(0, len(body), size)
+        for e in sse_decoder.feed(body[start : start + size])
+    ]
+    for _name, data in [*events, *sse_decoder.close()]:
+        if data != "[DONE]":  # sent by some proxies; the HTTP layer skips it
+            out += decoder.feed(json_object(data, "openai"))
     return out + decoder.finish()
 
 

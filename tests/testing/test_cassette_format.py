@@ -30,7 +30,7 @@ from reverie.testing._cassette import (
     save_cassette,
 )
 from reverie.testing._goyaml import GO_VCR, Layout, detect_layout, dump_document
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_corpus
 
 CASSETTES = sorted(CORPUS.rglob("*.yaml")) if CORPUS.is_dir() else []
 
@@ -39,8 +39,8 @@ def _data(cassette: Cassette) -> list[dict[str, object]]:
     return [interaction_mapping(i, n) for n, i in enumerate(cassette.interactions)]
 
 
-@pytest.mark.skipif(not CASSETTES, reason=f"cassette corpus not found at {CORPUS}")
 def test_every_corpus_cassette_round_trips_byte_for_byte(tmp_path: Path) -> None:
+    require_corpus()
     changed: list[str] = []
     for path in CASSETTES:
         original = path.read_text(encoding="utf-8")

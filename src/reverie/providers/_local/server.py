@@ -117,12 +117,6 @@ def shared_server(settings: ServerSettings) -> LocalServer:
         return server
 
 
-def running_servers() -> list[LocalServer]:
-    """The servers this process started and has not stopped."""
-    with _lock:
-        return list(_servers.values())
-
-
 def stop_all() -> None:
     """Stop every server this process started (also registered to run at exit)."""
     with _lock:

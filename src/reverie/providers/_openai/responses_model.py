@@ -23,7 +23,6 @@ from reverie.providers._openai.model import USER_AGENT
 from reverie.providers._openai.responses import ResponsesDialect, encode_request
 from reverie.providers._openai.responses_decode import decode_response
 from reverie.providers._openai.responses_stream import ResponsesStreamDecoder
-from reverie.providers._sse import json_object
 from reverie.timeouts import Timeouts
 
 
@@ -125,11 +124,3 @@ class OpenAIResponsesModel:
                     yield ev
         for ev in decoder.finish():
             yield ev
-
-
-def decode_event(data: str, decoder: ResponsesStreamDecoder, provider: str) -> list[StreamEvent]:
-    """One SSE ``data`` payload through ``decoder``; ``[DONE]`` (sent by some proxies) is
-    skipped, anything that is not a JSON object is a :class:`ProtocolError`."""
-    if data == "[DONE]":
-        return []
-    return decoder.feed(json_object(data, provider))
