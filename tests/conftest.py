@@ -11,26 +11,6 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("REVERIE_CASSETTES", REPO.parent / "shared" / "cassettes"))
 
 
-def _whole_suite(config: pytest.Config) -> bool:
-    """Whether this run is ``pytest`` on every test (no paths, no selection)."""
-    option = config.option
-    return config.args_source == pytest.Config.ArgsSource.TESTPATHS and not (
-        option.keyword
-        or option.markexpr
-        or option.deselect
-        or getattr(option, "lf", False)
-        or getattr(option, "stepwise", False)
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # The coverage floor ([tool.coverage.report] fail_under) holds for the whole suite; a run
-    # of some tests (`pytest tests/test_tool.py`) is measured and reported, not held to it.
-    coverage = config.pluginmanager.get_plugin("_cov")
-    if coverage is not None and not _whole_suite(config):
-        coverage.options.cov_fail_under = None
-
-
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
