@@ -170,3 +170,9 @@ def test_no_room_imports_a_room_above_it_or_beside_it() -> None:
         if _room(source) != _room(target) and _layer(_room(target)) <= _layer(_room(source))
     ]
     assert bad == []
+
+
+def test_only_the_generic_model_does_provider_io() -> None:
+    # Wires and hosts stay pure of the HTTP layer: the one model class does the sending.
+    importers = sorted(m for m, targets in GRAPH.items() if "reverie.providers._http" in targets)
+    assert importers == ["reverie.providers._model"]

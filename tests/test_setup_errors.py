@@ -8,7 +8,9 @@ import pytest
 
 from reverie import Agent, get_model, tool
 from reverie.errors import CassetteFormatError, CassetteMissError, ConfigurationError
-from reverie.providers._openai.model import OpenAIChatModel
+from reverie.providers._host import BaseURLHost
+from reverie.providers._model import WireModel
+from reverie.providers._openai.wires import ChatWire
 from reverie.testing._cassette import load_cassette, parse_cassette
 from reverie.testing._transport import CassetteTransport
 
@@ -33,11 +35,12 @@ def test_keys_come_from_the_environment_and_local_servers_need_none(
 ) -> None:
     monkeypatch.setenv("GROQ_API_KEY", "gsk-test")
     model = get_model("groq:llama")
-    assert isinstance(model, OpenAIChatModel)
-    assert model.url == "https://api.groq.com/openai/v1/chat/completions"
+    assert isinstance(model, WireModel) and isinstance(model.wire, ChatWire)
+    assert isinstance(model.host, BaseURLHost)
+    assert model.host.url == "https://api.groq.com/openai/v1/chat/completions"
     local = get_model("vllm:my-model", base_url="http://127.0.0.1:9999/v1/")
-    assert isinstance(local, OpenAIChatModel)
-    assert local.url == "http://127.0.0.1:9999/v1/chat/completions"
+    assert isinstance(local, WireModel) and isinstance(local.host, BaseURLHost)
+    assert local.host.url == "http://127.0.0.1:9999/v1/chat/completions"
     with pytest.raises(ConfigurationError, match="base_url"):
         get_model("openai-compatible:m")
 

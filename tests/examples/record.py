@@ -46,7 +46,6 @@ from tests.examples.recorded import (  # noqa: E402
     ANTHROPIC_BASE_URL,
     LOCAL_BASE_URL,
     anthropic_model,
-    local_model,
 )
 
 
@@ -84,9 +83,10 @@ async def record(name: str, public: str, actual: str, build: Callable[..., Any])
 async def record_all(names: list[str]) -> None:
     local = [n for n in names if n in LOCAL_EXAMPLES]
     if local:
-        from reverie.providers._local.model import LocalModel
+        from reverie.providers._local.model import local_model
+        from tests.local_model import local_host
 
-        server = await LocalModel("smollm2").server()
+        server = await local_host(local_model("smollm2")).server()
         for name in local:
             build = functools.partial(local_model, api_key=server.api_key)
             await record(name, LOCAL_BASE_URL, server.base_url, build)

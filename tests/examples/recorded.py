@@ -29,9 +29,9 @@ REPLAY_KEY = "reverie-replay-key"  # never sent anywhere: the cassette answers
 def local_model(http_client: httpx2.AsyncClient, api_key: str = REPLAY_KEY) -> LanguageModel:
     """What ``get_model("local:smollm2")`` builds once its server is up, at a fixed URL."""
     from reverie.providers._local.constrained import ConstrainedToolModel
-    from reverie.providers._openai.model import OpenAIChatModel
+    from reverie.providers._openai.provider import chat_model
 
-    chat = OpenAIChatModel(
+    chat = chat_model(
         "smollm2",
         base_url=LOCAL_BASE_URL,
         api_key=api_key,

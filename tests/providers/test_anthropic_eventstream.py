@@ -19,8 +19,8 @@ from reverie.errors import (
     RateLimitError,
     ServerError,
 )
-from reverie.providers._anthropic.eventstream import EventStreamDecoder, Frame, bedrock_event
 from reverie.providers._anthropic.stream import MessagesStreamDecoder
+from reverie.providers._eventstream import EventStreamDecoder, Frame, bedrock_event
 
 
 def header(name: str, kind: int, value: bytes) -> bytes:

@@ -1,7 +1,8 @@
-"""AnthropicModel on its three hosts, over a mock HTTP transport: URLs, headers, streams."""
+"""Claude (the Messages wire) on its three hosts, over a mock HTTP transport: URLs, headers, streams."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
 from typing import Any
@@ -304,6 +305,8 @@ async def test_vertex_default_credentials_need_google_auth(monkeypatch: Any) -> 
 
 def test_a_base_url_ending_in_v1_is_not_doubled() -> None:
     from reverie.providers._anthropic.hosts import AnthropicAPI
+    from reverie.providers._host import Request
 
     host = AnthropicAPI("https://gateway.example/anthropic/v1/", "k")
-    assert host.url("m", stream=False, betas=()) == "https://gateway.example/anthropic/v1/messages"
+    target = asyncio.run(host.target(Request("m", stream=False, body=b"{}", headers={})))
+    assert target.url == "https://gateway.example/anthropic/v1/messages"

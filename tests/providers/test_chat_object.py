@@ -6,9 +6,10 @@ from typing import Any
 
 from reverie.content import user
 from reverie.model import Call
+from reverie.providers._model import WireModel
 from reverie.providers._openai.chat import encode_request
 from reverie.providers._openai.dialect import ChatDialect
-from reverie.providers._openai.model import OpenAIChatModel
+from reverie.providers._openai.provider import chat_model
 
 PERSON: dict[str, Any] = {
     "type": "object",
@@ -20,12 +21,12 @@ PERSON: dict[str, Any] = {
 }
 
 
-def model(provider: str, **options: Any) -> OpenAIChatModel:
+def model(provider: str, **options: Any) -> WireModel:
     url = "https://example.test/v1"
-    return OpenAIChatModel("gpt-4o", base_url=url, provider=provider, **options)
+    return chat_model("gpt-4o", base_url=url, provider=provider, **options)
 
 
-def body_for(m: OpenAIChatModel, call: Call) -> dict[str, Any]:
+def body_for(m: WireModel, call: Call) -> dict[str, Any]:
     body, _ = encode_request(call, m.model_id, ChatDialect(m.provider), stream=False)
     return body
 

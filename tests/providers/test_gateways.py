@@ -18,11 +18,12 @@ from reverie.events import Finish, ReasoningEnd
 from reverie.model import Call, ToolSpec
 from reverie.providers import get_model
 from reverie.providers._gateways import OpenRouterExtension, VercelExtension
+from reverie.providers._host import BaseURLHost
+from reverie.providers._model import WireModel
 from reverie.providers._openai.chat import encode_request
 from reverie.providers._openai.chat_decode import decode_response
 from reverie.providers._openai.chat_stream import ChatStreamDecoder
 from reverie.providers._openai.dialect import ChatDialect
-from reverie.providers._openai.model import OpenAIChatModel
 
 OPENROUTER = ChatDialect("openrouter", extension=OpenRouterExtension())
 VERCEL = ChatDialect("vercel", extension=VercelExtension())
@@ -268,8 +269,8 @@ def test_gateways_are_registered_and_need_their_key(
         get_model(f"{name}:openai/gpt-5")
     monkeypatch.setenv(env, "k")
     model = get_model(f"{name}:openai/gpt-5")
-    assert isinstance(model, OpenAIChatModel)
-    assert (model.provider, model.model_id, model.url) == (name, "openai/gpt-5", url)
+    assert isinstance(model, WireModel) and isinstance(model.host, BaseURLHost)
+    assert (model.provider, model.model_id, model.host.url) == (name, "openai/gpt-5", url)
 
 
 def test_import_reverie_does_not_load_the_gateways() -> None:

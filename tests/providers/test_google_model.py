@@ -1,4 +1,4 @@
-"""GeminiModel over a mock transport: URLs, auth headers, the signature round trip, the
+"""Gemini (the generateContent wire, Gemini API and Vertex hosts) over a mock transport: URLs, auth headers, the signature round trip, the
 registry entries and Vertex auth."""
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from reverie.errors import (
 from reverie.model import Call, FinishReason
 from reverie.providers import ProviderInfo, get_model, register_provider
 from reverie.providers._google.auth import VertexAuth
-from reverie.providers._google.model import GeminiModel
+from reverie.providers._google.hosts import GoogleHost, gemini_model
+from reverie.providers._google.wire import GeminiWire
+from reverie.providers._model import WireModel
 from reverie.providers._registry import _REGISTRY as REGISTRY  # pyright: ignore[reportPrivateUsage]
 
 KEY = "AIza-secret-test-key"
@@ -80,7 +82,7 @@ def counter() -> Callable[[], str]:
 @pytest.mark.anyio
 async def test_generate_posts_to_generate_content_with_the_key_in_a_header_only() -> None:
     rec = Recorder(SIGNED_CALLS)
-    model = GeminiModel("gemini-2.5-flash", api_key=KEY, http_client=rec.client())
+    model = gemini_model("gemini-2.5-flash", api_key=KEY, http_client=rec.client())
     response = await model.generate(Call([user("hi")]))
     request = rec.requests[0]
     assert str(request.url) == (
@@ -97,7 +99,7 @@ async def test_stream_uses_sse_endpoint_and_yields_a_finish() -> None:
     rec = Recorder(
         {"candidates": [{"content": {"parts": [{"text": "Oi"}]}, "finishReason": "STOP"}]}
     )
-    model = GeminiModel("models/gemini-2.5-pro", api_key=KEY, http_client=rec.client())
+    model = gemini_model("models/gemini-2.5-pro", api_key=KEY, http_client=rec.client())
     response = await collect(model.stream(Call([user("hi")])))
     assert str(rec.requests[0].url).endswith(
         "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"
@@ -109,7 +111,7 @@ async def test_stream_uses_sse_endpoint_and_yields_a_finish() -> None:
 @pytest.mark.parametrize("streaming", [False, True])
 async def test_signatures_and_ids_round_trip_to_the_next_request(streaming: bool) -> None:
     rec = Recorder(SIGNED_CALLS)
-    model = GeminiModel(
+    model = gemini_model(
         "gemini-3-pro-preview",
         api_key=KEY,
         http_client=rec.client(),
@@ -141,7 +143,7 @@ async def test_signatures_and_ids_round_trip_to_the_next_request(streaming: bool
 @pytest.mark.anyio
 async def test_default_tool_call_ids_are_unique() -> None:
     rec = Recorder(SIGNED_CALLS)
-    model = GeminiModel("gemini-2.5-flash", api_key=KEY, http_client=rec.client())
+    model = gemini_model("gemini-2.5-flash", api_key=KEY, http_client=rec.client())
     first = await model.generate(Call([user("hi")]))
     second = await model.generate(Call([user("hi")]))
     ids = [p.tool_call_id for r in (first, second) for p in r.content if p.type == "tool-call"]
@@ -151,7 +153,7 @@ async def test_default_tool_call_ids_are_unique() -> None:
 @pytest.mark.anyio
 async def test_vertex_url_and_bearer_token() -> None:
     rec = Recorder(SIGNED_CALLS)
-    model = GeminiModel(
+    model = gemini_model(
         "gemini-2.5-flash",
         vertex=True,
         project="my-proj",
@@ -176,14 +178,14 @@ async def test_vertex_global_location_async_token_function_and_no_auth() -> None
     async def token() -> str:
         return "fresh"
 
-    model = GeminiModel(
+    model = gemini_model(
         "gemini-2.5-pro", vertex=True, project="p", access_token=token, http_client=rec.client()
     )
     await model.generate(Call([user("hi")]))
     assert str(rec.requests[0].url).startswith("https://aiplatform.googleapis.com/v1beta1/")
     assert "/locations/global/" in str(rec.requests[0].url)
     assert rec.requests[0].headers["authorization"] == "Bearer fresh"
-    open_model = GeminiModel(
+    open_model = gemini_model(
         "gemini-2.5-pro", vertex=True, project="p", access_token="", http_client=rec.client()
     )
     await open_model.generate(Call([user("hi")]))
@@ -193,7 +195,7 @@ async def test_vertex_global_location_async_token_function_and_no_auth() -> None
 @pytest.mark.anyio
 async def test_vertex_express_mode_uses_the_key_header_and_no_project() -> None:
     rec = Recorder(SIGNED_CALLS)
-    model = GeminiModel("gemini-2.5-flash", vertex=True, api_key=KEY, http_client=rec.client())
+    model = gemini_model("gemini-2.5-flash", vertex=True, api_key=KEY, http_client=rec.client())
     await model.generate(Call([user("hi")]))
     assert str(rec.requests[0].url) == (
         "https://aiplatform.googleapis.com/v1beta1/publishers/google/models/"
@@ -215,7 +217,7 @@ async def test_vertex_express_mode_uses_the_key_header_and_no_project() -> None:
 def test_misconfiguration_is_a_configuration_error(kwargs: dict[str, Any]) -> None:
     model = kwargs.pop("model", "gemini-2.5-flash")
     with pytest.raises(ConfigurationError):
-        GeminiModel(model, **kwargs)
+        gemini_model(model, **kwargs)
 
 
 # -- registry --------------------------------------------------------------------------
@@ -233,9 +235,9 @@ def test_google_provider_reads_either_key_variable(clean_env: pytest.MonkeyPatch
         get_model("google:gemini-2.5-flash")
     clean_env.setenv("GOOGLE_API_KEY", "g")
     model = get_model("google:gemini-2.5-flash")
-    assert isinstance(model, GeminiModel)
+    assert isinstance(model, WireModel) and isinstance(model.wire, GeminiWire)
     assert model.provider == "google"
-    assert not model.vertex_ai
+    assert not model.wire.dialect.vertex
 
 
 def test_vertex_provider_uses_the_project_from_the_environment(
@@ -245,9 +247,10 @@ def test_vertex_provider_uses_the_project_from_the_environment(
         get_model("vertex:gemini-2.5-flash", access_token="t")
     clean_env.setenv("GOOGLE_CLOUD_PROJECT", "proj")
     model = get_model("vertex:gemini-2.5-flash", location="europe-west4", access_token="t")
-    assert isinstance(model, GeminiModel)
-    assert model.vertex_ai
-    assert "/projects/proj/locations/europe-west4/" in model.url
+    assert isinstance(model, WireModel) and isinstance(model.wire, GeminiWire)
+    assert model.wire.dialect.vertex
+    assert isinstance(model.host, GoogleHost)
+    assert "/projects/proj/locations/europe-west4/" in model.host.models_url
 
 
 @pytest.fixture
@@ -349,7 +352,7 @@ TOO_LONG = {
 @pytest.mark.anyio
 @pytest.mark.parametrize("streaming", [False, True])
 async def test_an_invalid_key_is_an_authentication_error_without_the_key(streaming: bool) -> None:
-    model = GeminiModel("gemini-2.5-flash", api_key=KEY, http_client=failing_client(400, BAD_KEY))
+    model = gemini_model("gemini-2.5-flash", api_key=KEY, http_client=failing_client(400, BAD_KEY))
     call = Call([user("hi")])
     with pytest.raises(AuthenticationError) as info:
         await (collect(model.stream(call)) if streaming else model.generate(call))
@@ -359,7 +362,7 @@ async def test_an_invalid_key_is_an_authentication_error_without_the_key(streami
 
 @pytest.mark.anyio
 async def test_a_prompt_over_the_window_is_context_too_large() -> None:
-    model = GeminiModel("gemini-2.5-flash", api_key=KEY, http_client=failing_client(400, TOO_LONG))
+    model = gemini_model("gemini-2.5-flash", api_key=KEY, http_client=failing_client(400, TOO_LONG))
     with pytest.raises(ContextTooLargeError) as info:
         await model.generate(Call([user("hi")]))
     assert (info.value.used_tokens, info.value.max_tokens) == (1200000, 1048576)
@@ -368,7 +371,7 @@ async def test_a_prompt_over_the_window_is_context_too_large() -> None:
 @pytest.mark.anyio
 async def test_rate_limit_status_stays_a_retryable_rate_limit_error() -> None:
     error = {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}
-    model = GeminiModel("gemini-2.5-flash", api_key=KEY, http_client=failing_client(429, error))
+    model = gemini_model("gemini-2.5-flash", api_key=KEY, http_client=failing_client(429, error))
     with pytest.raises(RateLimitError) as info:
         await model.generate(Call([user("hi")]))
     assert info.value.retryable

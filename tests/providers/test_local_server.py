@@ -19,17 +19,17 @@ from reverie.errors import AuthenticationError, ConfigurationError
 from reverie.events import Finish, StreamEvent, TextDelta, TextEnd, TextStart
 from reverie.model import Call, FinishReason
 from reverie.providers import get_model
-from tests.local_model import local_model_or_skip
+from tests.local_model import local_host, local_model_or_skip
 
 
 def _chat_model() -> Any:
     """The plain OpenAI-compatible model pointed at the running server (no tool wrapper)."""
     from reverie.providers._local.server import shared_server
-    from reverie.providers._openai.model import OpenAIChatModel
+    from reverie.providers._openai.provider import chat_model
 
     local: Any = local_model_or_skip()
-    server = shared_server(local._settings)
-    return OpenAIChatModel("smollm2", base_url=server.base_url, api_key=server.api_key,
+    server = shared_server(local_host(local).settings)
+    return chat_model("smollm2", base_url=server.base_url, api_key=server.api_key,
                            provider="local")  # fmt: skip
 
 
@@ -72,12 +72,12 @@ def test_length_limit_is_reported() -> None:
 
 def test_server_listens_on_loopback_and_requires_its_token() -> None:
     from reverie.providers._local.server import shared_server
-    from reverie.providers._openai.model import OpenAIChatModel
+    from reverie.providers._openai.provider import chat_model
 
     local: Any = local_model_or_skip()
-    server = shared_server(local._settings)
+    server = shared_server(local_host(local).settings)
     assert server.base_url.startswith("http://127.0.0.1:")
-    stranger = OpenAIChatModel("smollm2", base_url=server.base_url, api_key="wrong",
+    stranger = chat_model("smollm2", base_url=server.base_url, api_key="wrong",
                                provider="local")  # fmt: skip
     with pytest.raises(AuthenticationError):
         asyncio.run(stranger.generate(Call([user("hi")], max_output_tokens=1)))
@@ -116,7 +116,7 @@ def test_get_model_names_the_local_provider() -> None:
     model = get_model("local:smollm2")
     assert (model.provider, model.model_id) == ("local", "smollm2")
     assert "small local model" in model.label  # type: ignore[attr-defined]
-    settings: Any = model._settings  # type: ignore[attr-defined]
+    settings: Any = local_host(model).settings
     assert settings.max_tokens == 256  # it loops; an uncapped call could run for minutes
     assert dict(settings.sampling)["temp"] == 0.2
 

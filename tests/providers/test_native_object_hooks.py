@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from reverie import Call, ToolSpec, user
+from reverie.providers import get_model
 from reverie.providers._google.encode import GoogleDialect
 from reverie.providers._google.encode import encode_request as google_request
-from reverie.providers._google.model import GeminiModel
+from reverie.providers._google.hosts import gemini_model
 from reverie.providers._openai.responses import ResponsesDialect
 from reverie.providers._openai.responses import encode_request as responses_request
-from reverie.providers._openai.responses_model import OpenAIResponsesModel
 
 SCHEMA = {
     "type": "object",
@@ -18,7 +18,7 @@ SCHEMA = {
 
 
 def test_gemini_asks_for_json_with_the_schema_and_leaves_tool_calls_to_forced_tools() -> None:
-    model = GeminiModel("gemini-2.5-flash", api_key="k")
+    model = gemini_model("gemini-2.5-flash", api_key="k")
     call = model.object_request(Call([user("hi")], max_output_tokens=10), SCHEMA, "P", "")
     assert call is not None
     body, _ = google_request(call, "gemini-2.5-flash", GoogleDialect("google"))
@@ -32,7 +32,7 @@ def test_gemini_asks_for_json_with_the_schema_and_leaves_tool_calls_to_forced_to
 
 
 def test_responses_sends_text_format_with_closed_objects() -> None:
-    model = OpenAIResponsesModel("gpt-4o", base_url="https://api.openai.com/v1", api_key="k")
+    model = get_model("openai:gpt-4o", api="responses", api_key="k")
     call = model.object_request(Call([user("hi")]), SCHEMA, "Person", "ignored")
     assert call is not None
     body, _ = responses_request(call, "gpt-4o", ResponsesDialect("openai"), stream=False)

@@ -11,16 +11,22 @@ import pytest
 from reverie.content import user
 from reverie.errors import ConfigurationError
 from reverie.events import Finish, TextDelta
-from reverie.model import Call
+from reverie.model import Call, LanguageModel
 from reverie.providers import get_model
-from reverie.providers._openai.model import OpenAIChatModel
-from reverie.providers._openai.provider import (
-    API_ENV,
-    OptionAliasModel,
-    azure_base_url,
-    choose_api,
-)
-from reverie.providers._openai.responses_model import OpenAIResponsesModel
+from reverie.providers._host import BaseURLHost
+from reverie.providers._model import WireModel
+from reverie.providers._openai.provider import API_ENV, azure_base_url, choose_api
+from reverie.providers._openai.wires import ChatWire, ResponsesWire
+
+
+def wire_of(model: LanguageModel) -> object:
+    assert isinstance(model, WireModel)
+    return model.wire
+
+
+def url_of(model: LanguageModel) -> str:
+    assert isinstance(model, WireModel) and isinstance(model.host, BaseURLHost)
+    return model.host.url
 
 AZURE = "https://fantasy-playground-resource.openai.azure.com/openai/v1"
 
@@ -53,19 +59,19 @@ def test_azure_endpoints_are_normalised(endpoint: str, expected: str) -> None:
 
 def test_openai_uses_chat_unless_asked_for_responses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(API_ENV, raising=False)
-    assert isinstance(get_model("openai:gpt-5", api_key="k"), OpenAIChatModel)
+    assert isinstance(wire_of(get_model("openai:gpt-5", api_key="k")), ChatWire)
     responses = get_model("openai:gpt-5", api="responses", api_key="k")
-    assert isinstance(responses, OpenAIResponsesModel)
-    assert responses.url == "https://api.openai.com/v1/responses"
-    assert isinstance(get_model("openai-responses:gpt-4o", api_key="k"), OpenAIResponsesModel)
+    assert isinstance(wire_of(responses), ResponsesWire)
+    assert url_of(responses) == "https://api.openai.com/v1/responses"
+    assert isinstance(wire_of(get_model("openai-responses:gpt-4o", api_key="k")), ResponsesWire)
 
 
 def test_the_environment_sets_the_wire_for_every_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(API_ENV, "auto")
-    assert isinstance(get_model("openai:gpt-4.1", api_key="k"), OpenAIResponsesModel)
+    assert isinstance(wire_of(get_model("openai:gpt-4.1", api_key="k")), ResponsesWire)
     # A model the Responses API does not serve stays on Chat Completions.
-    assert isinstance(get_model("openai:davinci-002", api_key="k"), OpenAIChatModel)
-    assert isinstance(get_model("openai:gpt-5", api="chat", api_key="k"), OpenAIChatModel)
+    assert isinstance(wire_of(get_model("openai:davinci-002", api_key="k")), ChatWire)
+    assert isinstance(wire_of(get_model("openai:gpt-5", api="chat", api_key="k")), ChatWire)
     monkeypatch.setenv(API_ENV, "grpc")
     with pytest.raises(ConfigurationError, match=API_ENV):
         choose_api("gpt-5", None)
@@ -82,8 +88,8 @@ def test_azure_needs_an_endpoint_and_a_key(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "secret")
     model = get_model("azure:gpt-5-mini")
     assert model.provider == "azure"
-    assert isinstance(model, OptionAliasModel)
-    assert model.url == "https://r1.openai.azure.com/openai/v1/chat/completions"
+    assert isinstance(model, WireModel) and model.host.option_aliases == ("openai",)
+    assert url_of(model) == "https://r1.openai.azure.com/openai/v1/chat/completions"
 
 
 class Recorder:

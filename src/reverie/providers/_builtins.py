@@ -35,7 +35,7 @@ def _chat_factory(
         base_url: str | None = None,
         **options: Any,
     ) -> LanguageModel:
-        from reverie.providers._openai.model import OpenAIChatModel
+        from reverie.providers._openai.provider import chat_model
 
         env_url = os.environ.get(f"{name.upper().replace('-', '_')}_BASE_URL")
         url = base_url or env_url or default_url
@@ -45,7 +45,7 @@ def _chat_factory(
                 "'http://localhost:8000/v1')"
             )
         key = resolve_key(name, key_env, api_key, key_required)
-        return OpenAIChatModel(
+        return chat_model(
             model_id,
             base_url=url,
             api_key=key,
@@ -102,7 +102,7 @@ for _name, _url, _env, _required, _desc in _CHAT_HOSTS:
 def _google_factory(
     model_id: str, *, api_key: str | None = None, base_url: str | None = None, **options: Any
 ) -> LanguageModel:
-    from reverie.providers._google.model import GeminiModel
+    from reverie.providers._google.hosts import gemini_model
 
     key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
     if not key:
@@ -111,7 +111,7 @@ def _google_factory(
             "pass api_key=..."
         )
     url = base_url or os.environ.get("GEMINI_BASE_URL")
-    return GeminiModel(model_id, api_key=key, base_url=url, **options)
+    return gemini_model(model_id, api_key=key, base_url=url, **options)
 
 
 def _vertex_factory(
@@ -122,7 +122,7 @@ def _vertex_factory(
     base_url: str | None = None,
     **options: Any,
 ) -> LanguageModel:
-    from reverie.providers._google.model import GeminiModel, is_claude_model
+    from reverie.providers._google.hosts import gemini_model, is_claude_model
 
     project = project or os.environ.get("GOOGLE_CLOUD_PROJECT")
     location = location or os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
@@ -141,7 +141,7 @@ def _vertex_factory(
         return claude.factory(
             model_id, project=project, location=location, base_url=base_url, **options
         )
-    return GeminiModel(
+    return gemini_model(
         model_id, vertex=True, project=project, location=location, base_url=base_url, **options
     )
 
@@ -233,26 +233,21 @@ for _name, _api, _env, _url_env, _url, _desc in (
     )
 
 
-def _gateway_factory(name: str, key_env: str) -> ModelFactory:
+def _gateway_factory(name: str, default_url: str, key_env: str) -> ModelFactory:
     def factory(
-        model_id: str,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        **options: Any,
+        model_id: str, *, api_key: str | None = None, base_url: str | None = None, **options: Any
     ) -> LanguageModel:
-        from reverie.providers import _gateways
+        from reverie.providers._gateways import gateway_model
 
-        make = _gateways.openrouter_model if name == "openrouter" else _gateways.vercel_model
-        url = base_url or os.environ.get(f"{name.upper()}_BASE_URL")
-        return make(
-            model_id, api_key=resolve_key(name, key_env, api_key, True), base_url=url, **options
-        )
+        key = resolve_key(name, key_env, api_key, True)
+        url = base_url or os.environ.get(f"{name.upper()}_BASE_URL") or default_url
+        return gateway_model(name, model_id, api_key=key, base_url=url, **options)
 
     return factory
 
 
-# (name, default base URL, key variable, description): gateways with their own extension.
+# (name, default base URL, key variable, description): gateways, each a chat host with its
+# own extension of the wire (reverie.providers._gateways.GATEWAYS).
 _GATEWAYS = (
     ("openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "OpenRouter"),
     ("vercel", "https://ai-gateway.vercel.sh/v1", "AI_GATEWAY_API_KEY", "Vercel AI Gateway"),
@@ -262,7 +257,7 @@ for _name, _url, _env, _desc in _GATEWAYS:
     register_provider(
         ProviderInfo(
             name=_name,
-            factory=_gateway_factory(_name, _env),
+            factory=_gateway_factory(_name, _url, _env),
             description=_desc,
             key_env=_env,
             base_url=_url,
@@ -275,6 +270,14 @@ for _name, _url, _env, _desc in _GATEWAYS:
 # The Anthropic Messages wire: the Anthropic API, Claude on AWS Bedrock, Claude on Vertex AI
 
 
+def _messages_model(model_id: str, host: Any, **options: Any) -> LanguageModel:
+    """Claude on ``host`` (one of :mod:`reverie.providers._anthropic.hosts`)."""
+    from reverie.providers._anthropic.wire import MessagesWire
+    from reverie.providers._model import WireModel
+
+    return WireModel(model_id, wire=MessagesWire(host.dialect), host=host, **options)
+
+
 def _anthropic_factory(
     model_id: str,
     *,
@@ -283,11 +286,10 @@ def _anthropic_factory(
     **options: Any,
 ) -> LanguageModel:
     from reverie.providers._anthropic.hosts import AnthropicAPI
-    from reverie.providers._anthropic.model import AnthropicModel
 
     url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
     key = resolve_key("anthropic", "ANTHROPIC_API_KEY", api_key, True)
-    return AnthropicModel(model_id, host=AnthropicAPI(url, key), **options)
+    return _messages_model(model_id, AnthropicAPI(url, key), **options)
 
 
 def _bedrock_factory(
@@ -301,7 +303,6 @@ def _bedrock_factory(
     """A bearer API key (``AWS_BEARER_TOKEN_BEDROCK``) when there is one, else SigV4 with
     the AWS credential chain (needs botocore: ``pip install 'reverie[bedrock]'``)."""
     from reverie.providers._anthropic.hosts import Bedrock
-    from reverie.providers._anthropic.model import AnthropicModel
 
     region = (
         region
@@ -312,7 +313,7 @@ def _bedrock_factory(
     key = resolve_key("bedrock", "AWS_BEARER_TOKEN_BEDROCK", api_key, False)
     url = base_url or os.environ.get("BEDROCK_BASE_URL")
     host = Bedrock(region=region, base_url=url, api_key=key)
-    return AnthropicModel(model_id, host=host, **options)
+    return _messages_model(model_id, host, **options)
 
 
 def _vertex_anthropic_factory(
@@ -330,7 +331,6 @@ def _vertex_anthropic_factory(
     ``access_token`` (``api_key`` is taken as one), ``credentials``, else
     application-default credentials (needs ``pip install 'reverie[vertex]'``)."""
     from reverie.providers._anthropic.hosts import Vertex
-    from reverie.providers._anthropic.model import AnthropicModel
 
     if access_token is None and credentials is None:
         access_token = api_key or os.environ.get("VERTEX_ACCESS_TOKEN") or None
@@ -341,7 +341,7 @@ def _vertex_anthropic_factory(
         access_token=access_token,
         credentials=credentials,
     )
-    return AnthropicModel(model_id, host=host, **options)
+    return _messages_model(model_id, host, **options)
 
 
 register_provider(

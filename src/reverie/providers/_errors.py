@@ -6,7 +6,7 @@ message and error type, recognise "the prompt is too long" (with the token count
 Anthropic and Gemini put in their messages), and keep only a short list of harmless
 response headers. :func:`redact` removes credentials from any text an error will carry;
 :func:`secrets_of` finds the credentials a request carries. :mod:`reverie.providers._http`
-calls these; wire modules call :func:`error_from_event` (re-exported there).
+calls these; wire modules call :func:`error_from_event` (so no wire imports the I/O layer).
 """
 
 from __future__ import annotations

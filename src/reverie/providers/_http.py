@@ -221,34 +221,6 @@ async def post_stream(
             await response.aclose()
 
 
-async def post_sse_objects(
-    client: httpx2.AsyncClient | None,
-    url: str,
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    provider: str,
-    timeouts: Timeouts | None = None,
-) -> AsyncGenerator[dict[str, Any], None]:
-    """:func:`post_stream` read as Server-Sent Events: each event's data as a JSON object
-    (``[DONE]``, which some hosts send, is skipped; anything else that is not a JSON object
-    is a :class:`~reverie.errors.ProtocolError`). Closing this closes the response."""
-    from reverie.providers._sse import SSEDecoder, json_object
-
-    sse = SSEDecoder()
-    chunks = post_stream(client, url, body, headers, provider=provider, timeouts=timeouts)
-    try:
-        async for raw in chunks:
-            for _event, data in sse.feed(raw):
-                if data != "[DONE]":
-                    yield json_object(data, provider)
-        for _event, data in sse.close():
-            if data != "[DONE]":
-                yield json_object(data, provider)
-    finally:
-        await chunks.aclose()
-
-
 def _raise_json_error(raw: bytes, provider: str, secrets: tuple[str, ...]) -> None:
     """Raise the typed error a 200 JSON body reports as ``{"error": ...}``; any other body is
     left to the stream decoder (``aiter_bytes`` still yields it after ``aread``)."""

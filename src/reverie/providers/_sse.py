@@ -129,3 +129,27 @@ def json_object(data: str, provider: str) -> dict[str, Any]:
             f"{provider}: stream data is not a JSON object: {data[:300]!r}", line=data[:300]
         )
     return cast(dict[str, Any], value)
+
+
+class SSEObjects:
+    """A stream framed as Server-Sent Events, read as JSON objects: one per event's data.
+
+    ``[DONE]``, which OpenAI-style hosts send last, is skipped; any other data that is not a
+    JSON object is a :class:`ProtocolError`. The :class:`~reverie.providers._host.Framing`
+    of every SSE host.
+    """
+
+    __slots__ = ("_decoder", "_provider")
+
+    def __init__(self, provider: str) -> None:
+        self._decoder = SSEDecoder()
+        self._provider = provider
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        return self._objects(self._decoder.feed(chunk))
+
+    def close(self) -> list[dict[str, Any]]:
+        return self._objects(self._decoder.close())
+
+    def _objects(self, events: list[SSEEvent]) -> list[dict[str, Any]]:
+        return [json_object(data, self._provider) for _, data in events if data != "[DONE]"]

@@ -1,9 +1,11 @@
 """Who serves the Messages wire: the Anthropic API, AWS Bedrock, Google Vertex AI.
 
-A host says where a request goes (:meth:`url`), how the body differs (its
-:class:`~reverie.providers._anthropic.encode.MessagesDialect`), how the stream is framed
-(SSE, or Bedrock's binary event stream) and how to authenticate (:meth:`auth_headers`,
-which may refresh a cloud credential, in a worker thread, the first time and when expired).
+Each is a :class:`~reverie.providers._host.Host`: it says where a request goes and how to
+authenticate it (:meth:`target`, which may refresh a cloud credential, in a worker thread,
+the first time and when expired), how the body differs (its :attr:`dialect`, a
+:class:`~reverie.providers._anthropic.encode.MessagesDialect` for the
+:class:`~reverie.providers._anthropic.wire.MessagesWire`) and how the stream is framed
+(SSE, or Bedrock's binary event stream).
 
 Cloud SDKs are optional: Bedrock SigV4 signing uses botocore (``pip install
 'reverie[bedrock]'``) and Vertex credentials google-auth (``'reverie[vertex]'``, through the
@@ -16,44 +18,21 @@ from __future__ import annotations
 import asyncio
 import importlib
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from reverie.errors import ConfigurationError
 from reverie.providers._anthropic.encode import MessagesDialect
+from reverie.providers._eventstream import BedrockFraming
+from reverie.providers._host import Framing, Host, Request, Target
 
 ANTHROPIC_VERSION = "2023-06-01"
 
 
-class MessagesHost(Protocol):
-    """What :class:`~reverie.providers._anthropic.model.AnthropicModel` needs of a host."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def dialect(self) -> MessagesDialect: ...
-
-    @property
-    def binary_stream(self) -> bool:
-        """True when streams are AWS event-stream frames rather than SSE."""
-        ...
-
-    def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str: ...
-
-    async def auth_headers(
-        self, url: str, body: bytes, headers: Mapping[str, str], betas: Sequence[str]
-    ) -> dict[str, str]:
-        """Headers to add to ``headers`` for this request (auth, version, beta flags)."""
-        ...
-
-
-class AnthropicAPI:
+class AnthropicAPI(Host):
     """``POST {base_url}/v1/messages`` with an ``x-api-key``; beta tools add ``?beta=true``
     and the ``anthropic-beta`` header."""
-
-    binary_stream = False
 
     def __init__(self, base_url: str, api_key: str | None, *, name: str = "anthropic") -> None:
         # Both "https://api.anthropic.com" and ".../v1" are common ways to write the base.
@@ -62,36 +41,31 @@ class AnthropicAPI:
         self.name = name
         self.dialect = MessagesDialect(name=name)
 
-    def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str:
-        return f"{self._base}/v1/messages" + ("?beta=true" if betas else "")
-
-    async def auth_headers(
-        self, url: str, body: bytes, headers: Mapping[str, str], betas: Sequence[str]
-    ) -> dict[str, str]:
-        out = {"anthropic-version": ANTHROPIC_VERSION}
+    async def target(self, request: Request) -> Target:
+        url = f"{self._base}/v1/messages" + ("?beta=true" if request.flags else "")
+        out = {"anthropic-version": ANTHROPIC_VERSION, **_betas(request)}
         if self._key:
             out["x-api-key"] = self._key
-        if betas:
-            out["anthropic-beta"] = _join_betas(headers, betas)
-        return out
+        return Target(url, out)
 
 
-def _join_betas(headers: Mapping[str, str], betas: Sequence[str]) -> str:
-    """Our beta flags after any the caller already put in an ``anthropic-beta`` header."""
-    given = [v for k, v in headers.items() if k.lower() == "anthropic-beta"]
+def _betas(request: Request) -> dict[str, str]:
+    """The ``anthropic-beta`` header for the request's flags, after any beta flags the caller
+    already put in one; no header when the request needs none."""
+    if not request.flags:
+        return {}
+    given = [v for k, v in request.headers.items() if k.lower() == "anthropic-beta"]
     flags = [f.strip() for v in given for f in v.split(",") if f.strip()]
-    return ",".join([*flags, *(b for b in betas if b not in flags)])
+    return {"anthropic-beta": ",".join([*flags, *(b for b in request.flags if b not in flags)])}
 
 
-class Bedrock:
+class Bedrock(Host):
     """``POST {base_url}/model/{escaped id}/invoke[-with-response-stream]``.
 
     Authenticates with ``api_key`` as a bearer token (a Bedrock API key) when given, else
     signs each request with AWS SigV4 using botocore's credential chain (environment,
     profile, SSO, instance role).
     """
-
-    binary_stream = True
 
     def __init__(
         self,
@@ -117,22 +91,23 @@ class Bedrock:
         if api_key is None:
             _require("botocore", "bedrock", "or pass api_key=... (AWS_BEARER_TOKEN_BEDROCK)")
 
-    def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str:
-        action = "invoke-with-response-stream" if stream else "invoke"
-        return f"{self._base}/model/{quote(model_id, safe='')}/{action}"
-
-    async def auth_headers(
-        self, url: str, body: bytes, headers: Mapping[str, str], betas: Sequence[str]
-    ) -> dict[str, str]:
+    async def target(self, request: Request) -> Target:
+        action = "invoke-with-response-stream" if request.stream else "invoke"
+        url = f"{self._base}/model/{quote(request.model_id, safe='')}/{action}"
         if self._key:
-            return {"Authorization": f"Bearer {self._key}"}
+            return Target(url, {"Authorization": f"Bearer {self._key}"})
         if self._credentials is None:
             # Resolving the chain may read files or call the instance metadata service.
             self._credentials = await asyncio.to_thread(_botocore_credentials)
-        return _sigv4_headers(self._credentials, self._region, url, body, headers)
+        signed = _sigv4_headers(self._credentials, self._region, url, request.body, request.headers)
+        return Target(url, signed)
+
+    def framing(self) -> Framing:
+        """Streams come as AWS event-stream frames, each holding one Anthropic event."""
+        return BedrockFraming(self.name)
 
 
-class Vertex:
+class Vertex(Host):
     """``POST {base_url}/projects/{project}/locations/{location}/publishers/anthropic/models/
     {model}:rawPredict`` (``:streamRawPredict``); ``base_url`` is the endpoint with its API
     version, by default ``https://{location}-aiplatform.googleapis.com/v1``.
@@ -142,8 +117,6 @@ class Vertex:
     function returning one; ``""`` sends no header), or a google-auth ``credentials``
     object, else application-default credentials (``pip install 'reverie[vertex]'``).
     """
-
-    binary_stream = False
 
     def __init__(
         self,
@@ -180,20 +153,13 @@ class Vertex:
             name=name, model_in_body=False, anthropic_version="vertex-2023-10-16"
         )
 
-    def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str:
-        method = "streamRawPredict" if stream else "rawPredict"
-        return (
+    async def target(self, request: Request) -> Target:
+        method = "streamRawPredict" if request.stream else "rawPredict"
+        url = (
             f"{self._base}/projects/{self._project}/locations/{self._location}"
-            f"/publishers/anthropic/models/{model_id}:{method}"
+            f"/publishers/anthropic/models/{request.model_id}:{method}"
         )
-
-    async def auth_headers(
-        self, url: str, body: bytes, headers: Mapping[str, str], betas: Sequence[str]
-    ) -> dict[str, str]:
-        out = await self._auth.headers()
-        if betas:
-            out["anthropic-beta"] = _join_betas(headers, betas)
-        return out
+        return Target(url, {**await self._auth.headers(), **_betas(request)})
 
 
 def _require(module: str, extra: str, alternative: str) -> None:

@@ -52,7 +52,7 @@ from reverie.providers._anthropic.decode import (
     response_metadata,
     server_tool_result,
 )
-from reverie.providers._http import error_from_event
+from reverie.providers._errors import error_from_event
 
 
 class _Block:

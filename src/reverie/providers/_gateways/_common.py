@@ -67,15 +67,37 @@ def apply_extra_body(body: dict[str, Any], options: Mapping[str, Any], where: st
 
 
 class GatewayExtension:
-    """The :class:`~reverie.providers._openai.chat.ChatExtension` parts both gateways share.
+    """The :class:`~reverie.providers._openai.dialect.ChatExtension` parts both gateways share.
 
-    Subclasses set ``name`` and the stream flags, and implement ``apply_options`` and
-    ``response_metadata``.
+    Subclasses set ``name``, the stream flags, their ``known_options`` and the
+    ``standard_options`` (Chat Completions fields passed through as given), and implement
+    ``apply_own_options`` and ``response_metadata``.
     """
 
     name = ""
     hold_anthropic = False  # see DetailsStream
     plain_reasoning = False
+    known_options: tuple[str, ...] = ()
+    standard_options: tuple[str, ...] = ()
+
+    def apply_options(
+        self,
+        body: dict[str, Any],
+        options: Mapping[str, Any],
+        model_id: str,
+        warnings: list[CallWarning],
+    ) -> None:
+        """Check ``options`` against the known ones, then add them: ``reasoning``, the
+        gateway's own, the standard fields, and ``extra_body`` last, over everything."""
+        check_keys(self.name, options, self.known_options)
+        if options.get("reasoning") is not None:
+            body["reasoning"] = reasoning_option(f"{self.name}.reasoning", options["reasoning"])
+        self.apply_own_options(body, options)
+        copy_standard(body, options, self.standard_options)
+        apply_extra_body(body, options, self.name)
+
+    def apply_own_options(self, body: dict[str, Any], options: Mapping[str, Any]) -> None:
+        """Add the options only this gateway has (routing, credentials)."""
 
     def encode_messages(
         self, messages: Sequence[Message], model_id: str, warnings: list[CallWarning]

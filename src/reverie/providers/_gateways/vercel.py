@@ -26,24 +26,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-import httpx2
-
-from reverie.model import CallWarning
 from reverie.providers._gateways._common import (
     GatewayExtension,
-    apply_extra_body,
     check_keys,
-    copy_standard,
     first_choice_message,
     mapping_option,
-    reasoning_option,
     usage_cost,
 )
-from reverie.providers._openai.model import OpenAIChatModel
-from reverie.timeouts import Timeouts
 
 NAME = "vercel"
-DEFAULT_URL = "https://ai-gateway.vercel.sh/v1"
 
 _OPTIONS = (
     "reasoning",
@@ -67,16 +58,10 @@ class VercelExtension(GatewayExtension):
     # Vercel may send a bare ``reasoning`` string without details.
     plain_reasoning = True
 
-    def apply_options(
-        self,
-        body: dict[str, Any],
-        options: Mapping[str, Any],
-        model_id: str,
-        warnings: list[CallWarning],
-    ) -> None:
-        check_keys(NAME, options, _OPTIONS)
-        if options.get("reasoning") is not None:
-            body["reasoning"] = reasoning_option(f"{NAME}.reasoning", options["reasoning"])
+    known_options = _OPTIONS
+    standard_options = ("logit_bias", "logprobs", "top_logprobs", "user", "parallel_tool_calls")
+
+    def apply_own_options(self, body: dict[str, Any], options: Mapping[str, Any]) -> None:
         gateway: dict[str, Any] = {}
         if options.get("gateway") is not None:
             routing = mapping_option(f"{NAME}.gateway", options["gateway"])
@@ -93,12 +78,6 @@ class VercelExtension(GatewayExtension):
             gateway["byok"] = _byok(mapping_option(f"{NAME}.byok", options["byok"]))
         if gateway:
             body["providerOptions"] = {"gateway": gateway}
-        copy_standard(
-            body,
-            options,
-            ("logit_bias", "logprobs", "top_logprobs", "user", "parallel_tool_calls"),
-        )
-        apply_extra_body(body, options, NAME)
 
     def response_metadata(self, data: Mapping[str, Any]) -> dict[str, Any]:
         out = usage_cost(data)
@@ -141,25 +120,3 @@ def _get(data: Any, *keys: str) -> Any:
             return None
         data = cast(Mapping[str, Any], data).get(key)
     return data
-
-
-def vercel_model(
-    model_id: str,
-    *,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    http_client: httpx2.AsyncClient | None = None,
-    timeouts: Timeouts | None = None,
-) -> OpenAIChatModel:
-    """A model on the Vercel AI Gateway (``"anthropic/claude-sonnet-4"``, ...)."""
-    return OpenAIChatModel(
-        model_id,
-        base_url=base_url or DEFAULT_URL,
-        api_key=api_key,
-        provider=NAME,
-        headers=headers,
-        http_client=http_client,
-        timeouts=timeouts,
-        extension=VercelExtension(),
-    )

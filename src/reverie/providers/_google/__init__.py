@@ -6,5 +6,7 @@
   usage and finish-reason mapping (pure).
 - :mod:`~reverie.providers._google.stream`: streamed chunks → :mod:`reverie.events` (pure).
 - :mod:`~reverie.providers._google.auth`: how Vertex requests are authorised.
-- :mod:`~reverie.providers._google.model`: :class:`GeminiModel`, the thin class that sends.
+- :mod:`~reverie.providers._google.wire`: the above as one :class:`GeminiWire` (pure).
+- :mod:`~reverie.providers._google.hosts`: the Gemini API and Vertex AI as hosts, and
+  :func:`gemini_model`, which pairs a host with the wire.
 """

@@ -43,6 +43,7 @@ from reverie.events import (
     ToolInputStart,
 )
 from reverie.model import FinishReason, Usage
+from reverie.providers._errors import error_from_event
 from reverie.providers._google.decode import (
     CallIds,
     IdFactory,
@@ -54,7 +55,6 @@ from reverie.providers._google.decode import (
     tool_call,
 )
 from reverie.providers._google.encode import GoogleDialect
-from reverie.providers._http import error_from_event
 
 
 class _Block:

@@ -2,7 +2,8 @@
 
 - :mod:`~reverie.providers._local.files`: where the engine and model files come from;
 - :mod:`~reverie.providers._local.server`: llama.cpp's HTTP server, started in-process;
-- :mod:`~reverie.providers._local.model`: :class:`LocalModel`, the provider's model class;
+- :mod:`~reverie.providers._local.model`: :class:`LocalHost` (the server as a host of the
+  Chat Completions wire) and :func:`local_model`, the provider's factory;
 - :mod:`~reverie.providers._local.constrained` and :mod:`~reverie.providers._local.tooljson`:
   tool calls as schema-constrained JSON, for models with no tool-call format of their own.
 

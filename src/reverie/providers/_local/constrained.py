@@ -27,10 +27,15 @@ from reverie.providers._local import tooljson
 class ConstrainedToolModel:
     """``inner`` with tool calls carried as constrained JSON (see the module docstring)."""
 
-    label = "small local model: tools via constrained JSON, one call per step"
-
     def __init__(self, inner: LanguageModel) -> None:
         self.inner = inner
+
+    @property
+    def label(self) -> str:
+        """What this model is (shown by ``reverie run``): the inner model's own words, if
+        it has any."""
+        inner: object = getattr(self.inner, "label", "")
+        return str(inner) or "small local model: tools via constrained JSON, one call per step"
 
     @property
     def provider(self) -> str:

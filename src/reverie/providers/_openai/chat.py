@@ -5,7 +5,7 @@ Decoding lives in :mod:`.chat_decode` (a whole completion) and :mod:`.chat_strea
 Used by OpenAI itself and by every OpenAI-compatible host (Cerebras, Groq, xAI, z.ai, Hugging
 Face, llama.cpp, vLLM, Ollama, ...): hosts differ in configuration (:class:`ChatDialect`),
 not in code. Gateways that add to the wire (OpenRouter, Vercel) plug in a
-:class:`ChatExtension`. No I/O here; :mod:`reverie.providers._openai.model` does the sending.
+:class:`ChatExtension`. No I/O here: :class:`~reverie.providers._model.WireModel` sends.
 
 Facts the encoder follows (all visible in the recorded requests):
 

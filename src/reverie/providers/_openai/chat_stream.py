@@ -41,7 +41,7 @@ from reverie.events import (
     ToolInputStart,
 )
 from reverie.model import FinishReason, Usage
-from reverie.providers._http import error_from_event
+from reverie.providers._errors import error_from_event
 from reverie.providers._openai.chat_decode import decode_usage, map_finish_reason, sources
 from reverie.providers._openai.dialect import ChatDialect, ReasoningStream
 

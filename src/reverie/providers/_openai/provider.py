@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import replace
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Literal
 
 import httpx2
 
 from reverie.errors import ConfigurationError
-from reverie.events import StreamEvent
-from reverie.model import Call, LanguageModel, Response
+from reverie.providers._host import BaseURLHost
+from reverie.providers._model import WireModel
 from reverie.providers._openai.chat import is_reasoning_model
+from reverie.providers._openai.dialect import ChatDialect, ChatExtension
+from reverie.providers._openai.responses import ResponsesDialect
+from reverie.providers._openai.wires import CHAT_PATH, RESPONSES_PATH, ChatWire, ResponsesWire
+from reverie.providers._wire import Wire
 from reverie.timeouts import Timeouts
 
 Api = Literal["chat", "responses", "auto"]
@@ -74,7 +77,7 @@ def openai_model(
     organization: str | None = None,
     project: str | None = None,
     timeouts: Timeouts | None = None,
-) -> LanguageModel:
+) -> WireModel:
     """An OpenAI model on the wire :func:`choose_api` picks; the key from ``OPENAI_API_KEY``."""
     from reverie.providers._registry import resolve_key
 
@@ -101,7 +104,7 @@ def azure_model(
     headers: Mapping[str, str] | None = None,
     http_client: httpx2.AsyncClient | None = None,
     timeouts: Timeouts | None = None,
-) -> LanguageModel:
+) -> WireModel:
     """An Azure OpenAI deployment (``model_id`` is the deployment name).
 
     The endpoint is ``base_url``, else ``resource``, else ``$AZURE_OPENAI_ENDPOINT``, else
@@ -127,10 +130,9 @@ def azure_model(
         key = resolve_key("azure", "AZURE_OPENAI_API_KEY", api_key, required=True)
         extra["api-key"] = key or ""
     url = azure_base_url(endpoint)
-    inner = _build(
+    return _build(
         choose_api(model_id, api), model_id, url, token, "azure", extra, http_client, timeouts
     )
-    return OptionAliasModel(inner, alias="openai")
 
 
 def azure_base_url(endpoint: str) -> str:
@@ -158,89 +160,51 @@ def _build(
     headers: Mapping[str, str],
     http_client: httpx2.AsyncClient | None,
     timeouts: Timeouts | None = None,
-) -> LanguageModel:
+) -> WireModel:
+    wire: Wire
     if api == "responses":
-        from reverie.providers._openai.responses_model import OpenAIResponsesModel
-
-        return OpenAIResponsesModel(
-            model_id,
-            base_url=base_url,
-            api_key=api_key,
-            provider=provider,
-            headers=headers,
-            http_client=http_client,
-            timeouts=timeouts,
-        )
-    from reverie.providers._openai.model import OpenAIChatModel
-
-    # OpenAI's own chat models return no reasoning text, so none is echoed back.
-    return OpenAIChatModel(
-        model_id,
-        base_url=base_url,
-        api_key=api_key,
-        provider=provider,
-        send_reasoning=False,
-        headers=headers,
-        http_client=http_client,
-        timeouts=timeouts,
-        native_json=True,  # OpenAI and Azure both take response_format json_schema
+        wire, path = ResponsesWire(ResponsesDialect(provider)), RESPONSES_PATH
+    else:
+        # OpenAI's own chat models return no reasoning text, so none is echoed back; OpenAI
+        # and Azure both take response_format json_schema.
+        wire, path = ChatWire(ChatDialect(provider, send_reasoning=False), True), CHAT_PATH
+    # Azure also reads the options written for OpenAI, so they carry over unchanged.
+    aliases = ("openai",) if provider == "azure" else ()
+    host = BaseURLHost(provider, base_url, path, api_key, aliases)
+    return WireModel(
+        model_id, wire=wire, host=host, headers=headers, http_client=http_client, timeouts=timeouts
     )
 
 
-class OptionAliasModel:
-    """A model that also reads the provider options given under ``alias``.
+def chat_model(
+    model_id: str,
+    *,
+    base_url: str,
+    api_key: str | None = None,
+    provider: str = "openai",
+    send_reasoning: bool = True,
+    headers: Mapping[str, str] | None = None,
+    http_client: httpx2.AsyncClient | None = None,
+    timeouts: Timeouts | None = None,
+    extension: ChatExtension | None = None,
+    native_json: bool | None = None,
+) -> WireModel:
+    """A model reached through ``POST {base_url}/chat/completions``: OpenAI, any
+    OpenAI-compatible host, a gateway (``extension``, see
+    :class:`~reverie.providers._openai.dialect.ChatExtension`), the local server.
 
-    ``call.provider_options[alias]`` is merged under the model's own name (its own entries
-    win), so Azure honours options written for OpenAI. Everything else passes through.
+    ``api_key`` is sent as a bearer token (omit it for servers that need none);
+    ``native_json``: whether the host takes ``response_format`` json_schema (default: only
+    OpenAI itself; see :class:`~reverie.providers._openai.wires.ChatWire`).
     """
-
-    def __init__(self, inner: LanguageModel, *, alias: str) -> None:
-        self.inner = inner
-        self.alias = alias
-
-    @property
-    def provider(self) -> str:
-        return self.inner.provider
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def url(self) -> str:
-        """The endpoint requests go to."""
-        return str(getattr(self.inner, "url", ""))
-
-    def __repr__(self) -> str:
-        return f"{self.inner!r} (also reading {self.alias!r} options)"
-
-    def _merged(self, call: Call) -> Call:
-        aliased = call.provider_options.get(self.alias)
-        if not aliased:
-            return call
-        own: Mapping[str, Any] = call.provider_options.get(self.provider, {})
-        options = {**call.provider_options, self.provider: {**aliased, **own}}
-        return replace(call, provider_options=options)
-
-    def object_request(
-        self, call: Call, schema: Mapping[str, Any], name: str, description: str
-    ) -> Call | None:
-        """The inner model's structured-output hook, if it has one (see reverie.output)."""
-        hook = getattr(self.inner, "object_request", None)
-        if hook is None:
-            return None
-        result: Call | None = hook(self._merged(call), schema, name, description)
-        return result
-
-    async def generate(self, call: Call) -> Response:
-        return await self.inner.generate(self._merged(call))
-
-    async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
-        events = self.inner.stream(self._merged(call))
-        try:
-            async for event in events:
-                yield event
-        finally:
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                await aclose()
+    dialect = ChatDialect(provider, send_reasoning=send_reasoning, extension=extension)
+    native = provider == "openai" if native_json is None else native_json
+    host = BaseURLHost(provider, base_url, CHAT_PATH, api_key)
+    return WireModel(
+        model_id,
+        wire=ChatWire(dialect, native),
+        host=host,
+        headers=headers,
+        http_client=http_client,
+        timeouts=timeouts,
+    )

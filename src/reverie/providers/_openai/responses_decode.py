@@ -31,7 +31,7 @@ from reverie.content import (
 )
 from reverie.errors import ProtocolError, ProviderError
 from reverie.model import CallWarning, FinishReason, Response, Usage
-from reverie.providers._http import error_from_event
+from reverie.providers._errors import error_from_event
 from reverie.providers._openai.responses import ResponsesDialect
 
 WEB_SEARCH = "web_search"

@@ -44,7 +44,7 @@ from reverie.events import (
     ToolResult,
 )
 from reverie.model import FinishReason, Usage
-from reverie.providers._http import error_from_event
+from reverie.providers._errors import error_from_event
 from reverie.providers._openai.responses import ResponsesDialect
 from reverie.providers._openai.responses_decode import (
     SUMMARY_SEPARATOR,

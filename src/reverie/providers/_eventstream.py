@@ -1,5 +1,8 @@
 """A sans-I/O decoder for the AWS event-stream binary framing (Bedrock streaming).
 
+Shared by every wire Bedrock streams: :class:`BedrockFraming` reads the Anthropic events of
+``invoke-with-response-stream``; another Bedrock API reads :class:`Frame` objects its own way.
+
 A frame is::
 
     total length (u32) | headers length (u32) | prelude CRC32 (u32)
@@ -29,7 +32,7 @@ from typing import Any
 import orjson
 
 from reverie.errors import ProtocolError, ProviderError
-from reverie.providers._http import error_from_event
+from reverie.providers._errors import error_from_event
 
 _PRELUDE = 12
 _MAX_FRAME = 24 * 1024 * 1024  # AWS's own limit is 16 MiB; anything larger is corruption.
@@ -176,3 +179,22 @@ def _frame_error(name: str, payload: bytes, provider: str) -> ProviderError:
         {"type": _EXCEPTION_TYPES.get(name, name), "message": f"{name}: {message}".rstrip(": ")},
         provider,
     )
+
+
+class BedrockFraming:
+    """A Bedrock ``invoke-with-response-stream`` body read as the Anthropic events its
+    frames carry: the :class:`~reverie.providers._host.Framing` of the Bedrock host."""
+
+    __slots__ = ("_frames", "_provider")
+
+    def __init__(self, provider: str) -> None:
+        self._frames = EventStreamDecoder()
+        self._provider = provider
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        events = (bedrock_event(frame, self._provider) for frame in self._frames.feed(chunk))
+        return [event for event in events if event is not None]
+
+    def close(self) -> list[dict[str, Any]]:
+        self._frames.close()
+        return []
