@@ -164,6 +164,7 @@ async def proxy_to(origin_port: int) -> AsyncIterator[Proxy]:
         task = asyncio.current_task()
         assert task is not None
         tasks.add(task)
+        up_writer: asyncio.StreamWriter | None = None
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             state.lines.append(head.split(b"\r\n", 1)[0])
@@ -177,7 +178,11 @@ async def proxy_to(origin_port: int) -> AsyncIterator[Proxy]:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
-            writer.close()
+            for w in (writer, up_writer):
+                if w is not None:
+                    w.close()
+                    with contextlib.suppress(Exception):
+                        await w.wait_closed()
             tasks.discard(task)
 
     server = await asyncio.start_server(on_connect, "127.0.0.1", 0)

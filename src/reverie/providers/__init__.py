@@ -8,6 +8,10 @@ A factory takes the model id and keyword options (``api_key``, ``base_url``, ``h
 ``http_client`` and provider-specific ones) and returns a
 :class:`~reverie.model.LanguageModel`. Keys come from the environment variable the
 provider names when not passed.
+
+Without ``http_client``, a provider uses reverie's default HTTP client (one per event loop,
+over aiohttp): :func:`configure_default_client` sets its limits, timeouts and TLS
+verification; :func:`new_http_client` makes one of your own the same way.
 """
 
 from __future__ import annotations
@@ -15,10 +19,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from reverie.errors import ConfigurationError
 from reverie.model import LanguageModel
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx2
 
 ModelFactory = Callable[..., LanguageModel]
 
@@ -82,6 +91,53 @@ def resolve_key(
             f"no API key for provider {info_name!r}: set {key_env} or pass api_key=..."
         )
     return None
+
+
+def configure_default_client(
+    *,
+    limits: httpx2.Limits | None = None,
+    timeout: httpx2.Timeout | float | None = None,
+    verify: ssl.SSLContext | bool = True,
+    trust_env: bool = True,
+    transport: Literal["auto", "aiohttp", "httpx2"] = "auto",
+) -> None:
+    """Set how reverie's default HTTP client is made: the one every provider uses when not
+    given ``http_client=`` (one per event loop). Arguments as for :func:`new_http_client`;
+    they apply from the next request on, and calling with none restores the defaults.
+
+    ``configure_default_client(verify=ssl.create_default_context(cafile="corp-ca.pem"))``
+    """
+    from reverie.providers import _client
+
+    _client.configure_default_client(
+        limits=limits, timeout=timeout, verify=verify, trust_env=trust_env, transport=transport
+    )
+
+
+def new_http_client(
+    *,
+    limits: httpx2.Limits | None = None,
+    timeout: httpx2.Timeout | float | None = None,
+    verify: ssl.SSLContext | bool = True,
+    trust_env: bool = True,
+    transport: Literal["auto", "aiohttp", "httpx2"] = "auto",
+) -> httpx2.AsyncClient:
+    """A new ``httpx2.AsyncClient`` made as reverie's default is (you own it: close it), to
+    pass as ``http_client=`` or to wrap.
+
+    ``limits``: connections (default 1000 in total, idle ones kept 5 s). ``timeout``: the
+    client's backstop (default 1800 s, connect 10 s; a model's ``Timeouts`` apply on top);
+    ``httpx2.Timeout(None)`` for none. ``verify``: ``True`` (system CAs, or
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR``), an ``ssl.SSLContext``, or ``False`` (tests only).
+    ``trust_env``: proxies (``HTTP(S)_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) and CA variables
+    from the environment. ``transport``: ``"aiohttp"``, ``"httpx2"`` (httpx2's own), or
+    ``"auto"``: aiohttp when it can be imported.
+    """
+    from reverie.providers import _client
+
+    return _client.new_http_client(
+        limits=limits, timeout=timeout, verify=verify, trust_env=trust_env, transport=transport
+    )
 
 
 # The built-in table registers itself on import; it must come after the names it uses.

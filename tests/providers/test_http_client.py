@@ -1,0 +1,222 @@
+"""reverie's default HTTP client: which transport it uses, the user's settings, closing it
+with its event loop, and how a bad request header is reported."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from reverie import errors
+from reverie.providers import configure_default_client, get_model, new_http_client
+from reverie.providers._aiohttp import AiohttpTransport
+from reverie.providers._client import aiohttp_available, default_client
+from reverie.providers._http import post_json
+
+from .transport_kit import Certificates, keep_serving, serve
+
+JSON = b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"ok":true}'
+PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
+
+
+@pytest.fixture(autouse=True)
+def default_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    yield
+    configure_default_client()
+
+
+def _transport(client: httpx2.AsyncClient) -> httpx2.AsyncBaseTransport:
+    return client._transport  # pyright: ignore[reportPrivateUsage]
+
+
+# -- which transport ---------------------------------------------------------------------
+
+
+def test_the_default_client_is_the_aiohttp_one_with_or_without_a_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    async def check() -> None:
+        client = default_client()
+        assert isinstance(_transport(client), AiohttpTransport)
+        assert client.headers["accept-encoding"] == "identity"
+        assert not client._mounts  # pyright: ignore[reportPrivateUsage]  (no other transport)
+        assert default_client() is client  # one per loop
+
+    asyncio.run(check())
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    asyncio.run(check())  # a proxy does not switch to another transport
+
+
+def test_without_aiohttp_the_client_falls_back_to_httpx2s_transport():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "aiohttp", None)  # makes ``import aiohttp`` fail
+        aiohttp_available.cache_clear()
+        assert not aiohttp_available()
+        client = new_http_client()
+        assert isinstance(_transport(client), httpx2.AsyncHTTPTransport)
+        with pytest.raises(errors.ConfigurationError, match="pip install aiohttp"):
+            new_http_client(transport="aiohttp")
+        with pytest.raises(errors.ConfigurationError, match="pip install aiohttp"):
+            configure_default_client(transport="aiohttp")
+    aiohttp_available.cache_clear()
+    assert aiohttp_available()
+
+
+def test_a_transport_name_that_does_not_exist_is_refused():
+    with pytest.raises(errors.ConfigurationError, match="'auto', 'aiohttp', 'httpx2'"):
+        new_http_client(transport="curl")  # type: ignore[arg-type]
+
+
+# -- the user's settings -----------------------------------------------------------------
+
+
+def test_configure_default_client_sets_limits_timeouts_and_verify(tmp_path: Path):
+    certs = Certificates(tmp_path)
+
+    async def run() -> None:
+        async with serve(keep_serving(JSON), certs.server("localhost")) as server:
+            url = f"https://localhost:{server.port}/v1"
+            with pytest.raises(errors.APIConnectionError, match="certificate"):
+                await post_json(None, url, b"{}", {}, provider="test")
+            first = default_client()
+            configure_default_client(
+                verify=certs.trusting(),
+                limits=httpx2.Limits(max_connections=7),
+                timeout=httpx2.Timeout(30, connect=3),
+            )
+            assert await post_json(None, url, b"{}", {}, provider="test") == {"ok": True}
+            client = default_client()
+            assert client is not first and not first.is_closed  # left to finish, not killed
+            assert client.timeout == httpx2.Timeout(30, connect=3)
+            limits = _transport(client)._limits  # type: ignore[attr-defined]  # pyright: ignore
+            assert limits.max_connections == 7
+            configure_default_client()  # back to the defaults: the test CA is not trusted
+            with pytest.raises(errors.APIConnectionError, match="certificate"):
+                await post_json(None, url, b"{}", {}, provider="test")
+
+    asyncio.run(run())
+
+
+def test_configure_default_client_can_choose_httpx2s_transport():
+    async def run() -> None:
+        configure_default_client(transport="httpx2")
+        assert isinstance(_transport(default_client()), httpx2.AsyncHTTPTransport)
+        async with serve(keep_serving(JSON)) as server:
+            url = f"http://127.0.0.1:{server.port}/v1"
+            assert await post_json(None, url, b"{}", {}, provider="test") == {"ok": True}
+
+    asyncio.run(run())
+
+
+# -- closed with the loop ----------------------------------------------------------------
+
+
+class _ChatHandler(http.server.BaseHTTPRequestHandler):
+    """A keep-alive Chat Completions host: a JSON answer, or an SSE stream when asked."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        if b'"stream":true' in body.replace(b" ", b""):
+            chunk = b'{"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}'
+            answer, kind = b"data: " + chunk + b"\n\ndata: [DONE]\n\n", "text/event-stream"
+        else:
+            message = b'{"role":"assistant","content":"hi"}'
+            answer = b'{"choices":[{"index":0,"finish_reason":"stop","message":%s}]}' % message
+            kind = "application/json"
+        self.send_response(200)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from reverie import Agent
+    from reverie.providers import get_model
+
+    async def main(url):
+        agent = Agent(get_model("openai-compatible:m", base_url=url, api_key="k"))
+        result = await agent.generate("hi")
+        async for _ in agent.stream("hi"):
+            pass
+        print("answered")
+
+    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1]))  # a second loop gets (and closes) its own client
+    """
+)
+
+
+def test_asyncio_run_leaves_no_unclosed_socket_or_session():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ChatHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        done = subprocess.run(
+            [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", SCRIPT, url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONWARNINGS": "error::ResourceWarning"},
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("answered") == 2
+    for sign in ("ResourceWarning", "nclosed", "Exception ignored"):
+        assert sign not in done.stderr, done.stderr
+
+
+# -- request headers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "named", "problem"),
+    [
+        ({"api_key": "sk-SECRET-key\n"}, "Authorization", "line break"),
+        ({"api_key": "sk-SECRET-key\x00"}, "Authorization", "NUL"),
+        ({"api_key": "sk-SECRET-kéy"}, "Authorization", "beyond ASCII"),
+        ({"headers": {"X-Team": "sk-SECRET-key\r\nX-Evil: 1"}}, "X-Team", "line break"),
+        ({"headers": {"Authorization: Bearer sk-SECRET-key": ""}}, "Authorization", "':'"),
+        ({"headers": {"X-Team": " sk-SECRET-key"}}, "X-Team", "whitespace"),
+    ],
+)
+@pytest.mark.anyio
+async def test_an_invalid_header_is_named_and_its_value_never_shown(
+    options: dict[str, object], named: str, problem: str
+):
+    async with serve(keep_serving(JSON)) as server:
+        model = get_model(
+            "openai-compatible:m", base_url=f"http://127.0.0.1:{server.port}/v1", **options
+        )
+        from reverie.content import user
+        from reverie.model import Call
+
+        with pytest.raises(errors.ConfigurationError) as caught:
+            await model.generate(Call((user("hi"),)))
+    message = str(caught.value)
+    assert f"header {named!r}" in message.replace('"', "'") and problem in message
+    assert "SECRET" not in message and "base_url" not in message
+    assert caught.value.__cause__ is None and not caught.value.retryable
+    assert server.requests == []  # nothing went out
