@@ -49,6 +49,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
+import re
 import ssl
 import urllib.parse
 import urllib.request
@@ -328,6 +330,9 @@ def _mapped(exc: BaseException, host: str | None, *, in_body: bool = False) -> E
         )
     if isinstance(exc, aiohttp.ClientPayloadError):
         text = str(exc)
+        lost = _socket_error(text)
+        if lost is not None:  # a reset, not a clean close: a connection error, as httpcore's
+            return httpx2.ReadError(f"the connection to {where} was lost mid-body ({lost})")
         if "not completed" in text or "Not enough data" in text:
             return httpx2.RemoteProtocolError(
                 f"{where} closed the connection before the body was complete "
@@ -363,3 +368,13 @@ def _first_line(message: str) -> str:
     """llhttp's reason without the quoted bytes and caret lines that follow it, capped."""
     line = message.strip().split("\n", 1)[0].rstrip(": ")
     return line if len(line) <= 160 else line[:157] + "..."
+
+
+def _socket_error(payload_error: str) -> str | None:
+    """The socket error aiohttp appends to "payload is not completed" when the connection
+    did not close cleanly (``... <ContentLengthError ...>. ConnectionResetError(104, ...)``)."""
+    match = re.search(r"\. (\w+)\(", payload_error)
+    kind = getattr(builtins, match.group(1), None) if match else None
+    if isinstance(kind, type) and issubclass(kind, OSError):
+        return kind.__name__
+    return None
