@@ -4,6 +4,7 @@ with its event loop, and how a bad request header is reported."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import http.server
 import os
 import subprocess
@@ -220,3 +221,70 @@ async def test_an_invalid_header_is_named_and_its_value_never_shown(
     assert "SECRET" not in message and "base_url" not in message
     assert caught.value.__cause__ is None and not caught.value.retryable
     assert server.requests == []  # nothing went out
+
+
+@pytest.mark.anyio
+async def test_an_invalid_default_header_of_a_users_client_is_reported_the_same_way():
+    async with serve(keep_serving(JSON)) as server:
+        client = httpx2.AsyncClient(headers={"X-Key": "sk-SECRET-key\n"})
+        model = get_model(
+            "openai-compatible:m", base_url=f"http://127.0.0.1:{server.port}/v1", http_client=client
+        )
+        from reverie.content import user
+        from reverie.model import Call
+
+        with pytest.raises(
+            errors.ConfigurationError, match="header 'X-Key' has a value with a line break"
+        ) as caught:
+            await model.generate(Call((user("hi"),)))
+        await client.aclose()
+    assert "SECRET" not in str(caught.value)
+    assert server.requests == []
+
+
+# -- proxies from the environment, as the aiohttp adapter reads them -------------------
+
+
+def test_env_proxies_follow_httpx2s_rules_for_schemes_all_proxy_and_credentials():
+    from reverie.providers._aiohttp import EnvProxies
+
+    proxies = EnvProxies({"http": "127.0.0.1:3128", "all": "http://u%3A1:p%40ss@proxy:8080"})
+    url, auth = proxies.find("http", "api.example.com", None) or ("none", None)
+    assert str(url) == "http://127.0.0.1:3128" and auth is None
+    url, auth = proxies.find("https", "api.example.com", 443) or ("none", None)
+    assert str(url) == "http://proxy:8080"  # the credentials go in a header, not the URL
+    assert auth == "Basic " + base64.b64encode(b"u:1:p@ss").decode()
+    assert EnvProxies({}).find("https", "api.example.com", None) is None
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "host", "port", "bypassed"),
+    [
+        ("example.com", "example.com", None, True),
+        ("example.com", "api.example.com", None, True),
+        ("example.com", "badexample.com", None, False),
+        (".example.com", "api.example.com", None, True),
+        ("*.example.com", "example.com", None, False),
+        ("*", "anything.test", None, True),
+        ("10.0.0.1, localhost", "10.0.0.1", 80, True),
+        ("10.0.0.1", "10.0.0.10", 80, False),
+        ("example.com:8080", "example.com", 8080, True),
+        ("example.com:8080", "example.com", 443, False),
+        ("[::1]", "::1", None, True),
+        ("EXAMPLE.com", "api.example.COM", None, True),
+    ],
+)
+def test_no_proxy_entries(no_proxy: str, host: str, port: int | None, bypassed: bool):
+    from reverie.providers._aiohttp import EnvProxies
+
+    proxies = EnvProxies({"https": "http://proxy:3128", "no": no_proxy})
+    assert (proxies.find("https", host, port) is None) is bypassed
+
+
+def test_a_socks_proxy_in_the_environment_is_a_clear_error_unless_bypassed():
+    from reverie.providers._aiohttp import EnvProxies
+
+    proxies = EnvProxies({"all": "socks5://127.0.0.1:1080", "no": "localhost"})
+    with pytest.raises(httpx2.ProxyError, match="socks5:// proxy"):
+        proxies.find("https", "api.example.com", None)
+    assert proxies.find("https", "localhost", None) is None

@@ -11,7 +11,7 @@ httpcore (a second HTTP stack next to httpx2, plus certifi); its error mapping t
 connection error into ``ConnectTimeout`` and cannot tell a cut-off body from a malformed
 one; it reads the body in fixed 16 KB pieces rather than as it arrives; and it leaves
 aiohttp's own defaults in place (``User-Agent``, ``Content-Type: application/octet-stream``,
-cookies, no environment proxies). What reverie needs is the ~250 lines below, held to the
+cookies, no environment proxies). What reverie needs is the adapter below, held to the
 same contract suite as httpx2's transport (``tests/providers/test_transport.py``).
 
 The rules:
@@ -245,24 +245,38 @@ class EnvProxies:
 
     def __init__(self, found: Mapping[str, str]) -> None:
         self._proxies: dict[str, tuple[URL, str | None]] = {}
+        self._unsupported: dict[str, str] = {}
         for scheme in ("http", "https"):
             raw = found.get(scheme) or found.get("all")
             if raw:
-                self._proxies[scheme] = _proxy(raw if "://" in raw else f"http://{raw}")
+                proxy = _proxy(raw if "://" in raw else f"http://{raw}")
+                if proxy[0].scheme in ("http", "https"):
+                    self._proxies[scheme] = proxy
+                else:  # e.g. ALL_PROXY=socks5://... meant for other tools
+                    self._unsupported[scheme] = proxy[0].scheme
         self._no_proxy = [e.strip().lower() for e in found.get("no", "").split(",") if e.strip()]
         if "*" in self._no_proxy:
             self._proxies.clear()
+            self._unsupported.clear()
         self._bypass: dict[tuple[str, int | None], bool] = {}
 
     def find(self, scheme: str, host: str, port: int | None) -> tuple[URL, str | None] | None:
         """(proxy URL, ``Proxy-Authorization`` value or None) for a request, or None."""
         proxy = self._proxies.get(scheme)
-        if proxy is None:
+        if proxy is None and scheme not in self._unsupported:
             return None
         bypass = self._bypass.get((host, port))
         if bypass is None:
             bypass = self._bypass[(host, port)] = self._bypassed(host.lower(), port)
-        return None if bypass else proxy
+        if bypass:
+            return None
+        if proxy is None:
+            raise httpx2.ProxyError(
+                f"the environment names a {self._unsupported[scheme]}:// proxy for {scheme} "
+                "requests; reverie's transport speaks to http:// proxies (set HTTPS_PROXY / "
+                "HTTP_PROXY to one, or NO_PROXY for this host)"
+            )
+        return proxy
 
     def _bypassed(self, host: str, port: int | None) -> bool:
         for entry in self._no_proxy:

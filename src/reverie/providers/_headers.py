@@ -51,6 +51,15 @@ def shown_name(name: bytes) -> str:
     return shown[:40] if shown else "(unnamed)"
 
 
+def first_invalid_raw(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str, str] | None:
+    """The first encoded header that breaks the rules, as (shown name, problem); else None."""
+    for name, value in headers:
+        problem = header_problem(name, value)
+        if problem is not None:
+            return shown_name(name), problem
+    return None
+
+
 def first_invalid(headers: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
     """The first header that breaks the rules, as (shown name, problem); else None."""
     for name, value in headers:

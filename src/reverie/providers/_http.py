@@ -41,7 +41,7 @@ from reverie.providers._errors import (
     retry_after_seconds,
     secrets_of,
 )
-from reverie.providers._headers import first_invalid
+from reverie.providers._headers import first_invalid, first_invalid_raw
 from reverie.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 __all__ = [
@@ -98,19 +98,24 @@ def _build(
     t: Timeouts,
     provider: str,
 ) -> httpx2.Request:
-    invalid = first_invalid(headers.items())
-    if invalid is not None:
-        name, problem = invalid
-        raise errors.ConfigurationError(
-            f"{provider}: the request header {name!r} {problem}; check the API key and the "
-            "headers= option"
-        )
+    _refuse_header(first_invalid(headers.items()), provider)  # before httpx2 encodes them
     timeout = http.timeout
     if t.connect is not None:
         timeout = httpx2.Timeout(
             connect=t.connect, read=timeout.read, write=timeout.write, pool=timeout.pool
         )
-    return http.build_request("POST", url, content=body, headers=dict(headers), timeout=timeout)
+    request = http.build_request("POST", url, content=body, headers=dict(headers), timeout=timeout)
+    _refuse_header(first_invalid_raw(request.headers.raw), provider)  # the client's own too
+    return request
+
+
+def _refuse_header(invalid: tuple[str, str] | None, provider: str) -> None:
+    if invalid is not None:
+        name, problem = invalid
+        raise errors.ConfigurationError(
+            f"{provider}: the request header {name!r} {problem}; check the API key, the "
+            "headers= option and the http_client's headers"
+        )
 
 
 async def post_json(
