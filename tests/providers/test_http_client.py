@@ -167,18 +167,24 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_asyncio_run_leaves_no_unclosed_socket_or_session():
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_asyncio_run_leaves_no_unclosed_socket_or_session(scheme: str, tmp_path: Path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ChatHandler)
+    env = {**os.environ, "PYTHONWARNINGS": "error::ResourceWarning"}
+    if scheme == "https":
+        certs = Certificates(tmp_path)
+        server.socket = certs.server("localhost").wrap_socket(server.socket, server_side=True)
+        env["SSL_CERT_FILE"] = str(certs.ca_file)  # the default client trusts the test CA
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        url = f"{scheme}://localhost:{server.server_address[1]}/v1"
         done = subprocess.run(
             [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", SCRIPT, url],
             capture_output=True,
             text=True,
             timeout=60,
-            env={**os.environ, "PYTHONWARNINGS": "error::ResourceWarning"},
+            env=env,
         )
     finally:
         server.shutdown()
