@@ -78,6 +78,8 @@ def test_without_aiohttp_the_client_falls_back_to_httpx2s_transport():
 def test_a_transport_name_that_does_not_exist_is_refused():
     with pytest.raises(errors.ConfigurationError, match="'auto', 'aiohttp', 'httpx2'"):
         new_http_client(transport="curl")  # type: ignore[arg-type]
+    with pytest.raises(errors.ConfigurationError, match="'auto', 'aiohttp', 'httpx2'"):
+        configure_default_client(transport="curl")  # type: ignore[arg-type]
 
 
 # -- the user's settings -----------------------------------------------------------------
@@ -294,3 +296,20 @@ def test_a_socks_proxy_in_the_environment_is_a_clear_error_unless_bypassed():
     with pytest.raises(httpx2.ProxyError, match="socks5:// proxy"):
         proxies.find("https", "api.example.com", None)
     assert proxies.find("https", "localhost", None) is None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the Linux rule: truststore elsewhere")
+def test_on_linux_the_tls_context_is_not_truststores(monkeypatch: pytest.MonkeyPatch):
+    """truststore re-adds the verify paths on every handshake, which OpenSSL before 3.4
+    accumulates on a long-lived context (slower and slower handshakes); httpx2's rule, which
+    the adapter uses, loads the system CA files into a plain context instead."""
+    import ssl
+
+    import truststore
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    context = AiohttpTransport()._ssl_context()  # pyright: ignore[reportPrivateUsage]
+    assert type(context) is ssl.SSLContext and not isinstance(context, truststore.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0  # the system's CAs are loaded

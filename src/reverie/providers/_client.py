@@ -78,10 +78,7 @@ def new_http_client(
         timeout = DEFAULT_TIMEOUT
     elif not isinstance(timeout, httpx2.Timeout):
         timeout = httpx2.Timeout(timeout)
-    if transport not in ("auto", "aiohttp", "httpx2"):
-        raise ConfigurationError(
-            f"transport={transport!r} is not one of 'auto', 'aiohttp', 'httpx2'"
-        )
+    _check_transport(transport)
     if transport == "httpx2" or (transport == "auto" and not aiohttp_available()):
         # No transport= here: httpx2 then mounts its own proxy transports from the env.
         return httpx2.AsyncClient(
@@ -91,10 +88,6 @@ def new_http_client(
             timeout=timeout,
             headers=_HEADERS,
             event_hooks={"response": [_check_response]},
-        )
-    if not aiohttp_available():
-        raise ConfigurationError(
-            "transport='aiohttp' needs the aiohttp package: pip install aiohttp"
         )
     from reverie.providers._aiohttp import AiohttpTransport
 
@@ -109,6 +102,17 @@ def new_http_client(
 
 # Uncompressed bodies: a server may hold a compressed stream back until a block fills.
 _HEADERS = {"Accept-Encoding": "identity"}
+
+
+def _check_transport(transport: str) -> None:
+    if transport not in ("auto", "aiohttp", "httpx2"):
+        raise ConfigurationError(
+            f"transport={transport!r} is not one of 'auto', 'aiohttp', 'httpx2'"
+        )
+    if transport == "aiohttp" and not aiohttp_available():
+        raise ConfigurationError(
+            "transport='aiohttp' needs the aiohttp package: pip install aiohttp"
+        )
 
 
 @functools.cache
@@ -143,10 +147,7 @@ def configure_default_client(
     with its event loop. Call with no arguments to go back to the defaults.
     """
     global _settings, _generation
-    if transport == "aiohttp" and not aiohttp_available():
-        raise ConfigurationError(
-            "transport='aiohttp' needs the aiohttp package: pip install aiohttp"
-        )
+    _check_transport(transport)
     _settings = ClientSettings(limits, timeout, verify, trust_env, transport)
     _generation += 1
 
