@@ -17,7 +17,8 @@ import pytest
 
 from reverie import Agent, RetryPolicy
 from reverie.errors import RetryError
-from reverie.providers import _http
+from reverie.providers import _client, configure_default_client
+from reverie.providers._aiohttp import AiohttpTransport
 from reverie.timeouts import Timeouts
 
 from .server import ScriptedServer
@@ -95,17 +96,18 @@ class Harness:
         """Unfinished tasks that are not the server's."""
         return [t for t in _pending() if not _qualname(t).startswith("ScriptedServer.")]
 
-    def pooled_connections(self) -> int:
-        """Connections the shared client still holds. Checked right after a run is closed or
-        cancelled: zero means the response was closed then, not left to a finalizer."""
-        client = _http._clients.get(asyncio.get_running_loop())  # pyright: ignore[reportPrivateUsage]
-        if client is None:
+    def busy_connections(self) -> int:
+        """Connections the shared client has handed to a response not yet closed (idle
+        kept-alive ones do not count). Checked right after a run is closed or cancelled:
+        zero means the response was closed then, not left to a finalizer."""
+        entry = _client._clients.get(asyncio.get_running_loop())  # pyright: ignore[reportPrivateUsage]
+        if entry is None:
             return 0
-        transport: Any = client._transport  # pyright: ignore[reportPrivateUsage]
-        fast_pool = getattr(transport, "pool", None)
-        if fast_pool is not None:  # reverie's FastTransport (the default)
-            return int(fast_pool.open)
-        return len(transport._pool.connections)  # httpx2's own transport (a proxy is set)
+        transport: Any = entry.client._transport  # pyright: ignore[reportPrivateUsage]
+        session = getattr(transport, "_session", None)
+        if isinstance(transport, AiohttpTransport):
+            return 0 if session is None else len(session.connector._acquired)
+        return sum(1 for c in transport._pool.connections if not (c.is_idle() or c.is_closed()))
 
     async def expect(self, aw: Awaitable[Any], kind: type[E]) -> E:
         """Await ``aw``, which must raise ``kind``; the error is checked for the key."""
@@ -170,23 +172,35 @@ async def _settle(check: Callable[[], bool], within: float = 2.0) -> bool:
     return check()
 
 
-@pytest.fixture
-async def fault(caplog: pytest.LogCaptureFixture) -> AsyncIterator[Harness]:
-    """A started server and harness; after the test, the leak checks."""
+@pytest.fixture(params=["aiohttp", "httpx2"])
+async def fault(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Harness]:
+    """A started server and harness, with reverie's default client over the transport of the
+    parameter (the aiohttp adapter, or httpx2's own); after the test, the leak checks."""
     caplog.set_level(logging.DEBUG)
+    configure_default_client(transport=request.param)
     before = set(asyncio.all_tasks())
     server = ScriptedServer()
     await server.start()
     harness = Harness(server)
-    yield harness
-    idle = await server.wait_idle()
-    quiet = await _settle(lambda: not [t for t in _pending() if t not in before])
-    leftover = [t for t in _pending() if t not in before]
-    client = _http._clients.get(asyncio.get_running_loop())  # pyright: ignore[reportPrivateUsage]
-    if client is not None:
-        await client.aclose()
-    await server.stop()
-    assert idle, f"{server.open} connection(s) left open"
-    assert quiet, f"tasks left pending: {leftover}"
-    assert FAKE_KEY not in caplog.text, "the API key leaked into a log line"
-    assert not server.errors, server.errors
+    try:
+        yield harness
+        idle = await server.wait_idle()
+        quiet = await _settle(lambda: not [t for t in harness.client_tasks() if t not in before])
+        leftover = [t for t in harness.client_tasks() if t not in before]
+        busy = harness.busy_connections()
+        entry = _client._clients.get(asyncio.get_running_loop())  # pyright: ignore[reportPrivateUsage]
+        if entry is not None:
+            await entry.client.aclose()
+        closed = await server.wait_closed()
+        await _settle(lambda: not [t for t in _pending() if t not in before])
+        await server.stop()
+        assert idle, f"{server.busy} repl(ies) still in progress: a response left open"
+        assert busy == 0, f"{busy} connection(s) still held by a response left open"
+        assert closed, f"{server.open} connection(s) still open after the client closed"
+        assert quiet, f"tasks left pending: {leftover}"
+        assert FAKE_KEY not in caplog.text, "the API key leaked into a log line"
+        assert not server.errors, server.errors
+    finally:
+        configure_default_client()

@@ -3,10 +3,15 @@
 Each request takes the next :class:`Reply` of the script: a status, headers, then frames
 (bytes to send, or a float to pause that many seconds), then an ending — ``"close"`` (a
 clean end of body), ``"truncate"`` (close without the final chunk of a chunked body),
-``"reset"`` (a TCP RST) or ``"hang"`` (send nothing more until the client goes away).
-Every response says ``Connection: close``, so a connection still open after a test is one
-the client failed to close. ``{AUTH}`` in a body is replaced by the request's credential
-header (Authorization, x-api-key or x-goog-api-key), to prove an echoed key is redacted.
+``"reset"`` (a TCP RST), ``"hang"`` (send nothing more until the client goes away) or
+``"drop"`` (read the request, then close without answering).
+
+A cleanly ended reply keeps the connection open for the next request (keep-alive, as real
+hosts do), unless the reply says ``connection_close``; so retries after a 5xx reuse the
+connection and the faults of the next reply hit a reused one. ``busy`` counts connections
+with a reply in progress: one still busy after a test is a response the client failed to
+close. ``{AUTH}`` in a body is replaced by the request's credential header (Authorization,
+x-api-key or x-goog-api-key), to prove an echoed key is redacted.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any, Literal
 
 import orjson
 
-Ending = Literal["close", "truncate", "reset", "hang"]
+Ending = Literal["close", "truncate", "reset", "hang", "drop"]
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Reply:
     end: Ending = "close"
     chunked: bool = True
     content_type: str = "text/event-stream"
+    connection_close: bool = False
 
 
 @dataclass
@@ -40,6 +46,8 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    connection: int = 0
+    """Which connection it came on (1, 2, ... in the order they were accepted)."""
 
     def json(self) -> Any:
         return orjson.loads(self.body)
@@ -59,13 +67,16 @@ _REASONS = {
 
 class ScriptedServer:
     """Start with ``await server.start()``; ``url`` is its base; ``open`` counts live
-    connections; ``requests`` records what arrived; ``closed_by_client`` counts connections
-    the client closed while the server still had something to send or was hanging."""
+    connections, ``busy`` those with a reply in progress, ``connections`` all accepted;
+    ``requests`` records what arrived; ``closed_by_client`` counts connections the client
+    closed while the server still had something to send or was hanging."""
 
     def __init__(self) -> None:
         self.script: list[Reply] = []
         self.requests: list[Request] = []
         self.open = 0
+        self.busy = 0
+        self.connections = 0
         self.closed_by_client = 0
         self.errors: list[str] = []
         self._server: asyncio.Server | None = None
@@ -88,7 +99,16 @@ class ScriptedServer:
             await self._server.wait_closed()
 
     async def wait_idle(self, within: float = 2.0) -> bool:
-        """Wait until no connection is open; False if one still is after ``within`` s."""
+        """Wait until no reply is in progress; False if one still is after ``within`` s
+        (idle kept-alive connections are fine: they belong to the client's pool)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + within
+        while self.busy and loop.time() < end:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        return self.busy == 0
+
+    async def wait_closed(self, within: float = 2.0) -> bool:
+        """Wait until every connection is closed (after the client was closed)."""
         loop = asyncio.get_running_loop()
         end = loop.time() + within
         while self.open and loop.time() < end:  # noqa: ASYNC110
@@ -97,16 +117,26 @@ class ScriptedServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.open += 1
+        self.connections += 1
+        connection = self.connections
         try:
-            request = await self._read_request(reader)
-            if request is None:
-                return
-            self.requests.append(request)
-            if not self.script:
-                self.errors.append(f"unexpected request #{len(self.requests)}")
-                writer.write(b"HTTP/1.1 599 Unscripted\r\nContent-Length: 0\r\n\r\n")
-                return
-            await self._reply(self.script.pop(0), request, reader, writer)
+            while True:
+                request = await self._read_request(reader, connection)
+                if request is None:
+                    return  # the client closed an idle connection
+                self.busy += 1
+                try:
+                    self.requests.append(request)
+                    if not self.script:
+                        self.errors.append(f"unexpected request #{len(self.requests)}")
+                        writer.write(b"HTTP/1.1 599 Unscripted\r\nContent-Length: 0\r\n\r\n")
+                        return
+                    reply = self.script.pop(0)
+                    await self._reply(reply, request, reader, writer)
+                finally:
+                    self.busy -= 1
+                if reply.end != "close" or reply.connection_close:
+                    return
         except (ConnectionError, asyncio.IncompleteReadError):
             self.closed_by_client += 1
         finally:
@@ -116,7 +146,7 @@ class ScriptedServer:
                 await writer.wait_closed()
             self.open -= 1
 
-    async def _read_request(self, reader: asyncio.StreamReader) -> Request | None:
+    async def _read_request(self, reader: asyncio.StreamReader, connection: int) -> Request | None:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -130,7 +160,7 @@ class ScriptedServer:
                 headers[name.strip().lower()] = value.strip()
         length = int(headers.get("content-length", "0"))
         body = await reader.readexactly(length) if length else b""
-        return Request(method, path, headers, body)
+        return Request(method, path, headers, body, connection)
 
     async def _reply(
         self,
@@ -154,7 +184,10 @@ class ScriptedServer:
         elif reply.end in ("close", "truncate"):
             size = sum(len(f) for f in frames if isinstance(f, bytes))
             head.append(f"Content-Length: {size + (1 if reply.end == 'truncate' else 0)}")
-        head.append("Connection: close")
+        if reply.connection_close:  # faulted replies do not say so: the client must notice
+            head.append("Connection: close")
+        if reply.end == "drop":
+            return  # read, never answered: the connection closes
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
         await writer.drain()
         for frame in frames:

@@ -358,7 +358,7 @@ async def test_cancelling_mid_stream_closes_the_response_and_does_not_retry(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert fault.pooled_connections() == 0  # closed in the cancelled task, not by a finalizer
+    assert fault.busy_connections() == 0  # closed in the cancelled task, not by a finalizer
     assert await fault.server.wait_idle(1.0)
     assert len(fault.server.requests) == 1
     assert fault.server.closed_by_client == 1
@@ -375,7 +375,7 @@ async def test_cancelling_a_generate_waiting_for_its_body_closes_the_connection(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert fault.pooled_connections() == 0
+    assert fault.busy_connections() == 0
     assert await fault.server.wait_idle(1.0)
 
 
@@ -405,7 +405,7 @@ async def test_closing_the_stream_closes_the_response_at_once(fault: Harness, wi
         async for event in stream:
             if isinstance(event, TextDelta):
                 break
-    assert fault.pooled_connections() == 0
+    assert fault.busy_connections() == 0
     assert await fault.server.wait_idle(0.2)
     assert fault.server.closed_by_client == 1
 

@@ -42,12 +42,16 @@ event-stream frames whose ``:event-type`` header names the event, so its framing
 ``WireModel(model_id, wire=..., host=..., **options)``. Another kind of model (embeddings)
 keeps the split: a pure codec for its own request and answer, the same hosts, the URL and
 headers from ``_host.address``, and the sending through ``_http.post_json``.
+
+Without ``http_client``, a provider uses reverie's default HTTP client (one per event loop,
+over aiohttp): :func:`configure_default_client` sets its limits, timeouts and TLS
+verification; :func:`new_http_client` makes one of your own the same way.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 # Imported for its effect: the built-in table registers every built-in provider.
 from reverie.providers import _builtins  # noqa: F401  # pyright: ignore[reportUnusedImport]
@@ -61,17 +65,70 @@ from reverie.providers._registry import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
+    import httpx2
+
     from reverie.providers._local.constrained import ConstrainedToolModel
 
 __all__ = [
     "ConstrainedToolModel",
     "ModelFactory",
     "ProviderInfo",
+    "configure_default_client",
     "get_model",
+    "new_http_client",
     "providers",
     "register_provider",
     "resolve_key",
 ]
+
+
+def configure_default_client(
+    *,
+    limits: httpx2.Limits | None = None,
+    timeout: httpx2.Timeout | float | None = None,
+    verify: ssl.SSLContext | bool = True,
+    trust_env: bool = True,
+    transport: Literal["auto", "aiohttp", "httpx2"] = "auto",
+) -> None:
+    """Set how reverie's default HTTP client is made: the one every provider uses when not
+    given ``http_client=`` (one per event loop). Arguments as for :func:`new_http_client`;
+    they apply from the next request on, and calling with none restores the defaults.
+
+    ``configure_default_client(verify=ssl.create_default_context(cafile="corp-ca.pem"))``
+    """
+    from reverie.providers import _client
+
+    _client.configure_default_client(
+        limits=limits, timeout=timeout, verify=verify, trust_env=trust_env, transport=transport
+    )
+
+
+def new_http_client(
+    *,
+    limits: httpx2.Limits | None = None,
+    timeout: httpx2.Timeout | float | None = None,
+    verify: ssl.SSLContext | bool = True,
+    trust_env: bool = True,
+    transport: Literal["auto", "aiohttp", "httpx2"] = "auto",
+) -> httpx2.AsyncClient:
+    """A new ``httpx2.AsyncClient`` made as reverie's default is (you own it: close it), to
+    pass as ``http_client=`` or to wrap.
+
+    ``limits``: connections (default 1000 in total, idle ones kept 5 s). ``timeout``: the
+    client's backstop (default 1800 s, connect 10 s; a model's ``Timeouts`` apply on top);
+    ``httpx2.Timeout(None)`` for none. ``verify``: ``True`` (system CAs, or
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR``), an ``ssl.SSLContext``, or ``False`` (tests only).
+    ``trust_env``: proxies (``HTTP(S)_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) and CA variables
+    from the environment. ``transport``: ``"aiohttp"``, ``"httpx2"`` (httpx2's own), or
+    ``"auto"``: aiohttp when it can be imported.
+    """
+    from reverie.providers import _client
+
+    return _client.new_http_client(
+        limits=limits, timeout=timeout, verify=verify, trust_env=trust_env, transport=transport
+    )
 
 
 def __getattr__(name: str) -> Any:

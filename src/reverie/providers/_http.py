@@ -12,8 +12,12 @@ for a slow provider), on top of the client's own ``httpx2.Timeout`` (whose ``con
 reverie's replaces when set).
 
 Clients: a provider given an ``httpx2.AsyncClient`` uses it (that is how cassettes, proxies
-and custom pools plug in). Otherwise it uses :func:`default_client`, one per event loop,
-because a connection pool cannot outlive the loop that opened it.
+and custom pools plug in). Otherwise it uses :func:`default_client`, one per event loop
+(:mod:`reverie.providers._client`, over the aiohttp transport).
+
+Headers are checked before anything is sent (:mod:`reverie.providers._headers`): an invalid
+name or value is a :class:`~reverie.errors.ConfigurationError` naming the header, never
+quoting its value.
 
 Closing: a stream's response is closed when its iteration ends, fails, is cancelled or is
 abandoned (``aclose``, or the generator's finalizer), so no connection outlives its use.
@@ -22,7 +26,6 @@ abandoned (``aclose``, or the generator's finalizer), so no connection outlives 
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -30,6 +33,7 @@ import httpx2
 import orjson
 
 from reverie import errors
+from reverie.providers._client import default_client
 from reverie.providers._errors import (
     error_from_event,
     error_from_status,
@@ -37,7 +41,7 @@ from reverie.providers._errors import (
     retry_after_seconds,
     secrets_of,
 )
-from reverie.providers._transport import fast_client
+from reverie.providers._headers import first_invalid, first_invalid_raw
 from reverie.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 __all__ = [
@@ -52,23 +56,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-# The default client's own limits are a backstop only; reverie's Timeouts are tighter.
-DEFAULT_TIMEOUT = httpx2.Timeout(1800.0, connect=DEFAULT_TIMEOUTS.connect)
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def default_client() -> httpx2.AsyncClient:
-    """The shared client of the running event loop (created on first use)."""
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None or client.is_closed:
-        client = fast_client(DEFAULT_TIMEOUT)  # FastTransport unless a proxy is configured
-        _clients[loop] = client
-    return client
 
 
 class _Deadline:
@@ -104,14 +91,31 @@ class _Deadline:
 
 
 def _build(
-    http: httpx2.AsyncClient, url: str, body: bytes, headers: Mapping[str, str], t: Timeouts
+    http: httpx2.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    t: Timeouts,
+    provider: str,
 ) -> httpx2.Request:
+    _refuse_header(first_invalid(headers.items()), provider)  # before httpx2 encodes them
     timeout = http.timeout
     if t.connect is not None:
         timeout = httpx2.Timeout(
             connect=t.connect, read=timeout.read, write=timeout.write, pool=timeout.pool
         )
-    return http.build_request("POST", url, content=body, headers=dict(headers), timeout=timeout)
+    request = http.build_request("POST", url, content=body, headers=dict(headers), timeout=timeout)
+    _refuse_header(first_invalid_raw(request.headers.raw), provider)  # the client's own too
+    return request
+
+
+def _refuse_header(invalid: tuple[str, str] | None, provider: str) -> None:
+    if invalid is not None:
+        name, problem = invalid
+        raise errors.ConfigurationError(
+            f"{provider}: the request header {name!r} {problem}; check the API key, the "
+            "headers= option and the http_client's headers"
+        )
 
 
 async def post_json(
@@ -132,7 +136,7 @@ async def post_json(
     deadline = _Deadline(t.total, provider)
     secrets = secrets_of(headers, url)
     try:
-        request = _build(http, url, body, headers, t)
+        request = _build(http, url, body, headers, t, provider)
         response = await deadline.run(http.send(request), None, "the response", "total")
     except errors.ReverieError:
         raise
@@ -179,7 +183,7 @@ async def post_stream(
     chunks: AsyncIterator[bytes] | None = None
     try:
         try:
-            request = _build(http, url, body, headers, t)
+            request = _build(http, url, body, headers, t, provider)
             response = await deadline.run(
                 http.send(request, stream=True), t.first_byte, "the response headers", "first_byte"
             )
@@ -275,7 +279,9 @@ def _translate(exc: Exception, provider: str, secrets: tuple[str, ...]) -> error
         return errors.APITimeoutError(
             f"{provider}: timed out {phase} ({kind}); retrying may succeed"
         )
-    if isinstance(exc, httpx2.RemoteProtocolError) and "incomplete" in detail.lower():
+    if isinstance(exc, httpx2.RemoteProtocolError) and (
+        "incomplete" in detail.lower() or "complete message body" in detail  # h11's wording
+    ):
         return errors.IncompleteStreamError(
             f"{provider}: the connection closed before the response was complete ({detail}); "
             "retrying may succeed"
