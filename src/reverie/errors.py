@@ -25,9 +25,10 @@
 
 ``retryable`` says whether sending the same request again may succeed; for a provider
 error the ``x-should-retry`` response header, when present, decides it. Messages say what
-went wrong and what to do; they never contain an API key: the HTTP layer keeps only a short
-list of harmless response headers and removes every credential the request carried from the
-body and message before an error is built.
+went wrong and what to do; they never contain an API key: every credential reverie sends is
+registered first, and :class:`ReverieError` scrubs all it carries against that registry
+(its message, arguments and every attribute: body, headers, line, request id); the HTTP
+layer and the agent also clean each error's cause chain (:mod:`reverie._redact`).
 
 When retries run out, the agent raises :class:`RetryError` (``from`` the last error, which
 is also :attr:`RetryError.last`); ``attempts`` keeps every attempt's error, oldest first.
@@ -43,11 +44,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from reverie._redact import scrub_value
+
 
 class ReverieError(Exception):
-    """Base of every error reverie raises."""
+    """Base of every error reverie raises.
+
+    It refuses to carry a known secret: its arguments and every attribute assigned to it
+    (message, body, headers, line, ...) are scrubbed against the credentials reverie has
+    sent (:mod:`reverie._redact`), whatever the subclass, so a new error type cannot forget
+    to redact.
+    """
 
     retryable: bool = False
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*scrub_value(args))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, scrub_value(value))
 
 
 class ConfigurationError(ReverieError, ValueError):

@@ -18,6 +18,7 @@ from reverie.errors import ContextTooLargeError, InvalidRequestError, ProtocolEr
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, CallWarning, Response
 from reverie.providers import _http
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._sse import SSEDecoder, json_object
 from reverie.providers.anthropic.decode import decode_response
 from reverie.providers.anthropic.encode import EncodedRequest, encode_request
@@ -141,8 +142,8 @@ def _raise_context_error(exc: InvalidRequestError) -> None:
         return
     raise ContextTooLargeError(
         exc.message + " (shorten the conversation or use a model with a larger context)",
-        used_tokens=int(match.group(1)),
-        max_tokens=int(match.group(2)),
+        used_tokens=untrusted.count(match.group(1)) or None,
+        max_tokens=untrusted.count(match.group(2)) or None,
         status=exc.status,
         error_type=exc.error_type,
         request_id=exc.request_id,

@@ -32,6 +32,7 @@ from reverie.errors import (
     ProviderError,
 )
 from reverie.model import CallWarning, FinishReason, Response, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers.google.encode import SIGNATURE_KEY, GoogleDialect
 
 IdFactory = Callable[[], str]
@@ -81,14 +82,17 @@ def decode_usage(meta: Mapping[str, Any] | None) -> Usage:
     them); ``candidatesTokenCount`` excludes thoughts, which are added to the output so that
     ``reasoning_tokens`` is part of ``output_tokens`` as :class:`Usage` promises.
     """
+    meta = untrusted.mapping(meta)
     if not meta:
         return Usage()
-    prompt = int(meta.get("promptTokenCount") or 0)
-    cached = int(meta.get("cachedContentTokenCount") or 0)
-    candidates = int(meta.get("candidatesTokenCount") or 0)
-    thoughts = int(meta.get("thoughtsTokenCount") or 0)
-    tool_prompt = int(meta.get("toolUsePromptTokenCount") or 0)
-    total = int(meta.get("totalTokenCount") or 0) or prompt + candidates + thoughts + tool_prompt
+    prompt = untrusted.count(meta.get("promptTokenCount"))
+    cached = untrusted.count(meta.get("cachedContentTokenCount"))
+    candidates = untrusted.count(meta.get("candidatesTokenCount"))
+    thoughts = untrusted.count(meta.get("thoughtsTokenCount"))
+    tool_prompt = untrusted.count(meta.get("toolUsePromptTokenCount"))
+    total = untrusted.count(meta.get("totalTokenCount")) or (
+        prompt + candidates + thoughts + tool_prompt
+    )
     return Usage(
         input_tokens=max(prompt - cached, 0) + tool_prompt,
         output_tokens=candidates + thoughts,
@@ -249,8 +253,8 @@ def refine_error(error: ProviderError) -> ProviderError:
     if match is not None:
         return ContextTooLargeError(
             f"{error.message} (shorten the conversation or pick a model with a larger window)",
-            used_tokens=int(match[1]),
-            max_tokens=int(match[2]),
+            used_tokens=untrusted.count(match[1]) or None,
+            max_tokens=untrusted.count(match[2]) or None,
             **common,
         )
     return error

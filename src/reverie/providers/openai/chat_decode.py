@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from reverie.content import Part, ReasoningPart, SourcePart, TextPart, ToolCallPart
 from reverie.model import CallWarning, FinishReason, Response, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers.openai.chat import ChatDialect
 
 
@@ -30,17 +31,18 @@ def map_finish_reason(reason: str | None) -> FinishReason:
 
 def decode_usage(usage: Mapping[str, Any] | None) -> Usage:
     """Chat usage; ``prompt_tokens`` includes cached tokens, which we count separately."""
+    usage = untrusted.mapping(usage)
     if not usage:
         return Usage()
-    prompt_details: Mapping[str, Any] = usage.get("prompt_tokens_details") or {}
-    completion_details: Mapping[str, Any] = usage.get("completion_tokens_details") or {}
-    cached = int(prompt_details.get("cached_tokens") or 0)
-    prompt = int(usage.get("prompt_tokens") or 0)
+    prompt_details = untrusted.mapping(usage.get("prompt_tokens_details"))
+    completion_details = untrusted.mapping(usage.get("completion_tokens_details"))
+    cached = untrusted.count(prompt_details.get("cached_tokens"))
+    prompt = untrusted.count(usage.get("prompt_tokens"))
     return Usage(
         input_tokens=max(prompt - cached, 0),
-        output_tokens=int(usage.get("completion_tokens") or 0),
-        total_tokens=int(usage.get("total_tokens") or 0),
-        reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
+        output_tokens=untrusted.count(usage.get("completion_tokens")),
+        total_tokens=untrusted.count(usage.get("total_tokens")),
+        reasoning_tokens=untrusted.count(completion_details.get("reasoning_tokens")),
         cache_read_tokens=cached,
     )
 
