@@ -198,36 +198,42 @@ def seal(exc: BaseException, extra: Iterable[str] = ()) -> None:
     extra = tuple(extra)
     secrets = _forms((*_known, *extra))
     if secrets:
-        _seal(exc, secrets, extra, set())
+        _seal(exc, secrets, extra, {})
 
 
 def _seal(
-    exc: BaseException, secrets: tuple[str, ...], extra: tuple[str, ...], seen: set[int]
+    exc: BaseException,
+    secrets: tuple[str, ...],
+    extra: tuple[str, ...],
+    done: dict[int, BaseException],
 ) -> BaseException:
-    """``exc`` cleaned (see :func:`seal`), or its stand-in when it leaks and is foreign."""
-    from reverie.errors import ReverieError, RetryError
+    """``exc`` cleaned (see :func:`seal`), or its stand-in when it leaks and is foreign.
+    ``done`` maps each exception already visited to what replaces it (often itself): one
+    exception is commonly both a ``__cause__`` and a ``__context__``."""
+    from reverie.errors import RetryError, ReverieError
 
-    if id(exc) in seen:
-        return exc
-    seen.add(id(exc))
+    if id(exc) in done:
+        return done[id(exc)]
+    done[id(exc)] = exc
+    original = exc
     if isinstance(exc, ReverieError):
         for name, value in list(vars(exc).items()):
             setattr(exc, name, scrub_value(value, extra))
         exc.args = scrub_value(exc.args, extra)
         if isinstance(exc, RetryError):
-            exc.attempts = tuple(_seal(a, secrets, extra, seen) for a in exc.attempts)
+            exc.attempts = tuple(_seal(a, secrets, extra, done) for a in exc.attempts)
     elif _leaks(exc, secrets):
         stand_in = RedactedException(f"{type(exc).__qualname__}: {scrub(_text(exc), extra)}")
         stand_in.__cause__ = exc.__cause__
         stand_in.__context__ = exc.__context__
         stand_in.__suppress_context__ = exc.__suppress_context__
         stand_in.__traceback__ = exc.__traceback__
-        exc = stand_in
+        exc = done[id(original)] = stand_in
     suppress = exc.__suppress_context__
     for link in ("__cause__", "__context__"):
         inner: BaseException | None = getattr(exc, link)
         if inner is not None:
-            cleaned = _seal(inner, secrets, extra, seen)
+            cleaned = _seal(inner, secrets, extra, done)
             if cleaned is not inner:
                 setattr(exc, link, cleaned)
     exc.__suppress_context__ = suppress  # setting __cause__ turns it on

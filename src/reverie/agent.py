@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reverie import _sync
+from reverie._redact import seal
 from reverie.accumulate import ResponseAccumulator, response_events
 from reverie.content import (
     FilePart,
@@ -415,6 +416,7 @@ class Agent:
                         yield event
                 return
             except Exception as exc:
+                seal(exc)  # no secret in the chain, whatever model raised it
                 failures.append(exc)
                 delay = self.retry.delay_for(exc, attempt)
                 if delay is None:

@@ -94,7 +94,7 @@ class RetryPolicy:
         named = _named_wait(error)
         return named is not None and named > self.max_retry_after
 
-    def _bounded(self, delay: float) -> float:
+    def _bounded(self, delay: object) -> float:
         """``delay`` within ``0 .. max(max_delay, max_retry_after)``; a non-number is 0."""
         if not isinstance(delay, int | float) or math.isnan(delay):
             return 0.0

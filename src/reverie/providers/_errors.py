@@ -18,7 +18,7 @@ from typing import Any, cast
 import orjson
 
 from reverie import errors
-from reverie._redact import SECRET_WORDS, display_url, remember, scrub, url_secrets
+from reverie._redact import SECRET_WORDS, display_url, excerpt, remember, scrub, url_secrets
 from reverie.providers import _untrusted as untrusted
 
 # Response headers worth keeping on an error; nothing else is copied, so nothing secret can be.
@@ -269,24 +269,24 @@ def error_message(body: str, content_type: str = "") -> tuple[str, str]:
         title = _TITLE.search(stripped)
         words = " ".join(_TAGS.sub(" ", title.group(1) if title else stripped).split())
         return (
-            f"{words[:200]} (an HTML error page: the host or a proxy in front of it failed)"
+            f"{excerpt(words, 200)} (an HTML error page: the host or a proxy in front of it failed)"
             if words
             else "an HTML error page"
         ), ""
     try:
         data: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return stripped[:500], ""
+        return excerpt(stripped, 500), ""
     if isinstance(data, list) and data:
         data = cast(list[Any], data)[0]  # Gemini sometimes wraps the error in a list
     if not isinstance(data, dict):
-        return stripped[:500], ""
+        return excerpt(stripped, 500), ""
     data = cast(dict[str, Any], data)
     err: Any = data.get("error", data)
     if isinstance(err, str):
         return err, str(data.get("type") or data.get("code") or "")
     if not isinstance(err, dict):
-        return stripped[:500], ""
+        return excerpt(stripped, 500), ""
     err = cast(dict[str, Any], err)
     message = str(err.get("message") or data.get("message") or "")
     error_type = str(err.get("type") or err.get("status") or err.get("code") or "")

@@ -158,14 +158,19 @@ async def post_json(
                 "the host dropped the answer; retrying may succeed)"
             )
         try:
-            return orjson.loads(content)
+            data: Any = orjson.loads(content)
         except orjson.JSONDecodeError as exc:
-            snippet = excerpt(content.decode(errors="replace"), 300, secrets)
-            raise errors.ProtocolError(
-                f"{provider} answered {response.status_code} with a body that is not JSON: "
-                f"{snippet!r}",
-                line=snippet,
-            ) from exc
+            problem = str(exc)  # raised below, unchained: orjson keeps the body as ``.doc``
+        else:
+            if _reports_error(data):  # a failure reported as ``{"error": ...}`` with status 200
+                _raise_json_error(content, provider, secrets)
+            return data
+        snippet = excerpt(content.decode(errors="replace"), 300, secrets)
+        raise errors.ProtocolError(
+            f"{provider} answered {response.status_code} with a body that is not JSON "
+            f"({problem}): {snippet!r}",
+            line=snippet,
+        )
     except Exception as exc:
         seal(exc, secrets)
         raise
@@ -319,6 +324,10 @@ async def _read_capped(response: httpx2.Response, provider: str) -> bytes:
             )
         parts.append(chunk)
     return b"".join(parts)
+
+
+def _reports_error(data: Any) -> bool:
+    return isinstance(data, dict) and bool(cast(dict[str, Any], data).get("error"))
 
 
 async def _replay(raw: bytes) -> AsyncGenerator[bytes, None]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from reverie._redact import excerpt
 from reverie.content import (
     JsonOutput,
     Part,
@@ -153,7 +154,9 @@ def decode_response(
     """A non-streamed Messages response (``{"type": "message", ...}``) as a Response."""
     content = data.get("content")
     if not isinstance(content, list):
-        raise ProtocolError(f"{provider}: the response has no content list: {str(data)[:300]}")
+        raise ProtocolError(
+            f"{provider}: the response has no content list: {excerpt(str(data), 300)}"
+        )
     parts: list[Part] = []
     for block in content:  # pyright: ignore[reportUnknownVariableType]
         if isinstance(block, Mapping):

@@ -14,6 +14,7 @@ from typing import Any
 import httpx2
 import orjson
 
+from reverie._redact import excerpt
 from reverie.errors import ContextTooLargeError, InvalidRequestError, ProtocolError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, CallWarning, Response
@@ -96,7 +97,9 @@ class AnthropicModel:
             _raise_context_error(exc)
             raise
         if not isinstance(data, dict):
-            raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
+            raise ProtocolError(
+                f"{self.provider}: expected a JSON object, got {excerpt(str(data), 200)}"
+            )
         return decode_response(data, self.provider, warnings)  # pyright: ignore[reportUnknownArgumentType]
 
     async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:

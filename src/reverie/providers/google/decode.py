@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import orjson
 
+from reverie._redact import excerpt
 from reverie.content import Part, ReasoningPart, SourcePart, TextPart, ToolCallPart
 from reverie.errors import (
     AuthenticationError,
@@ -192,7 +193,9 @@ def decode_response(
         feedback: Mapping[str, Any] = data.get("promptFeedback") or {}
         if feedback.get("blockReason"):
             return Response((), FinishReason.CONTENT_FILTER, usage, warnings, meta)
-        raise ProtocolError(f"{dialect.name}: the response has no candidates: {str(data)[:300]}")
+        raise ProtocolError(
+            f"{dialect.name}: the response has no candidates: {excerpt(str(data), 300)}"
+        )
     candidate: Mapping[str, Any] = candidates[0]
     content: Mapping[str, Any] = candidate.get("content") or {}
     parts: list[Part] = []

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx2
 import orjson
 
+from reverie._redact import display_url, excerpt
 from reverie.errors import ConfigurationError, ProtocolError, ProviderError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
@@ -146,7 +147,7 @@ class GeminiModel:
 
     def __repr__(self) -> str:
         where = "vertex" if self._dialect.vertex else "gemini"
-        return f"GeminiModel({self._model_id} on {where} at {self._model_url})"
+        return f"GeminiModel({self._model_id} on {where} at {display_url(self._model_url)})"
 
     async def _request_headers(self, call: Call) -> dict[str, str]:
         headers = dict(self._headers)
@@ -184,7 +185,9 @@ class GeminiModel:
                 raise
             raise refined from exc
         if not isinstance(data, dict):
-            raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
+            raise ProtocolError(
+                f"{self.provider}: expected a JSON object, got {excerpt(str(data), 200)}"
+            )
         return decode_response(data, self._dialect, self._new_id, tuple(warnings))  # pyright: ignore[reportUnknownArgumentType]
 
     async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from reverie._redact import excerpt
 from reverie.content import Part, ReasoningPart, SourcePart, TextPart, ToolCallPart
 from reverie.model import CallWarning, FinishReason, Response, Usage
 from reverie.providers import _untrusted as untrusted
@@ -64,7 +65,9 @@ def decode_response(
 
     choices: list[Any] = data.get("choices") or []
     if not choices:
-        raise ProtocolError(f"{dialect.name}: the response has no choices: {str(data)[:300]}")
+        raise ProtocolError(
+            f"{dialect.name}: the response has no choices: {excerpt(str(data), 300)}"
+        )
     choice: dict[str, Any] = choices[0]
     message: dict[str, Any] = choice.get("message") or {}
     content: list[Part] = []

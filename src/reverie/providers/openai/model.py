@@ -13,6 +13,7 @@ from typing import Any
 import httpx2
 import orjson
 
+from reverie._redact import display_url, excerpt
 from reverie.errors import ProtocolError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
@@ -78,7 +79,7 @@ class OpenAIChatModel:
         return self._url
 
     def __repr__(self) -> str:
-        return f"OpenAIChatModel({self.provider}:{self._model_id} at {self._url})"
+        return f"OpenAIChatModel({self.provider}:{self._model_id} at {display_url(self._url)})"
 
     def object_request(
         self, call: Call, schema: Mapping[str, Any], name: str, description: str
@@ -105,7 +106,9 @@ class OpenAIChatModel:
             timeouts=self._timeouts,
         )
         if not isinstance(data, dict):
-            raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
+            raise ProtocolError(
+                f"{self.provider}: expected a JSON object, got {excerpt(str(data), 200)}"
+            )
         return decode_response(data, self._dialect, warnings)  # pyright: ignore[reportUnknownArgumentType]
 
     async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import orjson
 
+from reverie._redact import excerpt
 from reverie.content import (
     JsonOutput,
     Part,
@@ -48,7 +49,9 @@ def decode_response(
         raise response_error(error, dialect.name)
     output: Any = data.get("output")
     if not isinstance(output, list):
-        raise ProtocolError(f"{dialect.name}: the response has no output: {str(data)[:300]}")
+        raise ProtocolError(
+            f"{dialect.name}: the response has no output: {excerpt(str(data), 300)}"
+        )
     content: list[Part] = []
     has_call = False
     for item in _dicts(cast(list[Any], output)):

@@ -15,6 +15,7 @@ from typing import Any
 import httpx2
 import orjson
 
+from reverie._redact import display_url, excerpt
 from reverie.errors import ProtocolError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
@@ -75,7 +76,7 @@ class OpenAIResponsesModel:
         return self._url
 
     def __repr__(self) -> str:
-        return f"OpenAIResponsesModel({self.provider}:{self._model_id} at {self._url})"
+        return f"OpenAIResponsesModel({self.provider}:{self._model_id} at {display_url(self._url)})"
 
     def _request_headers(self, call: Call) -> dict[str, str]:
         return {**self._headers, **call.headers} if call.headers else self._headers
@@ -103,7 +104,9 @@ class OpenAIResponsesModel:
             timeouts=self._timeouts,
         )
         if not isinstance(data, dict):
-            raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
+            raise ProtocolError(
+                f"{self.provider}: expected a JSON object, got {excerpt(str(data), 200)}"
+            )
         return decode_response(data, self._dialect, warnings)  # pyright: ignore[reportUnknownArgumentType]
 
     async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
