@@ -18,6 +18,7 @@
     │   ├── IncompleteStreamError ended before its terminal event      retryable
     │   └── ProtocolError         malformed SSE, UTF-8 or JSON (``line`` names it)
     ├── RetryError                every attempt failed (``attempts`` keeps them all)
+    ├── RunTimeoutError           the run outlasted ``Agent(run_timeout=...)``
     ├── CassetteError             a cassette cannot be used
     │   ├── CassetteFormatError   the file is not a go-vcr v2 cassette
     │   └── CassetteMissError     a request matches no recorded interaction
@@ -191,6 +192,16 @@ class RetryError(ReverieError):
     def last(self) -> BaseException:
         """The final attempt's error."""
         return self.attempts[-1]
+
+
+class RunTimeoutError(ReverieError):
+    """The whole run took longer than its limit (``Agent(run_timeout=...)``), retries,
+    waits and tools included. Raised ``from`` the failure being retried, if any. Not
+    retryable: the time is spent."""
+
+    def __init__(self, message: str, *, timeout: float) -> None:
+        super().__init__(message)
+        self.timeout = timeout
 
 
 class CassetteError(ReverieError):
