@@ -254,7 +254,7 @@ def tool(
     return wrap
 
 
-def check_timeout(seconds: float | None, what: str) -> float | None:
+def check_timeout(seconds: object, what: str) -> float | None:
     """``seconds`` if it is a usable limit (positive, or None for none), else
     :class:`~reverie.errors.ConfigurationError` naming ``what``."""
     if seconds is None:
