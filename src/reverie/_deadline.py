@@ -90,7 +90,6 @@ class RunDeadline:
         left = self.left()
         if left is not None and delay >= left:
             raise self.error(
-                f"waiting {delay:g}s to retry, with {left:.3g}s left; the failure was: "
-                f"{failure}"
+                f"waiting {delay:g}s to retry, with {left:.3g}s left; the failure was: {failure}"
             ) from failure
         await self.run(policy.sleep(delay), f"waiting {delay:g}s to retry")

@@ -199,9 +199,9 @@ class RunTimeoutError(ReverieError):
     waits and tools included. Raised ``from`` the failure being retried, if any. Not
     retryable: the time is spent."""
 
-    def __init__(self, message: str, *, timeout: float) -> None:
+    def __init__(self, message: str, *, timeout: float = 0.0) -> None:
         super().__init__(message)
-        self.timeout = timeout
+        self.timeout = timeout  # a default, so that the error pickles (it has no args)
 
 
 class CassetteError(ReverieError):

@@ -261,8 +261,7 @@ def check_timeout(seconds: object, what: str) -> float | None:
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
         raise ConfigurationError(
-            f"{what} must be a positive number of seconds (or None for no limit), "
-            f"got {seconds!r}"
+            f"{what} must be a positive number of seconds (or None for no limit), got {seconds!r}"
         )
     return float(seconds)
 
