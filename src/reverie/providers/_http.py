@@ -2,9 +2,15 @@
 
 Wire modules stay pure; providers call :func:`post_json` and :func:`post_stream` here. Every
 failure leaves this module as a :mod:`reverie.errors` type, translated once: HTTP statuses by
-:func:`error_from_status` (in :mod:`reverie.providers._errors`), transport failures and
-timeouts by :func:`_translate`. Credentials the request carried are removed from every
-error's text.
+:func:`error_from_status` (in :mod:`reverie.providers._errors`; a 3xx is an error too,
+redirects are never followed), transport failures and timeouts by :func:`_translate`. The
+request's credentials are registered before it is sent (:func:`secrets_of`), so no error
+carries them, and every error leaving here has its cause chain sealed
+(:func:`reverie._redact.seal`).
+
+Sizes are bounded whatever the server says: an error body is read up to
+:data:`MAX_ERROR_BODY` (the rest is not awaited), a non-streamed answer up to
+:data:`MAX_BODY` (a larger ``Content-Length`` is refused unread).
 
 Timeouts (:class:`reverie.timeouts.Timeouts`, per model; defaults there): each limit is
 enforced around a single await (never across a ``yield``, so a slow consumer is not taken
