@@ -35,7 +35,7 @@ from reverie.providers.openai.responses_decode import decode_response as respons
 from reverie.providers.openai.responses_stream import ResponsesStreamDecoder
 from reverie.retry import RetryPolicy
 
-FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 NASTY = ["nan", "NaN", "inf", "-inf", "Infinity", "1e999", "-1", "-0", "1_000", "0x10", " 5 "]
 NASTY += ["9" * 40, "12", "1.5", "", "  ", "Sun, 06 Nov 1994 08:49:37 GMT", "Fri, 31 Dec 9999"]
