@@ -21,7 +21,7 @@ from reverie.providers import _http
 
 from .conftest import TEST_TIMEOUTS, Harness
 from .server import Reply
-from .wires import OPENAI_CHAT, WIRES, Wire
+from .wires import EVERY_WIRE, OPENAI_CHAT, WIRES, Wire
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30, method="thread")]
 
@@ -74,7 +74,7 @@ async def test_an_absurd_retry_after_is_clamped_and_raised_at_once(fault: Harnes
 # -- redirects ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("wire", WIRES, ids=str)
+@pytest.mark.parametrize("wire", EVERY_WIRE, ids=str)
 @pytest.mark.parametrize("mode", ["generate", "stream"])
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 async def test_a_redirect_is_a_clear_error_and_not_retried(
