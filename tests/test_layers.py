@@ -34,9 +34,11 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "events",
         "_steps",
         "tool",
+        "_deadline",
         "model retry",
         # bottom: imports nothing of reverie's but other bottom rooms
-        "content errors timeouts _json _jsonschema _sync _data",
+        "content errors timeouts _json _jsonschema _sync _data _threads",
+        "_redact",
     )
 )
 """Rooms from the top layer down."""

@@ -4,21 +4,36 @@ Validation checks that the tool exists, that the arguments are a JSON object wit
 required key, and that they fit the signature. A failing call is repaired by the user's
 hook, else by JSON repair; a call that stays invalid becomes an error result and is never
 run. Valid calls run concurrently under a bound, results in call order.
+
+Nothing a model sends can hold the event loop: JSON repair runs in a thread and is not
+attempted on arguments over 64 KiB (:mod:`reverie._json`), and arguments over
+:data:`ARGUMENTS_LIMIT` are not even parsed; both get an error result the model sees.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import math
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
+from reverie._json import REPAIR_LIMIT, TOO_LARGE, repair_json_off_loop
 from reverie._steps import RepairContext, RepairToolCall
 from reverie.content import ErrorOutput, Message, ToolCallPart, ToolResultPart
 from reverie.tool import FunctionTool, ToolArgumentsError, ToolResponse
+
+ARGUMENTS_LIMIT = 16 * 1024 * 1024
+"""The longest arguments text (in characters) a call may have; a longer one is answered
+with an error result. Parsing 16 MiB of JSON takes orjson about 20 ms on the loop."""
+
+_TOO_LONG_TO_REPAIR = (
+    f"(the arguments are too long to be repaired: only up to {REPAIR_LIMIT} characters "
+    "are; send valid JSON)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +70,10 @@ async def check_call(
             if second.error is None:
                 return replace(second, repaired=True)
     else:
-        fixed = repair_json_object(call.input)
-        if fixed is not None and fixed != call.input:
+        fixed = await repair_json_object(call.input)
+        if fixed is TOO_LONG:
+            return replace(result, error=f"{result.error} {_TOO_LONG_TO_REPAIR}")
+        if isinstance(fixed, str) and fixed != call.input:
             second = validate_call(replace(call, input=fixed), tools)
             if second.error is None:
                 return replace(second, repaired=True)
@@ -64,9 +81,17 @@ async def check_call(
 
 
 async def execute_calls(
-    calls: Sequence[Checked], tools: Mapping[str, FunctionTool], max_concurrency: int
+    calls: Sequence[Checked],
+    tools: Mapping[str, FunctionTool],
+    max_concurrency: int,
+    default_timeout: float | None = None,
 ) -> AsyncGenerator[ToolResultPart, None]:
-    """Run valid calls concurrently; yield results in call order as they become ready."""
+    """Run valid calls concurrently; yield results in call order as they become ready.
+
+    Each call is bounded by its tool's ``timeout``, else by ``default_timeout`` (the
+    agent's), counted from when it starts (not while it waits for a concurrency slot): a
+    call over its limit is stopped and answered with an error result.
+    """
     if not calls:
         return
     limit = asyncio.Semaphore(max_concurrency)
@@ -75,11 +100,10 @@ async def execute_calls(
         call = item.call
         if item.arguments is None:
             return ToolResultPart(call.tool_call_id, call.tool_name, ErrorOutput(item.error or ""))
+        tool = tools[call.tool_name]
+        seconds = tool.timeout if tool.timeout is not None else default_timeout
         async with limit:
-            try:
-                response = await tools[call.tool_name].run(item.arguments)
-            except ToolArgumentsError as exc:
-                response = ToolResponse(ErrorOutput(str(exc)))
+            response = await _run_bounded(tool, item.arguments, seconds)
         output = response.output
         assert not isinstance(output, str)
         return ToolResultPart(
@@ -94,6 +118,28 @@ async def execute_calls(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _run_bounded(
+    tool: FunctionTool, arguments: dict[str, Any], seconds: float | None
+) -> ToolResponse:
+    """One call of ``tool``, stopped after ``seconds`` (None: no limit): an async tool is
+    cancelled, a sync tool's thread abandoned (see :mod:`reverie.tool`)."""
+    limit = asyncio.timeout(None if seconds is None or math.isinf(seconds) else seconds)
+    try:
+        async with limit:
+            return await tool.run(arguments)
+    except ToolArgumentsError as exc:
+        return ToolResponse(ErrorOutput(str(exc)))
+    except TimeoutError:
+        if not limit.expired():
+            raise
+        return ToolResponse(
+            ErrorOutput(
+                f"the tool {tool.name!r} did not finish within {seconds:g}s and was stopped "
+                "(its time limit); try again with a smaller task, or do without it"
+            )
+        )
 
 
 def unique_id(call: ToolCallPart, earlier: Sequence[Checked]) -> ToolCallPart:
@@ -126,6 +172,14 @@ def validate_call(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> Chec
     if tool is None:
         names = ", ".join(tools) or "none"
         return Checked(call, None, f"tool not found: {call.tool_name}. Available tools: {names}")
+    if len(call.input) > ARGUMENTS_LIMIT:
+        # Even parsing valid JSON this long would hold the event loop for too long.
+        return Checked(
+            call,
+            None,
+            f"the arguments are {len(call.input)} characters long, over the limit of "
+            f"{ARGUMENTS_LIMIT}; the call was not run: pass less data per call",
+        )
     try:
         args = orjson.loads(call.input or "{}")
     except orjson.JSONDecodeError as exc:
@@ -142,11 +196,17 @@ def validate_call(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> Chec
     return Checked(call, args, None)  # pyright: ignore[reportUnknownArgumentType]
 
 
-def repair_json_object(text: str) -> str | None:
-    """A repaired JSON object text, or None when nothing object-like can be recovered."""
-    from reverie._json import repair_json
+TOO_LONG: Final = object()
+"""What :func:`repair_json_object` returns for arguments too long to repair."""
 
-    value: Any = repair_json(text)
+
+async def repair_json_object(text: str) -> str | object | None:
+    """A repaired JSON object text; None when nothing object-like can be recovered;
+    :data:`TOO_LONG` past the repair limit. The repair runs off the event loop
+    (:func:`reverie._json.repair_json_off_loop`)."""
+    value: Any = await repair_json_off_loop(text)
+    if value is TOO_LARGE:
+        return TOO_LONG
     if not isinstance(value, dict):
         return None
     return orjson.dumps(value).decode()

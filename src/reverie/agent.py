@@ -27,6 +27,11 @@ With an ``output_type``, the run ends with a validated structured output in
 
 A step's model call is retried on transient failures (see :mod:`reverie.retry`); in a stream a
 ``Retry`` event comes first, so consumers can drop what they showed of the failed attempt.
+
+Time limits: ``tool_timeout`` is the default limit of one tool call (a tool's own
+``timeout`` wins; see :mod:`reverie.tool`); ``run_timeout`` bounds the whole run, retries,
+waits and tools included (see :mod:`reverie._deadline`), and raises
+:class:`~reverie.errors.RunTimeoutError` when it runs out. Both are off by default.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from typing import TYPE_CHECKING, Any
 
 from reverie import _sync
 from reverie._accumulate import ResponseAccumulator, response_events
+from reverie._deadline import RunDeadline, check_timeout
+from reverie._redact import seal
 from reverie._steps import (
     DEFAULT_MAX_STEPS,
     PrepareStep,
@@ -161,6 +168,8 @@ class Agent:
         prepare_step: PrepareStep | None = None,
         repair_tool_call: RepairToolCall | None = None,
         max_tool_concurrency: int = 8,
+        tool_timeout: float | None = None,
+        run_timeout: float | None = None,
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         provider_options: ProviderData | None = None,
@@ -203,6 +212,8 @@ class Agent:
         if max_tool_concurrency < 1:
             raise ConfigurationError("max_tool_concurrency must be at least 1")
         self.max_tool_concurrency = max_tool_concurrency
+        self.tool_timeout = check_timeout(tool_timeout, "tool_timeout")
+        self.run_timeout = check_timeout(run_timeout, "run_timeout")
         self.retry = retry if retry is not None else RetryPolicy()
         self.headers = dict(headers or {})
         self.provider_options = dict(provider_options or {})
@@ -263,6 +274,7 @@ class Agent:
         self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
     ) -> AsyncGenerator[AgentEvent, None]:
         initial = self._initial_messages(prompt, files)
+        deadline = RunDeadline(self.run_timeout)
         history: list[Message] = []
         steps: list[Step] = []
         output = self.output.start() if self.output is not None else None
@@ -273,7 +285,7 @@ class Agent:
             checked: list[Checked] = []
             # aclosing: an abandoned run closes the model's HTTP stream now, not whenever
             # the garbage collector finalizes the inner generator on another task.
-            async with aclosing(self._call_model(plan, streaming)) as model_events:
+            async with aclosing(self._call_model(plan, streaming, deadline)) as model_events:
                 async for event in model_events:
                     if isinstance(event, Retry):
                         acc = ResponseAccumulator()
@@ -300,9 +312,9 @@ class Agent:
                 checked = [cut_off(c) for c in checked]
             results: list[ToolResultPart] = []
             async with aclosing(
-                execute_calls(checked, plan.tools, self.max_tool_concurrency)
+                execute_calls(checked, plan.tools, self.max_tool_concurrency, self.tool_timeout)
             ) as executed:
-                async for result in executed:
+                async for result in deadline.iterate(executed, "running tools"):
                     results.append(result)
                     yield ToolResult(result)
             step = make_step(len(steps), response, results)
@@ -381,7 +393,9 @@ class Agent:
             call, tools = output.prepare(model, call, tools, tool_choice is not None)
         return _StepPlan(model, messages, system, call, tools)
 
-    async def _call_model(self, plan: _StepPlan, streaming: bool) -> AsyncGenerator[Any, None]:
+    async def _call_model(
+        self, plan: _StepPlan, streaming: bool, deadline: RunDeadline
+    ) -> AsyncGenerator[Any, None]:
         """The model's events for one step, retried per the policy. Generate mode turns the
         response into the same events a stream would end with, so one path serves both."""
         failures: list[Exception] = []
@@ -389,7 +403,7 @@ class Agent:
             attempt = len(failures) + 1
             try:
                 if streaming:
-                    events = plan.model.stream(plan.call)
+                    events = deadline.iterate(plan.model.stream(plan.call), "reading the model")
                     try:
                         async for event in events:
                             yield event
@@ -398,11 +412,14 @@ class Agent:
                         if aclose is not None:
                             await aclose()
                 else:
-                    response = await plan.model.generate(plan.call)
+                    response = await deadline.run(
+                        plan.model.generate(plan.call), "waiting for the model"
+                    )
                     for event in response_events(response):
                         yield event
                 return
             except Exception as exc:
+                seal(exc)  # no secret in the chain, whatever model raised it
                 failures.append(exc)
                 delay = self.retry.delay_for(exc, attempt)
                 if delay is None:
@@ -410,8 +427,10 @@ class Agent:
                     if gave_up is not None:
                         raise gave_up from exc
                     raise
-                yield Retry(attempt, exc, delay)
-                await self.retry.sleep(delay)
+                left = deadline.left()
+                if left is None or delay < left:  # else the wait below fails at once
+                    yield Retry(attempt, exc, delay)
+                await deadline.sleep(self.retry, delay, exc)
 
 
 class AgentStream:

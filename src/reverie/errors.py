@@ -18,6 +18,7 @@
     │   ├── IncompleteStreamError ended before its terminal event      retryable
     │   └── ProtocolError         malformed SSE, UTF-8 or JSON (``line`` names it)
     ├── RetryError                every attempt failed (``attempts`` keeps them all)
+    ├── RunTimeoutError           the run outlasted ``Agent(run_timeout=...)``
     ├── CassetteError             a cassette cannot be used
     │   ├── CassetteFormatError   the file is not a go-vcr v2 cassette
     │   └── CassetteMissError     a request matches no recorded interaction
@@ -25,9 +26,10 @@
 
 ``retryable`` says whether sending the same request again may succeed; for a provider
 error the ``x-should-retry`` response header, when present, decides it. Messages say what
-went wrong and what to do; they never contain an API key: the HTTP layer keeps only a short
-list of harmless response headers and removes every credential the request carried from the
-body and message before an error is built.
+went wrong and what to do; they never contain an API key: every credential reverie sends is
+registered first, and :class:`ReverieError` scrubs all it carries against that registry
+(its message, arguments and every attribute: body, headers, line, request id); the HTTP
+layer and the agent also clean each error's cause chain (:mod:`reverie._redact`).
 
 When retries run out, the agent raises :class:`RetryError` (``from`` the last error, which
 is also :attr:`RetryError.last`); ``attempts`` keeps every attempt's error, oldest first.
@@ -41,7 +43,9 @@ second. An error that is not retried (a 400, a Retry-After beyond the policy's l
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
+
+from reverie._redact import scrub_value
 
 __all__ = [
     "APIConnectionError",
@@ -61,6 +65,7 @@ __all__ = [
     "RateLimitError",
     "RetryError",
     "ReverieError",
+    "RunTimeoutError",
     "ServerError",
     "StreamError",
     "ToolDefinitionError",
@@ -68,9 +73,22 @@ __all__ = [
 
 
 class ReverieError(Exception):
-    """Base of every error reverie raises."""
+    """Base of every error reverie raises.
+
+    It refuses to carry a known secret: its arguments and every attribute assigned to it
+    (message, body, headers, line, ...) are scrubbed against the credentials reverie has
+    sent (:mod:`reverie._redact`), whatever the subclass, so a new error type cannot forget
+    to redact.
+    """
 
     retryable: bool = False
+    _scrubs_itself: ClassVar[bool] = True  # how reverie._redact.seal tells reverie's errors
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*scrub_value(args))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, scrub_value(value))
 
 
 class ConfigurationError(ReverieError, ValueError):
@@ -199,6 +217,16 @@ class RetryError(ReverieError):
     def last(self) -> BaseException:
         """The final attempt's error."""
         return self.attempts[-1]
+
+
+class RunTimeoutError(ReverieError):
+    """The whole run took longer than its limit (``Agent(run_timeout=...)``), retries,
+    waits and tools included. Raised ``from`` the failure being retried, if any. Not
+    retryable: the time is spent."""
+
+    def __init__(self, message: str, *, timeout: float = 0.0) -> None:
+        super().__init__(message)
+        self.timeout = timeout  # a default, so that the error pickles (it has no args)
 
 
 class CassetteError(ReverieError):

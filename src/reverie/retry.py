@@ -12,7 +12,8 @@ at ``max_delay``, with full jitter (uniformly drawn from zero to that) so that m
 rate-limited together do not come back together. When the provider named a wait
 (``retry-after-ms``, else ``retry-after`` in seconds or as an HTTP date; any header case),
 that wait is used as given, up to ``max_retry_after``; a longer demand raises the error at
-once rather than hang a run for an hour.
+once rather than hang a run for an hour. A named wait that is not a number (``NaN``) or
+negative is ignored; no wait ever exceeds ``max(max_delay, max_retry_after)``.
 
 Defaults: 3 attempts (two retries), 1 s initial delay, ×2, capped at 30 s, Retry-After
 honoured up to 60 s. When every attempt fails, the agent raises
@@ -26,6 +27,7 @@ function given the seconds) and ``random=`` (given the jitter range, returns a p
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random as _random
 from collections.abc import Awaitable, Callable, Sequence
@@ -60,12 +62,13 @@ class RetryPolicy:
             return None
         if attempt >= self.attempts:
             return None
-        if isinstance(error, ProviderError) and error.retry_after is not None:
-            return error.retry_after
+        named = _named_wait(error)
+        if named is not None:
+            return named
         delay = min(self.initial_delay * self.multiplier ** (attempt - 1), self.max_delay)
         if not self.jitter:
             return delay
-        return (self.random or _random.uniform)(0.0, delay)
+        return self._bounded((self.random or _random.uniform)(0.0, delay))
 
     def exhausted(self, error: BaseException, attempt: int) -> bool:
         """Whether ``error``, from attempt ``attempt``, would be retried but for the attempt
@@ -93,19 +96,35 @@ class RetryPolicy:
 
     def demands_too_long(self, error: BaseException) -> bool:
         """Whether the provider asked for a wait beyond ``max_retry_after``."""
-        return (
-            isinstance(error, ProviderError)
-            and error.retry_after is not None
-            and error.retry_after > self.max_retry_after
-        )
+        named = _named_wait(error)
+        return named is not None and named > self.max_retry_after
+
+    def _bounded(self, delay: object) -> float:
+        """``delay`` within ``0 .. max(max_delay, max_retry_after)``; a non-number is 0."""
+        if not isinstance(delay, int | float) or math.isnan(delay):
+            return 0.0
+        return min(max(float(delay), 0.0), max(self.max_delay, self.max_retry_after))
 
     async def sleep(self, delay: float) -> None:
         """Wait ``delay`` seconds (with the injected ``sleeper`` if any), unless waiting is
-        turned off for tests."""
+        turned off for tests. Whatever a caller passes, the wait is finite: bounded as
+        :meth:`delay_for` bounds it."""
+        delay = self._bounded(delay)
         if self.sleeper is not None:
             await self.sleeper(delay)
         elif self.wait and os.environ.get("REVERIE_RETRY_NO_WAIT") != "1":
             await asyncio.sleep(delay)
+
+
+def _named_wait(error: BaseException) -> float | None:
+    """The wait a provider named on ``error`` (``retry_after``), if it is a usable number:
+    ``NaN`` and negatives are ignored (the backoff applies), infinity stays (too long)."""
+    if not isinstance(error, ProviderError):
+        return None
+    wait: object = error.retry_after
+    if not isinstance(wait, int | float) or math.isnan(wait) or wait < 0:
+        return None
+    return float(wait)
 
 
 NO_RETRY = RetryPolicy(attempts=1)

@@ -14,6 +14,10 @@ Set per model: ``get_model("openai:gpt-4o", timeouts=Timeouts(idle=30))``. ``Non
 one limit off. A non-streamed request is bounded by ``connect`` and ``total`` only (its
 first byte is its last). Enforcement lives in :mod:`reverie.providers._http`; a miss is an
 :class:`~reverie.errors.APITimeoutError`, which the agent retries.
+
+These bound one request. The whole run — every step, retry, wait and tool — is bounded by
+``Agent(run_timeout=...)`` (:mod:`reverie._deadline`), one tool call by
+``@tool(timeout=...)`` / ``Agent(tool_timeout=...)``.
 """
 
 from __future__ import annotations

@@ -19,6 +19,14 @@ A tool may be sync (run in a worker thread) or async. It returns text, any JSON-
 :class:`ToolResponse` to also end the agent's turn. An exception inside a tool becomes an
 error result the model sees; it never crashes the run.
 
+``@tool(timeout=30)`` bounds one call of the tool (the agent's ``tool_timeout`` is the
+default for tools without their own; ``float("inf")`` exempts a tool from it): a call still
+running then is stopped and answered with an error result the model sees, and the run goes
+on. An async tool is cancelled. A sync tool's thread cannot be stopped (no Python thread
+can): it is abandoned and runs on until its function returns, its result dropped. Its
+thread is a daemon thread of its own, so neither the run, nor ``asyncio.run``, nor the
+interpreter's exit waits for it.
+
 pydantic is imported when the first tool's schema is built, not when reverie is imported.
 """
 
@@ -34,7 +42,9 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type
 
 import orjson
 
+from reverie._deadline import check_timeout
 from reverie._jsonschema import strip_titles
+from reverie._threads import run_in_thread
 from reverie.content import (
     ErrorOutput,
     JsonOutput,
@@ -84,6 +94,7 @@ class FunctionTool:
         name: str | None = None,
         description: str | None = None,
         schema: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> None:
         if not callable(fn):
             raise ToolDefinitionError(f"tool expects a function, got {type(fn).__name__}")
@@ -99,6 +110,7 @@ class FunctionTool:
         self.description = description if description is not None else _summary(doc)
         self._explicit_schema = dict(schema) if schema is not None else None
         self._is_async = inspect.iscoroutinefunction(fn)
+        self.timeout = check_timeout(timeout, f"tool {self.name!r}: timeout")
         if self._explicit_schema is None:
             self._check_signature()
 
@@ -109,10 +121,12 @@ class FunctionTool:
         description: str,
         schema: Mapping[str, Any],
         fn: Callable[[dict[str, Any]], Any],
+        *,
+        timeout: float | None = None,
     ) -> FunctionTool:
         """A tool whose arguments are checked only against ``schema``'s required keys;
         ``fn`` receives them as one dict."""
-        return cls(fn, name=name, description=description, schema=schema)
+        return cls(fn, name=name, description=description, schema=schema, timeout=timeout)
 
     def _check_signature(self) -> None:
         for p in inspect.signature(self.fn).parameters.values():
@@ -190,7 +204,7 @@ class FunctionTool:
             elif self._is_async:
                 value = self.fn(**kwargs)
             else:
-                value = await asyncio.to_thread(self.fn, **kwargs)
+                value = await run_in_thread(self.fn, **kwargs)
             if inspect.isawaitable(value):
                 value = await value
         except asyncio.CancelledError:
@@ -228,7 +242,7 @@ class FunctionTool:
 def tool(fn: Callable[..., Any], /) -> FunctionTool: ...
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None
+    *, name: str | None = None, description: str | None = None, timeout: float | None = None
 ) -> Callable[[Callable[..., Any]], FunctionTool]: ...
 def tool(
     fn: Callable[..., Any] | None = None,
@@ -236,13 +250,15 @@ def tool(
     *,
     name: str | None = None,
     description: str | None = None,
+    timeout: float | None = None,
 ) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
-    """Make a :class:`FunctionTool` from a typed function: ``@tool`` or ``@tool(name=...)``."""
+    """Make a :class:`FunctionTool` from a typed function: ``@tool`` or
+    ``@tool(name=..., description=..., timeout=seconds)``."""
     if fn is not None:
-        return FunctionTool(fn, name=name, description=description)
+        return FunctionTool(fn, name=name, description=description, timeout=timeout)
 
     def wrap(f: Callable[..., Any]) -> FunctionTool:
-        return FunctionTool(f, name=name, description=description)
+        return FunctionTool(f, name=name, description=description, timeout=timeout)
 
     return wrap
 

@@ -152,7 +152,7 @@ def test_context_too_large_in_a_stream():
         ({"Retry-After-Ms": "250", "Retry-After": "9"}, 0.25),  # ms is more precise: it wins
         ({"RETRY-AFTER": "7"}, 7.0),
         ({"retry-after": "0"}, 0.0),
-        ({"retry-after": "-3"}, 0.0),
+        ({"retry-after": "-3"}, None),  # not a delay: ignored, the backoff applies
         ({"retry-after": "soon"}, None),
         ({"retry-after-ms": "x", "retry-after": "2"}, 2.0),
         ({}, None),

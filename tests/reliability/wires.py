@@ -9,6 +9,9 @@ is one more entry here.
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +49,8 @@ class Wire:
     """An in-band error frame of the given provider error type and message."""
     json_answer: Callable[[str], bytes]
     """A whole non-streamed answer with this text."""
+    stream_type: str = "text/event-stream"
+    """The content type of a streamed answer."""
 
     def stream(self, *deltas: str) -> list[bytes]:
         return [*self.text(deltas), *self.end()]
@@ -380,3 +385,97 @@ RESPONSES = Wire(
 )
 
 WIRES: tuple[Wire, ...] = (OPENAI_CHAT, GEMINI, ANTHROPIC, RESPONSES)
+
+
+# ---------------------------------------------------------------------------------------
+# Anthropic Messages on Bedrock: the same events in AWS event-stream binary frames
+
+
+def event_frame(headers: dict[str, str], payload: bytes) -> bytes:
+    """One AWS event-stream frame with string headers (both CRCs computed)."""
+    raw_headers = b""
+    for name, value in headers.items():
+        encoded = value.encode()
+        raw_headers += bytes([len(name)]) + name.encode() + b"\x07"
+        raw_headers += struct.pack(">H", len(encoded)) + encoded
+    total = 12 + len(raw_headers) + len(payload) + 4
+    prelude = struct.pack(">II", total, len(raw_headers))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    message = prelude + raw_headers + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def bedrock_chunk(event: Any) -> bytes:
+    """A Bedrock ``chunk`` frame carrying one Anthropic event."""
+    payload = orjson.dumps({"bytes": base64.b64encode(orjson.dumps(event)).decode()})
+    headers = {":event-type": "chunk", ":content-type": "application/json"}
+    return event_frame({**headers, ":message-type": "event"}, payload)
+
+
+def _sse_to_frames(frames: list[bytes]) -> list[bytes]:
+    """The Anthropic SSE frames of this module re-framed for Bedrock."""
+    out: list[bytes] = []
+    for frame in frames:
+        data = frame.split(b"data: ", 1)[1].rstrip(b"\n")
+        out.append(bedrock_chunk(orjson.loads(data)))
+    return out
+
+
+_BEDROCK_EXCEPTION = {
+    "server_error": "internalServerException",
+    "overloaded_error": "serviceUnavailableException",
+    "invalid_request_error": "validationException",
+}
+
+
+def _bedrock_model(base_url: str, timeouts: Timeouts | None) -> LanguageModel:
+    return get_model(
+        "bedrock:anthropic.claude-test",
+        base_url=base_url,
+        api_key=FAKE_KEY,
+        region="us-east-1",
+        timeouts=timeouts,
+    )
+
+
+def _bedrock_error(kind: str, message: str) -> bytes:
+    name = _BEDROCK_EXCEPTION.get(kind, kind)
+    headers = {":exception-type": name, ":message-type": "exception"}
+    return event_frame(headers, orjson.dumps({"message": message}))
+
+
+BEDROCK = Wire(
+    name="bedrock",
+    make_model=_bedrock_model,
+    text=lambda deltas: _sse_to_frames(_anthropic_text(deltas)),
+    end=lambda: _sse_to_frames(_anthropic_end()),
+    error_event=_bedrock_error,
+    json_answer=_anthropic_json,
+    stream_type="application/vnd.amazon.eventstream",
+)
+
+# ---------------------------------------------------------------------------------------
+# The gateways: Chat Completions framing, their own model classes and options
+
+
+def _gateway(provider: str) -> Wire:
+    def make(base_url: str, timeouts: Timeouts | None) -> LanguageModel:
+        return get_model(
+            f"{provider}:vendor/m", base_url=base_url, api_key=FAKE_KEY, timeouts=timeouts
+        )
+
+    return Wire(
+        name=provider,
+        make_model=make,
+        text=_chat_text,
+        end=_chat_end,
+        error_event=_chat_error,
+        json_answer=_chat_json,
+    )
+
+
+OPENROUTER = _gateway("openrouter")
+VERCEL = _gateway("vercel")
+
+EVERY_WIRE: tuple[Wire, ...] = (*WIRES, BEDROCK, OPENROUTER, VERCEL)
+"""Every wire and host framing reverie speaks; the redaction suite runs over all of them."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, overload
 
 from reverie import _sync
+from reverie._redact import seal
 from reverie.content import Message, ProviderData
 from reverie.content import system as system_message
 from reverie.content import user as user_message
@@ -178,6 +179,7 @@ async def generate_object(
             response = await resolved.generate(plan.call)
             break
         except Exception as exc:
+            seal(exc)  # no secret in the chain, whatever raised it
             failures.append(exc)
             delay = policy.delay_for(exc, len(failures))
             if delay is None:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from reverie._accumulate import ResponseAccumulator
+from reverie._redact import seal
 from reverie.content import Message
 from reverie.events import PartialObject, TextDelta, ToolCall, ToolInputDelta, ToolInputStart
 from reverie.model import LanguageModel
@@ -145,6 +146,7 @@ async def _stream(
                     yield out
             break
         except Exception as exc:
+            seal(exc)  # no secret in the chain, whatever raised it
             if yielded:  # partial objects were shown: a retry cannot take them back
                 raise
             failures.append(exc)

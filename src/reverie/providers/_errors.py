@@ -11,16 +11,15 @@ calls these; wire modules call :func:`error_from_event` (so no wire imports the 
 
 from __future__ import annotations
 
-import email.utils
 import re
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
-from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
 from reverie import errors
+from reverie._redact import SECRET_WORDS, display_url, excerpt, remember, scrub, url_secrets
+from reverie.providers import _untrusted as untrusted
 
 # Response headers worth keeping on an error; nothing else is copied, so nothing secret can be.
 KEPT_HEADERS = (
@@ -33,16 +32,15 @@ KEPT_HEADERS = (
     "x-amzn-requestid",
     "anthropic-ratelimit-requests-remaining",
     "x-ratelimit-remaining-requests",
+    "location",  # where a 3xx answer points (shown redacted)
 )
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 
-# Request headers and query parameters whose values are credentials.
+# Request headers whose values are credentials (besides those named like one).
 _SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
 )
-_SECRET_WORDS = ("key", "token", "secret", "password", "auth")
-REDACTED = "[REDACTED]"
 
 # The token counts providers put in their "prompt too long" messages: (pattern, used group,
 # max group).
@@ -88,34 +86,29 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 def secrets_of(headers: Mapping[str, str], url: str = "") -> tuple[str, ...]:
     """The credential values a request carries: auth headers (and the token after a scheme
-    such as ``Bearer``), other headers named like keys or tokens, and such query parameters."""
+    such as ``Bearer``), other headers named like keys or tokens, and the URL's (userinfo
+    password and its Basic token, query parameters named like secrets). They are also
+    registered (:func:`reverie._redact.remember`), so no error built later carries them."""
     found: list[str] = []
     for name, value in headers.items():
         lowered = name.lower()
-        if lowered in _SECRET_HEADERS or any(w in lowered for w in _SECRET_WORDS):
+        if lowered in _SECRET_HEADERS or any(w in lowered for w in SECRET_WORDS):
             found.append(value)
             scheme, _, token = value.partition(" ")
             if token and scheme.isalpha():
                 found.append(token.strip())
     if url:
-        try:
-            query = parse_qsl(urlsplit(url).query)
-        except ValueError:  # a malformed URL; the request itself will say what is wrong
-            query = []
-        for name, value in query:
-            if any(w in name.lower() for w in _SECRET_WORDS):
-                found.append(value)
+        found += url_secrets(url)
     # Longest first so a token inside a header value is not left half-replaced; very short
     # values would redact innocent text and cannot be real keys.
-    return tuple(sorted({s for s in found if len(s) >= 6}, key=len, reverse=True))
+    secrets = tuple(sorted({s for s in found if len(s) >= 6}, key=len, reverse=True))
+    remember(secrets)
+    return secrets
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``[REDACTED]``."""
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    """``text`` with every secret (``secrets`` and the registered ones) as ``[REDACTED]``."""
+    return scrub(text, secrets)
 
 
 def error_from_status(
@@ -131,7 +124,11 @@ def error_from_status(
     """
     secrets = tuple(secrets)
     body = redact(body, secrets)
-    kept = {k: v for k in KEPT_HEADERS if (v := header(headers, k)) is not None}
+    kept = {k: redact(v, secrets) for k in KEPT_HEADERS if (v := header(headers, k)) is not None}
+    if "location" in kept:
+        kept["location"] = display_url(kept["location"])
+    if 300 <= status < 400:
+        return _redirect(status, body, kept, provider)
     message, error_type = error_message(body, kept.get("content-type", ""))
     text = f"{provider} returned HTTP {status}" + (f": {message}" if message else "")
     cls: type[errors.ProviderError]
@@ -164,6 +161,30 @@ def error_from_status(
         if context is not None:
             return context
     return cls(text, **common)
+
+
+def _redirect(
+    status: int, body: str, kept: dict[str, str], provider: str
+) -> errors.InvalidRequestError:
+    """A 3xx answer: reverie follows no redirect (a POST re-sent elsewhere could be billed
+    twice, or carry the key to another host), so it is an error that says where to point
+    ``base_url``. Never retried: the same request gets the same answer."""
+    location = kept.get("location")
+    where = (
+        f"redirected to {location}"
+        if location
+        else "redirected without saying where (no Location header)"
+    )
+    return errors.InvalidRequestError(
+        f"{provider} returned HTTP {status}: the endpoint {where}. reverie does not follow "
+        "redirects: set base_url to the address the provider serves the API at",
+        status=status,
+        request_id=next((kept[h] for h in _REQUEST_ID_HEADERS if h in kept), ""),
+        body=body,
+        headers=kept,
+        provider=provider,
+        retryable=False,
+    )
 
 
 def error_from_event(error: Any, provider: str) -> errors.ProviderError:
@@ -205,7 +226,10 @@ def context_tokens(message: str) -> tuple[int, int] | None:
     for pattern, used, maximum in _CONTEXT_PATTERNS:
         match = pattern.search(message)
         if match:
-            return int(match.group(used)), int(match.group(maximum))
+            used_count = untrusted.count(match.group(used))
+            max_count = untrusted.count(match.group(maximum))
+            # Digits beyond what a count can be (or an int() would refuse) mean no numbers.
+            return (used_count, max_count) if used_count and max_count else None
     return None
 
 
@@ -221,28 +245,16 @@ def _context_error(
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date), any header case.
+    """``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date), any header case,
+    read as untrusted (:mod:`reverie.providers._untrusted`): ``NaN``, negative, garbage or
+    absurd values are ignored, a huge one is clamped to a day (which no policy waits for).
 
     ``now`` (a Unix time) is for tests; an HTTP date in the past means 0.
     """
-    ms = header(headers, "retry-after-ms")
+    ms = untrusted.milliseconds(header(headers, "retry-after-ms"))
     if ms is not None:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = header(headers, "retry-after")
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+        return ms
+    return untrusted.seconds(header(headers, "retry-after"), now=now)
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
@@ -257,24 +269,24 @@ def error_message(body: str, content_type: str = "") -> tuple[str, str]:
         title = _TITLE.search(stripped)
         words = " ".join(_TAGS.sub(" ", title.group(1) if title else stripped).split())
         return (
-            f"{words[:200]} (an HTML error page: the host or a proxy in front of it failed)"
+            f"{excerpt(words, 200)} (an HTML error page: the host or a proxy in front of it failed)"
             if words
             else "an HTML error page"
         ), ""
     try:
         data: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return stripped[:500], ""
+        return excerpt(stripped, 500), ""
     if isinstance(data, list) and data:
         data = cast(list[Any], data)[0]  # Gemini sometimes wraps the error in a list
     if not isinstance(data, dict):
-        return stripped[:500], ""
+        return excerpt(stripped, 500), ""
     data = cast(dict[str, Any], data)
     err: Any = data.get("error", data)
     if isinstance(err, str):
         return err, str(data.get("type") or data.get("code") or "")
     if not isinstance(err, dict):
-        return stripped[:500], ""
+        return excerpt(stripped, 500), ""
     err = cast(dict[str, Any], err)
     message = str(err.get("message") or data.get("message") or "")
     error_type = str(err.get("type") or err.get("status") or err.get("code") or "")

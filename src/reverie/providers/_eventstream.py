@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 
+from reverie._redact import excerpt
 from reverie.errors import ProtocolError, ProviderError
 from reverie.providers._errors import error_from_event
 
@@ -158,13 +159,18 @@ def bedrock_event(frame: Frame, provider: str) -> dict[str, Any] | None:
         envelope = orjson.loads(frame.payload)
         event = orjson.loads(base64.b64decode(envelope["bytes"], validate=True))
     except (orjson.JSONDecodeError, KeyError, TypeError, binascii.Error) as exc:
-        raise ProtocolError(
-            f"{provider}: event-stream payload is not {{'bytes': <base64 JSON>}}: "
-            f"{frame.payload[:200]!r}"
-        ) from exc
-    if not isinstance(event, dict):
-        raise ProtocolError(f"{provider}: stream event is not a JSON object: {event!r:.200}")
-    return event  # pyright: ignore[reportUnknownVariableType]
+        problem = f"{type(exc).__name__}: {exc}"
+    else:
+        if isinstance(event, dict):
+            return event  # pyright: ignore[reportUnknownVariableType]
+        problem = "not a JSON object"
+    # Raised outside the except: the decoding error would chain the payload (``.doc``).
+    shown = excerpt(repr(frame.payload[:1024]), 200)
+    raise ProtocolError(
+        f"{provider}: event-stream payload is not {{'bytes': <base64 JSON object>}} "
+        f"({excerpt(problem, 200)}): {shown}",
+        line=shown,
+    )
 
 
 def _frame_error(name: str, payload: bytes, provider: str) -> ProviderError:
@@ -174,7 +180,7 @@ def _frame_error(name: str, payload: bytes, provider: str) -> ProviderError:
         if isinstance(data, dict):
             message = str(data.get("message") or data.get("Message") or "")  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
     except orjson.JSONDecodeError:
-        message = payload.decode(errors="replace")[:300]
+        message = excerpt(payload.decode(errors="replace"), 300)
     return error_from_event(
         {"type": _EXCEPTION_TYPES.get(name, name), "message": f"{name}: {message}".rstrip(": ")},
         provider,

@@ -2,9 +2,15 @@
 
 Wire modules stay pure; providers call :func:`post_json` and :func:`post_stream` here. Every
 failure leaves this module as a :mod:`reverie.errors` type, translated once: HTTP statuses by
-:func:`error_from_status` (in :mod:`reverie.providers._errors`), transport failures and
-timeouts by :func:`_translate`. Credentials the request carried are removed from every
-error's text.
+:func:`error_from_status` (in :mod:`reverie.providers._errors`; a 3xx is an error too,
+redirects are never followed), transport failures and timeouts by :func:`_translate`. The
+request's credentials are registered before it is sent (:func:`secrets_of`), so no error
+carries them, and every error leaving here has its cause chain sealed
+(:func:`reverie._redact.seal`).
+
+Sizes are bounded whatever the server says: an error body is read up to
+:data:`MAX_ERROR_BODY` (the rest is not awaited), a non-streamed answer up to
+:data:`MAX_BODY` (a larger ``Content-Length`` is refused unread).
 
 Timeouts (:class:`reverie.timeouts.Timeouts`, per model; defaults there): each limit is
 enforced around a single await (never across a ``yield``, so a slow consumer is not taken
@@ -33,6 +39,8 @@ import httpx2
 import orjson
 
 from reverie import errors
+from reverie._redact import excerpt, seal
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._client import default_client
 from reverie.providers._errors import (
     error_from_event,
@@ -135,30 +143,50 @@ async def post_json(
     http = client or default_client()
     deadline = _Deadline(t.total, provider)
     secrets = secrets_of(headers, url)
+    response: httpx2.Response | None = None
     try:
-        request = _build(http, url, body, headers, t, provider)
-        response = await deadline.run(http.send(request), None, "the response", "total")
-    except errors.ReverieError:
-        raise
-    except _TRANSPORT_ERRORS as exc:
-        raise _translate(exc, provider, secrets) from exc
-    if response.status_code >= 400:
-        raise error_from_status(
-            response.status_code, response.text, response.headers, provider, secrets
-        )
-    if not response.content.strip():
-        raise errors.IncompleteStreamError(
-            f"{provider} answered {response.status_code} with an empty body (a proxy or the "
-            "host dropped the answer; retrying may succeed)"
-        )
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError as exc:
-        snippet = redact(response.text[:300], secrets)
+        try:
+            request = _build(http, url, body, headers, t, provider)
+            response = await deadline.run(
+                http.send(request, stream=True), None, "the response", "total"
+            )
+            if response.status_code >= 300:
+                text = await _error_body(response, deadline)
+                raise error_from_status(
+                    response.status_code, text, response.headers, provider, secrets
+                )
+            content = await deadline.run(
+                _read_capped(response, provider), None, "the response", "total"
+            )
+        except errors.ReverieError:
+            raise
+        except _TRANSPORT_ERRORS as exc:
+            raise _translate(exc, provider, secrets) from exc
+        if not content.strip():
+            raise errors.IncompleteStreamError(
+                f"{provider} answered {response.status_code} with an empty body (a proxy or "
+                "the host dropped the answer; retrying may succeed)"
+            )
+        try:
+            data: Any = orjson.loads(content)
+        except orjson.JSONDecodeError as exc:
+            problem = str(exc)  # raised below, unchained: orjson keeps the body as ``.doc``
+        else:
+            if _reports_error(data):  # a failure reported as ``{"error": ...}`` with status 200
+                _raise_json_error(content, provider, secrets)
+            return data
+        snippet = excerpt(content.decode(errors="replace"), 300, secrets)
         raise errors.ProtocolError(
-            f"{provider} answered {response.status_code} with a body that is not JSON: {snippet!r}",
+            f"{provider} answered {response.status_code} with a body that is not JSON "
+            f"({problem}): {snippet!r}",
             line=snippet,
-        ) from exc
+        )
+    except Exception as exc:
+        seal(exc, secrets)
+        raise
+    finally:
+        if response is not None:
+            await response.aclose()
 
 
 async def post_stream(
@@ -187,17 +215,20 @@ async def post_stream(
             response = await deadline.run(
                 http.send(request, stream=True), t.first_byte, "the response headers", "first_byte"
             )
-            if response.status_code >= 400:
-                raw = await deadline.run(response.aread(), t.idle, "the error body", "idle")
-                text = raw.decode(errors="replace")
+            if response.status_code >= 300:
+                text = await _error_body(response, deadline, t.idle)
                 raise error_from_status(
                     response.status_code, text, response.headers, provider, secrets
                 )
             if "json" in response.headers.get("content-type", ""):
                 # A host that answers a stream request with a JSON error and status 200.
-                raw = await deadline.run(response.aread(), t.idle, "the body", "idle")
+                raw = await deadline.run(
+                    _read_capped(response, provider), t.idle, "the body", "idle"
+                )
                 _raise_json_error(raw, provider, secrets)
-            chunks = response.aiter_bytes()
+                chunks = _replay(raw)  # not an error: the stream decoder judges it
+            else:
+                chunks = response.aiter_bytes()
             chunk = await deadline.run(
                 anext(chunks, None), t.first_byte, "the first stream data", "first_byte"
             )
@@ -215,6 +246,9 @@ async def post_stream(
                 raise
             except _TRANSPORT_ERRORS as exc:
                 raise _translate(exc, provider, secrets) from exc
+    except Exception as exc:
+        seal(exc, secrets)
+        raise
     finally:
         # Close the body iterator before the response, so no half-run generator is left
         # for the garbage collector to finish on another task.
@@ -225,9 +259,63 @@ async def post_stream(
             await response.aclose()
 
 
+# The most of an error body kept (and read): an HTML error page or an echoed request is
+# reduced to what a message needs, and a server that streams an endless error body cannot
+# make reverie allocate it.
+MAX_ERROR_BODY = 64 * 1024
+# The largest non-streamed answer read: far above any real one (images included), well
+# below what would exhaust memory. A larger Content-Length is refused before reading.
+MAX_BODY = 256 * 1024 * 1024
+
+
+async def _error_body(
+    response: httpx2.Response, deadline: _Deadline, idle: float | None = None
+) -> str:
+    """Up to :data:`MAX_ERROR_BODY` bytes of an error answer, as text (the rest unread)."""
+    kept = bytearray()
+
+    async def read() -> None:
+        async for chunk in response.aiter_bytes():
+            kept.extend(chunk[: MAX_ERROR_BODY - len(kept)])
+            if len(kept) >= MAX_ERROR_BODY:
+                break
+
+    await deadline.run(read(), idle, "the error body", "idle" if idle is not None else "total")
+    return bytes(kept).decode(errors="replace")
+
+
+async def _read_capped(response: httpx2.Response, provider: str) -> bytes:
+    """The whole body, refused (:class:`~reverie.errors.ProtocolError`) beyond
+    :data:`MAX_BODY`, whether announced by ``Content-Length`` or found while reading."""
+    declared = untrusted.content_length(response.headers.get("content-length"))
+    if declared is not None and declared > MAX_BODY:
+        raise errors.ProtocolError(
+            f"{provider} announced a {declared}-byte answer, over reverie's limit of "
+            f"{MAX_BODY} bytes; not reading it"
+        )
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise errors.ProtocolError(
+                f"{provider} sent an answer over reverie's limit of {MAX_BODY} bytes"
+            )
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _reports_error(data: Any) -> bool:
+    return isinstance(data, dict) and bool(cast(dict[str, Any], data).get("error"))
+
+
+async def _replay(raw: bytes) -> AsyncGenerator[bytes, None]:
+    yield raw
+
+
 def _raise_json_error(raw: bytes, provider: str, secrets: tuple[str, ...]) -> None:
     """Raise the typed error a 200 JSON body reports as ``{"error": ...}``; any other body is
-    left to the stream decoder (``aiter_bytes`` still yields it after ``aread``)."""
+    left to the stream decoder."""
     try:
         data: Any = orjson.loads(raw)
     except orjson.JSONDecodeError:

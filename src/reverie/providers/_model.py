@@ -16,6 +16,7 @@ from typing import Any
 import httpx2
 import orjson
 
+from reverie._redact import excerpt, seal
 from reverie.errors import ProtocolError, ProviderError
 from reverie.model import Call, Response, StreamEvent, Warnings
 from reverie.providers import _http
@@ -97,7 +98,9 @@ class WireModel:
                 raise
             raise refined from exc
         if not isinstance(data, dict):
-            raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
+            raise ProtocolError(
+                f"{self.provider}: expected a JSON object, got {excerpt(str(data), 200)}"
+            )
         return self._wire.decode(data, encoded.warnings)  # pyright: ignore[reportUnknownArgumentType]
 
     async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
@@ -123,6 +126,9 @@ class WireModel:
             if refined is exc:
                 raise
             raise refined from exc
+        except Exception as exc:
+            seal(exc)  # a decoder's error may chain one that quotes the stream
+            raise
         finally:
             await chunks.aclose()
         for event in decoder.finish():

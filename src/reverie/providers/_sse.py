@@ -10,6 +10,13 @@ The fast path handles the common case, ``\\n``-only framing: a read is split int
 events on the blank line, and an event that is a single ``data: ...`` line is decoded at
 once; anything else (comments, ``event:`` lines, several data lines, ``\\r``) goes through
 the line parser. Both give the same events.
+
+The work is linear in the bytes fed, however they are split: a read without a line break
+is only put aside, and an unfinished event's whole lines are parsed once, so a line of
+megabytes (an inline image) arriving in small reads is not re-scanned on every read. A
+line longer than :data:`MAX_LINE` is a :class:`~reverie.errors.ProtocolError`, not memory
+spent on a stream that never ends its line. Error messages show the offending data
+shortened, with known secrets removed before shortening.
 """
 
 from __future__ import annotations
@@ -18,19 +25,26 @@ from typing import Any, cast
 
 import orjson
 
+from reverie._redact import excerpt
 from reverie.errors import ProtocolError
 
 SSEEvent = tuple[str, str]
 """``(event name, data)``; the name is ``""`` when the stream gave none."""
 
+MAX_LINE = 64 * 1024 * 1024
+"""The longest line (or unfinished event) held while waiting for its end: 64 MiB."""
+
 
 class SSEDecoder:
     """Incremental decoder. Call :meth:`feed` per read and :meth:`close` at the end."""
 
-    __slots__ = ("_buffer", "_data", "_event", "_has_data", "_pending_cr")
+    __slots__ = ("_data", "_event", "_has_data", "_pending_cr", "_pieces", "_size")
 
     def __init__(self) -> None:
-        self._buffer = b""
+        # The bytes after the last line break seen, in the pieces they arrived as: joined
+        # only once a line break arrives.
+        self._pieces: list[bytes] = []
+        self._size = 0
         self._event = ""
         self._data: list[str] = []
         self._has_data = False
@@ -48,13 +62,14 @@ class SSEDecoder:
             if chunk.endswith(b"\r"):
                 self._pending_cr = True
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        elif not self._has_data and not self._event:
-            return self._feed_events(self._buffer + chunk if self._buffer else chunk)
-        buffer = self._buffer + chunk if self._buffer else chunk
-        lines = buffer.split(b"\n")
-        self._buffer = lines.pop()
-        if not lines:
+        if b"\n" not in chunk:
+            self._hold(chunk)
             return []
+        buffer = self._take(chunk)
+        if not self._has_data and not self._event:
+            return self._feed_events(buffer)
+        lines = buffer.split(b"\n")
+        self._hold(lines.pop())
         events: list[SSEEvent] = []
         for raw in lines:
             self._line(raw, events)
@@ -64,29 +79,50 @@ class SSEDecoder:
         """End of stream: a final unterminated event is dispatched, as browsers do not, but
         servers that omit the last blank line are common and the data is whole."""
         events: list[SSEEvent] = []
-        if self._buffer:
-            for raw in self._buffer.split(b"\n"):  # the fast path may leave whole lines
-                self._line(raw, events)
-            self._buffer = b""
+        if self._pieces:
+            self._line(self._take(b""), events)
         self._line(b"", events)
         return events
 
+    def _hold(self, rest: bytes) -> None:
+        """Keep ``rest``, the start of a line still unfinished, for the next read."""
+        if rest:
+            self._size += len(rest)
+            if self._size > MAX_LINE:
+                raise ProtocolError(
+                    f"stream line longer than {MAX_LINE} bytes without a line break; the "
+                    "stream is not Server-Sent Events, or is corrupt"
+                )
+            self._pieces.append(rest)
+
+    def _take(self, chunk: bytes) -> bytes:
+        """The held bytes followed by ``chunk``; nothing is held afterwards."""
+        if not self._pieces:
+            return chunk
+        buffer = b"".join(self._pieces) + chunk
+        self._pieces = []
+        self._size = 0
+        return buffer
+
     def _feed_events(self, buffer: bytes) -> list[SSEEvent]:
         """The fast path, at an event boundary with ``\\n``-only framing: everything before
-        the last blank line is whole events; the rest waits, unparsed, in the buffer."""
+        the last blank line is whole events. An unfinished event's whole lines go through
+        the line parser now (so they are never split again); its last, partial line waits."""
         blocks = buffer.split(b"\n\n")
-        self._buffer = blocks.pop()
+        rest = blocks.pop()
         events: list[SSEEvent] = []
         for block in blocks:
             if block[:6] == b"data: " and b"\n" not in block:
-                try:
-                    events.append(("", block[6:].decode()))
-                except UnicodeDecodeError as exc:
-                    raise ProtocolError(f"stream line is not UTF-8: {block[:200]!r}") from exc
+                events.append(("", _decode(block[6:])))
                 continue
             for raw in block.split(b"\n"):
                 self._line(raw, events)
             self._line(b"", events)
+        if rest:
+            lines = rest.split(b"\n")
+            self._hold(lines.pop())
+            for raw in lines:
+                self._line(raw, events)
         return events
 
     def _line(self, raw: bytes, events: list[SSEEvent]) -> None:
@@ -99,12 +135,7 @@ class SSEDecoder:
             return
         if raw[0] == 58:  # b":" comment
             return
-        try:
-            line = raw.decode()
-        except UnicodeDecodeError as exc:
-            shown = repr(raw[:200])
-            raise ProtocolError(f"stream line is not UTF-8: {shown}", line=shown) from exc
-        name, sep, value = line.partition(":")
+        name, sep, value = _decode(raw).partition(":")
         if sep and value[:1] == " ":
             value = value[1:]
         if name == "data":
@@ -116,19 +147,33 @@ class SSEDecoder:
         # fields are ignored as the spec says.
 
 
+def _decode(raw: bytes) -> str:
+    """A whole line as UTF-8, or :class:`ProtocolError` showing it (shortened, scrubbed).
+
+    The error is raised outside the ``except``: the ``UnicodeDecodeError`` would chain the
+    whole line's bytes (its repr shows them) to an error that must show only a scrubbed
+    excerpt."""
+    try:
+        return raw.decode()
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.start}"
+    shown = excerpt(repr(raw[:1024]), 200)
+    raise ProtocolError(f"stream line is not UTF-8 (at {where}): {shown}", line=shown)
+
+
 def json_object(data: str, provider: str) -> dict[str, Any]:
-    """An event's ``data`` parsed as a JSON object, or :class:`ProtocolError` naming it."""
+    """An event's ``data`` parsed as a JSON object, or :class:`ProtocolError` naming it
+    (raised unchained: orjson's error keeps the whole text as ``.doc``)."""
     try:
         value: Any = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise ProtocolError(
-            f"{provider}: stream data is not JSON: {data[:300]!r}", line=data[:300]
-        ) from exc
-    if not isinstance(value, dict):
-        raise ProtocolError(
-            f"{provider}: stream data is not a JSON object: {data[:300]!r}", line=data[:300]
-        )
-    return cast(dict[str, Any], value)
+        problem = f"is not JSON ({exc})"
+    else:
+        if isinstance(value, dict):
+            return cast(dict[str, Any], value)
+        problem = "is not a JSON object"
+    shown = excerpt(data, 300)
+    raise ProtocolError(f"{provider}: stream data {problem}: {shown!r}", line=shown)
 
 
 class SSEObjects:

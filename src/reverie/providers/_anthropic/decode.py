@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from reverie._redact import excerpt
 from reverie.content import (
     JsonOutput,
     Part,
@@ -26,6 +27,7 @@ from reverie.content import (
 )
 from reverie.errors import ProtocolError
 from reverie.model import CallWarning, FinishReason, Response, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._anthropic.encode import WIRE
 
 
@@ -46,16 +48,17 @@ def map_finish_reason(reason: str | None) -> FinishReason:
 
 def decode_usage(usage: Mapping[str, Any] | None) -> Usage:
     """Anthropic usage; its ``input_tokens`` already excludes cache reads and writes."""
+    usage = untrusted.mapping(usage)
     if not usage:
         return Usage()
-    inp = int(usage.get("input_tokens") or 0)
-    out = int(usage.get("output_tokens") or 0)
+    inp = untrusted.count(usage.get("input_tokens"))
+    out = untrusted.count(usage.get("output_tokens"))
     return Usage(
         input_tokens=inp,
         output_tokens=out,
         total_tokens=inp + out,
-        cache_read_tokens=int(usage.get("cache_read_input_tokens") or 0),
-        cache_write_tokens=int(usage.get("cache_creation_input_tokens") or 0),
+        cache_read_tokens=untrusted.count(usage.get("cache_read_input_tokens")),
+        cache_write_tokens=untrusted.count(usage.get("cache_creation_input_tokens")),
     )
 
 
@@ -63,7 +66,7 @@ def merge_usage(current: Mapping[str, Any], update: Mapping[str, Any] | None) ->
     """``message_delta`` usage over ``message_start``'s: fields present and not null win
     (Bedrock's delta carries only ``output_tokens``; Anthropic's repeats the input counts)."""
     merged = dict(current)
-    for key, value in (update or {}).items():
+    for key, value in untrusted.mapping(update).items():
         if value is not None:
             merged[key] = value
     return merged
@@ -151,7 +154,9 @@ def decode_response(
     """A non-streamed Messages response (``{"type": "message", ...}``) as a Response."""
     content = data.get("content")
     if not isinstance(content, list):
-        raise ProtocolError(f"{provider}: the response has no content list: {str(data)[:300]}")
+        raise ProtocolError(
+            f"{provider}: the response has no content list: {excerpt(str(data), 300)}"
+        )
     parts: list[Part] = []
     for block in content:  # pyright: ignore[reportUnknownVariableType]
         if isinstance(block, Mapping):

@@ -44,6 +44,7 @@ from reverie.events import (
     ToolInputStart,
     ToolResult,
 )
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._anthropic.decode import (
     decode_usage,
     map_finish_reason,
@@ -81,18 +82,23 @@ class MessagesStreamDecoder:
     def feed(self, event: Mapping[str, Any]) -> list[StreamEvent]:
         """The events completed by one decoded stream event."""
         kind = event.get("type")
-        if kind == "content_block_delta":
-            return self._delta(int(event.get("index", 0)), event.get("delta") or {})
-        if kind == "content_block_start":
-            return self._start(int(event.get("index", 0)), event.get("content_block") or {})
-        if kind == "content_block_stop":
-            return self._stop(int(event.get("index", 0)))
+        if kind in ("content_block_delta", "content_block_start", "content_block_stop"):
+            # A block event with an unusable index (negative, absurd, not a number) names
+            # no block: it is dropped rather than crash the decoder.
+            index = untrusted.index(event.get("index", 0))
+            if index is None:
+                return []
+            if kind == "content_block_delta":
+                return self._delta(index, untrusted.mapping(event.get("delta")))
+            if kind == "content_block_start":
+                return self._start(index, untrusted.mapping(event.get("content_block")))
+            return self._stop(index)
         if kind == "message_start":
-            message: Mapping[str, Any] = event.get("message") or {}
+            message = untrusted.mapping(event.get("message"))
             self._message = {k: message[k] for k in ("id", "model") if message.get(k)}
             self._usage = merge_usage({}, message.get("usage"))
         elif kind == "message_delta":
-            delta: Mapping[str, Any] = event.get("delta") or {}
+            delta = untrusted.mapping(event.get("delta"))
             if delta.get("stop_reason"):
                 self._stop_reason = str(delta["stop_reason"])
             self._usage = merge_usage(self._usage, event.get("usage"))

@@ -12,6 +12,7 @@ from typing import Any, cast
 from reverie.content import Message, ReasoningPart
 from reverie.errors import ConfigurationError
 from reverie.model import CallWarning, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._gateways.messages import encode_messages
 from reverie.providers._gateways.reasoning import decode_details
 from reverie.providers._gateways.reasoning_stream import DetailsStream
@@ -120,9 +121,12 @@ class GatewayExtension:
     def decode_usage(self, usage: Mapping[str, Any]) -> Usage:
         """Chat usage, plus the prompt-cache writes the gateways report."""
         base = decode_usage(usage)
-        details: Mapping[str, Any] = usage.get("prompt_tokens_details") or {}
-        writes = details.get("cache_write_tokens") or usage.get("cache_creation_input_tokens")
-        if isinstance(writes, int) and writes > 0:
+        usage = untrusted.mapping(usage)
+        details = untrusted.mapping(usage.get("prompt_tokens_details"))
+        writes = untrusted.count(details.get("cache_write_tokens")) or untrusted.count(
+            usage.get("cache_creation_input_tokens")
+        )
+        if writes:
             return Usage(
                 input_tokens=base.input_tokens,
                 output_tokens=base.output_tokens,

@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias, cast
 
 from reverie.content import ReasoningPart
+from reverie.providers import _untrusted as untrusted
 
 Family: TypeAlias = Literal["anthropic", "responses", "google", "other"]
 
@@ -64,8 +65,8 @@ def field(detail: Mapping[str, Any], key: str) -> str:
 
 
 def index_of(detail: Mapping[str, Any]) -> int:
-    value = detail.get("index")
-    return value if isinstance(value, int) else 0
+    """A detail's ``index``; 0 when absent or unusable (negative, absurd, not an int)."""
+    return untrusted.index(detail.get("index")) or 0
 
 
 def responses_metadata(

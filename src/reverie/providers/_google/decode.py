@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import orjson
 
+from reverie._redact import excerpt
 from reverie.content import Part, ReasoningPart, SourcePart, TextPart, ToolCallPart
 from reverie.errors import (
     AuthenticationError,
@@ -32,6 +33,7 @@ from reverie.errors import (
     ProviderError,
 )
 from reverie.model import CallWarning, FinishReason, Response, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._google.encode import SIGNATURE_KEY, GoogleDialect
 
 IdFactory = Callable[[], str]
@@ -81,14 +83,17 @@ def decode_usage(meta: Mapping[str, Any] | None) -> Usage:
     them); ``candidatesTokenCount`` excludes thoughts, which are added to the output so that
     ``reasoning_tokens`` is part of ``output_tokens`` as :class:`Usage` promises.
     """
+    meta = untrusted.mapping(meta)
     if not meta:
         return Usage()
-    prompt = int(meta.get("promptTokenCount") or 0)
-    cached = int(meta.get("cachedContentTokenCount") or 0)
-    candidates = int(meta.get("candidatesTokenCount") or 0)
-    thoughts = int(meta.get("thoughtsTokenCount") or 0)
-    tool_prompt = int(meta.get("toolUsePromptTokenCount") or 0)
-    total = int(meta.get("totalTokenCount") or 0) or prompt + candidates + thoughts + tool_prompt
+    prompt = untrusted.count(meta.get("promptTokenCount"))
+    cached = untrusted.count(meta.get("cachedContentTokenCount"))
+    candidates = untrusted.count(meta.get("candidatesTokenCount"))
+    thoughts = untrusted.count(meta.get("thoughtsTokenCount"))
+    tool_prompt = untrusted.count(meta.get("toolUsePromptTokenCount"))
+    total = untrusted.count(meta.get("totalTokenCount")) or (
+        prompt + candidates + thoughts + tool_prompt
+    )
     return Usage(
         input_tokens=max(prompt - cached, 0) + tool_prompt,
         output_tokens=candidates + thoughts,
@@ -188,7 +193,9 @@ def decode_response(
         feedback: Mapping[str, Any] = data.get("promptFeedback") or {}
         if feedback.get("blockReason"):
             return Response((), FinishReason.CONTENT_FILTER, usage, warnings, meta)
-        raise ProtocolError(f"{dialect.name}: the response has no candidates: {str(data)[:300]}")
+        raise ProtocolError(
+            f"{dialect.name}: the response has no candidates: {excerpt(str(data), 300)}"
+        )
     candidate: Mapping[str, Any] = candidates[0]
     content: Mapping[str, Any] = candidate.get("content") or {}
     parts: list[Part] = []
@@ -249,8 +256,8 @@ def refine_error(error: ProviderError) -> ProviderError:
     if match is not None:
         return ContextTooLargeError(
             f"{error.message} (shorten the conversation or pick a model with a larger window)",
-            used_tokens=int(match[1]),
-            max_tokens=int(match[2]),
+            used_tokens=untrusted.count(match[1]) or None,
+            max_tokens=untrusted.count(match[2]) or None,
             **common,
         )
     return error

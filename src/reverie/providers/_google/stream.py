@@ -43,6 +43,7 @@ from reverie.events import (
     ToolInputStart,
 )
 from reverie.model import FinishReason, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._errors import error_from_event
 from reverie.providers._google.decode import (
     CallIds,
@@ -97,8 +98,8 @@ class GeminiStreamDecoder:
         error = chunk.get("error")
         if error:
             raise error_from_event(error, self._dialect.name)
-        usage: Mapping[str, Any] | None = chunk.get("usageMetadata")
-        if usage and usage.get("totalTokenCount"):
+        usage = untrusted.mapping(chunk.get("usageMetadata"))
+        if usage.get("totalTokenCount"):
             self._usage = decode_usage(usage)
         meta = response_metadata(chunk, self._dialect).get(self._dialect.name)
         if meta:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from reverie._redact import excerpt
 from reverie.content import Part, ReasoningPart, SourcePart, TextPart, ToolCallPart
 from reverie.model import CallWarning, FinishReason, Response, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._openai.dialect import ChatDialect
 
 
@@ -30,17 +32,18 @@ def map_finish_reason(reason: str | None) -> FinishReason:
 
 def decode_usage(usage: Mapping[str, Any] | None) -> Usage:
     """Chat usage; ``prompt_tokens`` includes cached tokens, which we count separately."""
+    usage = untrusted.mapping(usage)
     if not usage:
         return Usage()
-    prompt_details: Mapping[str, Any] = usage.get("prompt_tokens_details") or {}
-    completion_details: Mapping[str, Any] = usage.get("completion_tokens_details") or {}
-    cached = int(prompt_details.get("cached_tokens") or 0)
-    prompt = int(usage.get("prompt_tokens") or 0)
+    prompt_details = untrusted.mapping(usage.get("prompt_tokens_details"))
+    completion_details = untrusted.mapping(usage.get("completion_tokens_details"))
+    cached = untrusted.count(prompt_details.get("cached_tokens"))
+    prompt = untrusted.count(usage.get("prompt_tokens"))
     return Usage(
         input_tokens=max(prompt - cached, 0),
-        output_tokens=int(usage.get("completion_tokens") or 0),
-        total_tokens=int(usage.get("total_tokens") or 0),
-        reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
+        output_tokens=untrusted.count(usage.get("completion_tokens")),
+        total_tokens=untrusted.count(usage.get("total_tokens")),
+        reasoning_tokens=untrusted.count(completion_details.get("reasoning_tokens")),
         cache_read_tokens=cached,
     )
 
@@ -62,7 +65,9 @@ def decode_response(
 
     choices: list[Any] = data.get("choices") or []
     if not choices:
-        raise ProtocolError(f"{dialect.name}: the response has no choices: {str(data)[:300]}")
+        raise ProtocolError(
+            f"{dialect.name}: the response has no choices: {excerpt(str(data), 300)}"
+        )
     choice: dict[str, Any] = choices[0]
     message: dict[str, Any] = choice.get("message") or {}
     content: list[Part] = []

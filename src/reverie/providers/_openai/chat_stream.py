@@ -50,13 +50,20 @@ REASONING_ID = "reasoning-0"
 
 
 class _PendingCall:
-    __slots__ = ("arguments", "ended", "id", "name")
+    """A call whose arguments are still arriving: kept as fragments and joined once at the
+    end (``+=`` on an attribute copies the whole text each time: quadratic in its size)."""
+
+    __slots__ = ("ended", "fragments", "id", "name")
 
     def __init__(self, call_id: str, name: str, arguments: str) -> None:
         self.id = call_id
         self.name = name
-        self.arguments = arguments
+        self.fragments = [arguments]
         self.ended = False
+
+    @property
+    def arguments(self) -> str:
+        return "".join(self.fragments)
 
 
 class ChatStreamDecoder:
@@ -154,7 +161,7 @@ class ChatStreamDecoder:
         call = self._calls.get(index)
         if call is not None:
             if args and not call.ended:
-                call.arguments += args
+                call.fragments.append(args)
                 events.append(ToolInputDelta(call.id, args))
             return
         if not name and not args:

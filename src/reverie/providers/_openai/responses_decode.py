@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import orjson
 
+from reverie._redact import excerpt
 from reverie.content import (
     JsonOutput,
     Part,
@@ -31,6 +32,7 @@ from reverie.content import (
 )
 from reverie.errors import ProtocolError, ProviderError
 from reverie.model import CallWarning, FinishReason, Response, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._errors import error_from_event
 from reverie.providers._openai.responses import ResponsesDialect
 
@@ -47,7 +49,9 @@ def decode_response(
         raise response_error(error, dialect.name)
     output: Any = data.get("output")
     if not isinstance(output, list):
-        raise ProtocolError(f"{dialect.name}: the response has no output: {str(data)[:300]}")
+        raise ProtocolError(
+            f"{dialect.name}: the response has no output: {excerpt(str(data), 300)}"
+        )
     content: list[Part] = []
     has_call = False
     for item in _dicts(cast(list[Any], output)):
@@ -181,19 +185,19 @@ def finish_reason(response: Mapping[str, Any], has_function_call: bool) -> Finis
 
 def decode_usage(usage: Any) -> Usage:
     """Responses usage; ``input_tokens`` includes cached tokens, which we count separately."""
-    if not isinstance(usage, dict):
+    usage = untrusted.mapping(usage)
+    if not usage:
         return Usage()
-    usage = cast(dict[str, Any], usage)
-    input_details: Any = usage.get("input_tokens_details") or {}
-    output_details: Any = usage.get("output_tokens_details") or {}
-    cached = int(input_details.get("cached_tokens") or 0)
-    prompt = int(usage.get("input_tokens") or 0)
-    completion = int(usage.get("output_tokens") or 0)
+    input_details = untrusted.mapping(usage.get("input_tokens_details"))
+    output_details = untrusted.mapping(usage.get("output_tokens_details"))
+    cached = untrusted.count(input_details.get("cached_tokens"))
+    prompt = untrusted.count(usage.get("input_tokens"))
+    completion = untrusted.count(usage.get("output_tokens"))
     return Usage(
         input_tokens=max(prompt - cached, 0),
         output_tokens=completion,
-        total_tokens=int(usage.get("total_tokens") or prompt + completion),
-        reasoning_tokens=int(output_details.get("reasoning_tokens") or 0),
+        total_tokens=untrusted.count(usage.get("total_tokens")) or prompt + completion,
+        reasoning_tokens=untrusted.count(output_details.get("reasoning_tokens")),
         cache_read_tokens=cached,
     )
 
