@@ -7,7 +7,9 @@
     async for event in agent.stream("..."): ...
     result = agent.generate_sync("...")          # also inside a running loop (notebooks)
 
-The loop, identical for ``generate`` and ``stream``:
+The loop, identical for ``generate``, ``stream`` and ``resume`` (a state machine over a
+:class:`~reverie.run_state.RunState`: :mod:`reverie._machine`, driven by
+:mod:`reverie._driver` through :mod:`reverie.effects`):
 
 1. ``prepare_step`` may change the model, messages, system prompt, tool choice and active
    tools for this step.
@@ -17,10 +19,21 @@ The loop, identical for ``generate`` and ``stream``:
    user's ``repair_tool_call`` hook when given, else by JSON repair; a call that stays
    invalid is answered with an error result and never executed.
 4. Valid calls run concurrently (at most ``max_tool_concurrency`` at once; sync tools in
-   worker threads); results keep call order. A tool's exception is an error result.
-5. The loop continues only while the step made client tool calls, finished with
-   ``tool-calls``, no tool asked to stop the turn, and no stop condition holds (by
-   default: 20 steps).
+   worker threads); results keep call order. A tool's exception is an error result. Calls
+   are run whatever the step's finish reason (some servers say ``stop`` with complete tool
+   calls), except those a ``length`` finish cut off, which get an error result.
+5. A call that needs approval (the tool's ``requires_approval``, or the agent's), or an
+   external one, is not run: once the other calls have run, the run pauses. The result's
+   ``status`` is ``"paused"``, ``pending`` lists the calls, and :meth:`Agent.resume`
+   continues from ``result.state`` with the answers (:mod:`reverie.approval`).
+6. The loop continues only while the step made client tool calls, was not cut off by the
+   token limit, no tool asked to stop the turn, and no stop condition holds (by default: 20
+   steps).
+
+A run's state can be saved at any pause (``result.state.to_json()``) and resumed in another
+process, exactly: the next request is the one the uninterrupted run would have sent.
+``pause_after_steps`` pauses at a step boundary; ``history=`` continues a conversation from a
+finished run's state, result or messages.
 
 With an ``output_type``, the run ends with a validated structured output in
 ``RunResult.output`` (how it is asked for and repaired: :mod:`reverie.output.agent`).
@@ -31,51 +44,22 @@ A step's model call is retried on transient failures (see :mod:`reverie.retry`);
 
 from __future__ import annotations
 
-from collections.abc import (
-    AsyncGenerator,
-    Callable,
-    Iterable,
-    Mapping,
-    Sequence,
-)
-from contextlib import aclosing
-from dataclasses import dataclass
+import uuid
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from reverie import _sync
-from reverie.accumulate import ResponseAccumulator, response_events
-from reverie.content import (
-    FilePart,
-    Message,
-    ProviderData,
-    ToolResultPart,
-)
-from reverie.content import (
-    system as system_message,
-)
-from reverie.content import (
-    user as user_message,
-)
+from reverie import _machine, _sync
+from reverie._driver import drive
+from reverie.approval import Approval, ApprovalPolicy, Denial, ExternalResult
+from reverie.content import FilePart, Message, ProviderData
+from reverie.content import system as system_message
+from reverie.content import user as user_message
+from reverie.effects import Effects, LocalEffects
 from reverie.errors import ConfigurationError
-from reverie.events import (
-    AgentEvent,
-    Retry,
-    RunFinish,
-    StepFinish,
-    StepStart,
-    ToolCall,
-    ToolResult,
-)
-from reverie.model import (
-    Call,
-    FinishReason,
-    LanguageModel,
-    ProviderTool,
-    Response,
-    ToolChoice,
-    Usage,
-)
+from reverie.events import AgentEvent, RunFinish
+from reverie.model import LanguageModel, ProviderTool, ToolChoice
 from reverie.retry import RetryPolicy
+from reverie.run_state import RunState
 from reverie.steps import (
     DEFAULT_MAX_STEPS,
     PrepareStep,
@@ -88,12 +72,10 @@ from reverie.steps import (
     StopCondition,
     finish_reason_is,
     has_tool_call,
-    make_step,
     max_tokens_used,
     step_count_is,
 )
 from reverie.tool import FunctionTool
-from reverie.tool_calls import Checked, check_call, cut_off, execute_calls, maybe_await, unique_id
 
 __all__ = [
     "Agent",
@@ -113,33 +95,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from reverie.output.agent import AgentOutput, OutputRun
+    from reverie.output.agent import AgentOutput
     from reverie.output.modes import ObjectMode
     from reverie.output.parse import RepairText
-
-# ---------------------------------------------------------------------------------------
-# Results
-
-
-# ---------------------------------------------------------------------------------------
-# Stop conditions
-
-
-# ---------------------------------------------------------------------------------------
-# Hooks
-
-
-# ---------------------------------------------------------------------------------------
-# The agent
-
-
-@dataclass(frozen=True, slots=True)
-class _StepPlan:
-    model: LanguageModel
-    messages: tuple[Message, ...]
-    system: str | None
-    call: Call
-    tools: dict[str, FunctionTool]
 
 
 class Agent:
@@ -153,6 +111,10 @@ class Agent:
     ``output_type`` (a pydantic model, dataclass, TypedDict or JSON schema dict) makes the
     run end with a validated structured output in ``RunResult.output``, asked for per
     ``output_mode`` and repaired by ``repair_output``; see :mod:`reverie.output.agent`.
+
+    ``requires_approval`` is the agent's approval policy, on top of each tool's own: True
+    makes every tool call wait for approval; a predicate ``(tool name, arguments) -> bool``
+    picks the calls.
     """
 
     def __init__(
@@ -179,6 +141,7 @@ class Agent:
         output_type: Any = None,
         output_mode: ObjectMode = "auto",
         repair_output: RepairText | None = None,
+        requires_approval: ApprovalPolicy = False,
     ) -> None:
         if isinstance(model, str):
             from reverie.providers import get_model
@@ -218,6 +181,7 @@ class Agent:
         self.retry = retry if retry is not None else RetryPolicy()
         self.headers = dict(headers or {})
         self.provider_options = dict(provider_options or {})
+        self.requires_approval: bool | Callable[[str, Mapping[str, Any]], bool] = requires_approval
         self.output: AgentOutput | None = None
         if output_type is not None:
             from reverie.output.agent import AgentOutput
@@ -227,32 +191,175 @@ class Agent:
     # -- public entry points ------------------------------------------------------------
 
     async def generate(
-        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+        self,
+        prompt: str | Sequence[Message] = "",
+        *,
+        files: Sequence[FilePart] = (),
+        history: RunState | RunResult | Sequence[Message] | None = None,
+        run_id: str | None = None,
+        pause_after_steps: int | None = None,
     ) -> RunResult:
-        """Run to completion and return every step. Raises on provider failure."""
+        """Run until the run finishes or pauses, and return it. Raises on provider failure.
+
+        ``history`` continues a conversation (a finished run's state or result, or messages);
+        ``pause_after_steps`` pauses at the step boundary after that many model calls.
+        """
+        state = self.start(prompt, files=files, history=history, run_id=run_id)
+        return await self.resume(state, pause_after_steps=pause_after_steps)
+
+    def stream(
+        self,
+        prompt: str | Sequence[Message] = "",
+        *,
+        files: Sequence[FilePart] = (),
+        history: RunState | RunResult | Sequence[Message] | None = None,
+        run_id: str | None = None,
+        pause_after_steps: int | None = None,
+    ) -> AgentStream:
+        """Run and yield events as they happen; ``async for`` over the returned stream.
+
+        After iteration, ``stream.result`` holds the :class:`RunResult`. A run that pauses
+        yields ``RunPaused`` (the calls it waits on), then ``RunFinish``, and ends.
+        """
+        state = self.start(prompt, files=files, history=history, run_id=run_id)
+        return self.resume_stream(state, pause_after_steps=pause_after_steps)
+
+    def generate_sync(
+        self,
+        prompt: str | Sequence[Message] = "",
+        *,
+        files: Sequence[FilePart] = (),
+        history: RunState | RunResult | Sequence[Message] | None = None,
+        run_id: str | None = None,
+        pause_after_steps: int | None = None,
+    ) -> RunResult:
+        """:meth:`generate` for synchronous code; works inside a running event loop too."""
+        return _sync.run(
+            self.generate(
+                prompt,
+                files=files,
+                history=history,
+                run_id=run_id,
+                pause_after_steps=pause_after_steps,
+            )
+        )
+
+    async def resume(
+        self,
+        state: RunState,
+        *,
+        approvals: Iterable[Approval | Denial] = (),
+        results: Iterable[ExternalResult] = (),
+        effects: Effects | None = None,
+        pause_after_steps: int | None = None,
+    ) -> RunResult:
+        """Go on with a run from ``state``, answering its pending calls first.
+
+        ``approvals`` approve or deny pending calls (``call.approve()``, ``call.deny(why)``);
+        ``results`` give external calls their results (``call.answer(value)``). An answer
+        whose fingerprint does not match the call raises :class:`~reverie.errors.ApprovalError`
+        before anything runs. Calls left unanswered keep the run paused on them. ``effects``
+        performs model and tool calls (default: :class:`~reverie.effects.LocalEffects`, in
+        this process; durable engines pass their own).
+        """
         result: RunResult | None = None
-        async for event in self._run(prompt, files, streaming=False):
+        events = self._drive(state, approvals, results, effects, False, pause_after_steps)
+        async for event in events:
             if isinstance(event, RunFinish):
                 result = event.result
         assert result is not None
         return result
 
-    def stream(
-        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+    def resume_stream(
+        self,
+        state: RunState,
+        *,
+        approvals: Iterable[Approval | Denial] = (),
+        results: Iterable[ExternalResult] = (),
+        effects: Effects | None = None,
+        pause_after_steps: int | None = None,
     ) -> AgentStream:
-        """Run and yield events as they happen; ``async for`` over the returned stream.
+        """:meth:`resume`, yielding events as they happen (as :meth:`stream` does)."""
+        return AgentStream(self._drive(state, approvals, results, effects, True, pause_after_steps))
 
-        After iteration, ``stream.result`` holds the :class:`RunResult`.
-        """
-        return AgentStream(self._run(prompt, files, streaming=True))
-
-    def generate_sync(
-        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+    def resume_sync(
+        self,
+        state: RunState,
+        *,
+        approvals: Iterable[Approval | Denial] = (),
+        results: Iterable[ExternalResult] = (),
+        pause_after_steps: int | None = None,
     ) -> RunResult:
-        """:meth:`generate` for synchronous code; works inside a running event loop too."""
-        return _sync.run(self.generate(prompt, files=files))
+        """:meth:`resume` for synchronous code."""
+        return _sync.run(
+            self.resume(
+                state, approvals=approvals, results=results, pause_after_steps=pause_after_steps
+            )
+        )
+
+    def start(
+        self,
+        prompt: str | Sequence[Message] = "",
+        *,
+        files: Sequence[FilePart] = (),
+        history: RunState | RunResult | Sequence[Message] | None = None,
+        run_id: str | None = None,
+    ) -> RunState:
+        """The state of a run that has not made its first call yet (nothing is sent).
+
+        :meth:`generate` is ``resume(start(...))``. With ``history``, the run continues that
+        conversation: its messages come first (the agent's system prompt is put before them
+        unless they begin with a system message), then the prompt and files.
+        """
+        if history is None:
+            messages = self._initial_messages(prompt, files)
+        else:
+            messages = self._continued_messages(history, prompt, files)
+        return RunState(
+            run_id=run_id or f"run_{uuid.uuid4().hex}",
+            input=messages,
+            model=f"{self.model.provider}:{self.model.model_id}",
+            tools=tuple(self.tools),
+        )
 
     # -- the loop --------------------------------------------------------------------------
+
+    def _drive(
+        self,
+        state: RunState,
+        approvals: Iterable[Approval | Denial],
+        results: Iterable[ExternalResult],
+        effects: Effects | None,
+        streaming: bool,
+        pause_after_steps: int | None,
+    ) -> AsyncGenerator[AgentEvent, None]:
+        if pause_after_steps is not None and pause_after_steps < 0:
+            raise ConfigurationError("pause_after_steps must be 0 or more")
+        state = _machine.decide(state, approvals, results)
+        self._check_tools(state)
+        if effects is None:
+            effects = LocalEffects(self.retry, self.repair_tool_call)
+        return drive(self, state, effects, streaming=streaming, pause_after_steps=pause_after_steps)
+
+    def _check_tools(self, state: RunState) -> None:
+        """A call that will run needs its tool here (a state is resumed by name)."""
+        if state.open_step is None:
+            return
+        names = set(self.tools)
+        if self.output is not None:
+            names.add(self.output.tool_name)
+        missing = sorted(
+            {
+                c.call.tool_name
+                for c in state.open_step.calls
+                if c.status in ("ready", "approval") and c.call.tool_name not in names
+            }
+        )
+        if missing:
+            raise ConfigurationError(
+                f"the run waits on calls to {', '.join(missing)}, which this agent does not "
+                "have: resume it with an agent that has the same tools"
+            )
 
     def _initial_messages(
         self, prompt: str | Sequence[Message], files: Sequence[FilePart]
@@ -271,159 +378,35 @@ class Agent:
             raise ConfigurationError("the agent needs a prompt or messages to answer")
         return tuple(messages)
 
-    async def _run(
-        self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
-    ) -> AsyncGenerator[AgentEvent, None]:
-        initial = self._initial_messages(prompt, files)
-        history: list[Message] = []
-        steps: list[Step] = []
-        output = self.output.start() if self.output is not None else None
-        while True:
-            plan = await self._plan(len(steps), tuple(steps), initial + tuple(history), output)
-            yield StepStart(len(steps))
-            acc = ResponseAccumulator()
-            checked: list[Checked] = []
-            # aclosing: an abandoned run closes the model's HTTP stream now, not whenever
-            # the garbage collector finalizes the inner generator on another task.
-            async with aclosing(self._call_model(plan, streaming)) as model_events:
-                async for event in model_events:
-                    if isinstance(event, Retry):
-                        acc = ResponseAccumulator()
-                        checked.clear()
-                    elif isinstance(event, ToolCall) and not event.call.provider_executed:
-                        ok = await check_call(
-                            unique_id(event.call, checked),
-                            plan.tools,
-                            self.repair_tool_call,
-                            plan.messages,
-                            plan.system,
-                        )
-                        checked.append(ok)
-                        event = ToolCall(ok.call)
-                        acc.add(event)
-                    else:
-                        acc.add(event)
-                    yield event
-                    if output is not None:
-                        for partial in output.observe(event):
-                            yield partial
-            response = acc.response()
-            if response.finish_reason == FinishReason.LENGTH:
-                checked = [cut_off(c) for c in checked]
-            results: list[ToolResultPart] = []
-            async with aclosing(
-                execute_calls(checked, plan.tools, self.max_tool_concurrency)
-            ) as executed:
-                async for result in executed:
-                    results.append(result)
-                    yield ToolResult(result)
-            step = make_step(len(steps), response, results)
-            steps.append(step)
-            history.extend(step.messages)
-            yield StepFinish(step)
-            if self._should_stop(steps, checked, results, response):
-                if output is not None and await output.wants_final_step(
-                    step.text, len(step.tool_calls), step.usage, step.finish_reason
-                ):
-                    continue  # one more step, forced to give the structured output
-                break
-        total = Usage()
-        for s in steps:
-            total = total + s.usage
-        value = None
-        if output is not None:
-            value = output.require(steps[-1].text, total, steps[-1].finish_reason)
-        yield RunFinish(RunResult(tuple(steps), total, initial + tuple(history), value))
-
-    def _should_stop(
+    def _continued_messages(
         self,
-        steps: Sequence[Step],
-        calls: Sequence[Checked],
-        results: Sequence[ToolResultPart],
-        response: Response,
-    ) -> bool:
-        if not calls or response.finish_reason != FinishReason.TOOL_CALLS:
-            return True
-        if any(r.stop_turn for r in results):
-            return True
-        return any(cond(steps) for cond in self.stop_when)
-
-    async def _plan(
-        self,
-        number: int,
-        steps: tuple[Step, ...],
-        messages: tuple[Message, ...],
-        output: OutputRun | None = None,
-    ) -> _StepPlan:
-        model = self.model
-        system = self.system
-        tool_choice: ToolChoice | None = self.tool_choice
-        tools = self.tools
-        provider_tools = self.provider_tools
-        if self.prepare_step is not None:
-            overrides: StepOverrides | None = await maybe_await(
-                self.prepare_step(StepContext(number, steps, model, messages))
+        history: RunState | RunResult | Sequence[Message],
+        prompt: str | Sequence[Message],
+        files: Sequence[FilePart],
+    ) -> tuple[Message, ...]:
+        if isinstance(history, RunResult) and history.state is not None:
+            history = history.state
+        if isinstance(history, RunState) and history.open_step is not None:
+            raise ConfigurationError(
+                "that run is paused on pending tool calls: resume it (agent.resume) before "
+                "continuing the conversation"
             )
-            if overrides is not None:
-                model = overrides.model or model
-                if overrides.messages is not None:
-                    messages = tuple(overrides.messages)
-                if overrides.system is not None:
-                    system = overrides.system
-                    messages = _replace_system(messages, system)
-                if overrides.tool_choice is not None:
-                    tool_choice = overrides.tool_choice
-                if not overrides.tools_enabled:
-                    tools, provider_tools = {}, ()
-                elif overrides.active_tools is not None:
-                    active = set(overrides.active_tools)
-                    tools = {n: t for n, t in tools.items() if n in active}
-                    provider_tools = tuple(t for t in provider_tools if t.name in active)
-        call = Call(
-            messages=messages,
-            tools=(*(t.spec for t in tools.values()), *provider_tools),
-            tool_choice=_default_choice(tools, provider_tools)
-            if tool_choice is None
-            else tool_choice,
-            headers=self.headers,
-            provider_options=self.provider_options,
-            **self.settings,
-        )
-        if output is not None:
-            call, tools = output.prepare(model, call, tools, tool_choice is not None)
-        return _StepPlan(model, messages, system, call, tools)
-
-    async def _call_model(self, plan: _StepPlan, streaming: bool) -> AsyncGenerator[Any, None]:
-        """The model's events for one step, retried per the policy. Generate mode turns the
-        response into the same events a stream would end with, so one path serves both."""
-        failures: list[Exception] = []
-        while True:
-            attempt = len(failures) + 1
-            try:
-                if streaming:
-                    events = plan.model.stream(plan.call)
-                    try:
-                        async for event in events:
-                            yield event
-                    finally:
-                        aclose = getattr(events, "aclose", None)
-                        if aclose is not None:
-                            await aclose()
-                else:
-                    response = await plan.model.generate(plan.call)
-                    for event in response_events(response):
-                        yield event
-                return
-            except Exception as exc:
-                failures.append(exc)
-                delay = self.retry.delay_for(exc, attempt)
-                if delay is None:
-                    gave_up = self.retry.gave_up(failures)
-                    if gave_up is not None:
-                        raise gave_up from exc
-                    raise
-                yield Retry(attempt, exc, delay)
-                await self.retry.sleep(delay)
+        if isinstance(history, RunState | RunResult):
+            messages = list(history.messages)
+        else:
+            messages = list(history)
+        if self.system and not (messages and messages[0].role == "system"):
+            messages.insert(0, system_message(self.system))
+        if isinstance(prompt, str):
+            if prompt or files:
+                messages.append(user_message(prompt, *files))
+        else:
+            messages.extend(prompt)
+            if files:
+                messages.append(Message("user", tuple(files)))
+        if not any(m.role != "system" for m in messages):
+            raise ConfigurationError("the agent needs a prompt or messages to answer")
+        return tuple(messages)
 
 
 class AgentStream:
@@ -470,17 +453,3 @@ class AgentStream:
             pass
         assert self.result is not None
         return self.result
-
-
-# ---------------------------------------------------------------------------------------
-# Helpers
-
-
-def _default_choice(tools: Mapping[str, Any], provider_tools: Sequence[Any]) -> ToolChoice | None:
-    return "auto" if tools or provider_tools else None
-
-
-def _replace_system(messages: tuple[Message, ...], system: str) -> tuple[Message, ...]:
-    if messages and messages[0].role == "system":
-        return (system_message(system), *messages[1:])
-    return (system_message(system), *messages)

@@ -3,7 +3,8 @@
 A model's stream yields, per content block, ``*Start`` → ``*Delta``… → ``*End`` (blocks are
 told apart by ``id``), complete ``ToolCall`` events once a call's arguments are whole, and
 ends with one ``Finish``. An agent's stream wraps each model step in ``StepStart`` /
-``StepFinish``, adds a ``ToolResult`` for every tool it runs, and ends with ``RunFinish``.
+``StepFinish``, adds a ``ToolResult`` for every tool it runs, and ends with ``RunFinish``
+(preceded by ``RunPaused`` when the run stops to wait for approvals or external results).
 A step that is retried after a transient failure is preceded by a ``Retry`` event, so a
 consumer can discard what it showed of the failed attempt.
 
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from reverie.content import EMPTY_DATA, ProviderData, SourcePart, ToolCallPart, ToolResultPart
 
 if TYPE_CHECKING:
+    from reverie.approval import PendingCall
     from reverie.model import CallWarning, FinishReason, Usage
     from reverie.steps import RunResult, Step
 
@@ -167,8 +169,19 @@ class PartialObject:
 
 
 @dataclass(frozen=True, slots=True)
+class RunPaused:
+    """The approval request: the run stops here, waiting on ``pending`` tool calls (approval,
+    or a result from outside). ``RunFinish`` follows, with a result whose ``status`` is
+    ``"paused"`` and whose ``state`` :meth:`reverie.Agent.resume` continues from."""
+
+    pending: tuple[PendingCall, ...]
+    type: Literal["run-paused"] = "run-paused"
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinish:
-    """The end of an agent run; ``result`` is what ``Agent.generate`` would have returned."""
+    """The end of an agent run's events; ``result`` is what ``Agent.generate`` would have
+    returned (``result.status`` is ``"paused"`` when the run stopped to wait)."""
 
     result: RunResult
     type: Literal["run-finish"] = "run-finish"
@@ -192,5 +205,7 @@ StreamEvent: TypeAlias = (
 )
 """What a model's stream yields."""
 
-AgentEvent: TypeAlias = StreamEvent | StepStart | StepFinish | Retry | PartialObject | RunFinish
+AgentEvent: TypeAlias = (
+    StreamEvent | StepStart | StepFinish | Retry | PartialObject | RunPaused | RunFinish
+)
 """What an agent's stream yields."""

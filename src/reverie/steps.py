@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from reverie.content import (
     Message,
@@ -24,6 +24,8 @@ from reverie.content import (
 from reverie.model import CallWarning, FinishReason, LanguageModel, Response, ToolChoice, Usage
 
 if TYPE_CHECKING:
+    from reverie.approval import PendingCall
+    from reverie.run_state import RunState
     from reverie.tool import FunctionTool
 
 
@@ -67,20 +69,36 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """A finished run: every step, the total usage, and the whole conversation.
+    """A run that finished or paused: its steps, the total usage, and the conversation.
 
     ``output`` is the validated structured output when the agent has an ``output_type``
     (an instance of that type, or JSON values for a JSON schema), else None.
+
+    ``status`` is ``"finished"``, or ``"paused"`` when the run stopped to wait: on the tool
+    calls in ``pending`` (approval, or a result from outside), or at a step boundary when
+    asked to (``pause_after_steps``). ``state`` is the run as data: save it
+    (``state.to_json()``), resume it (:meth:`reverie.Agent.resume`), or, once finished,
+    continue the conversation from it (``history=``). While paused, ``steps`` holds the
+    finished steps only; the step waiting on its calls is in ``state.open_step``.
     """
 
     steps: tuple[Step, ...]
     usage: Usage
     messages: tuple[Message, ...]
     output: Any = None
+    status: Literal["finished", "paused"] = "finished"
+    pending: tuple[PendingCall, ...] = ()
+    state: RunState | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.status == "paused"
 
     @property
     def final_step(self) -> Step:
         """The last step with non-blank text, else the last step."""
+        if not self.steps:
+            raise IndexError("the run has no finished step yet (it paused in its first step)")
         for step in reversed(self.steps):
             if step.text.strip():
                 return step
@@ -88,12 +106,17 @@ class RunResult:
 
     @property
     def text(self) -> str:
-        """The answer: the text of :attr:`final_step`."""
-        return self.final_step.text
+        """The answer: the text of :attr:`final_step` ("" before any step finished)."""
+        return self.final_step.text if self.steps else ""
 
     @property
     def finish_reason(self) -> FinishReason:
-        return self.steps[-1].finish_reason
+        """The last finished step's, else the paused step's, else ``unknown``."""
+        if self.steps:
+            return self.steps[-1].finish_reason
+        if self.state is not None and self.state.open_step is not None:
+            return self.state.open_step.response.finish_reason
+        return FinishReason.UNKNOWN
 
 
 # Stop conditions

@@ -1,16 +1,15 @@
-"""Client tool calls in an agent step: validate, repair, and run them concurrently.
+"""Client tool calls in an agent step: validate, repair, and run one.
 
 Validation checks that the tool exists, that the arguments are a JSON object with every
 required key, and that they fit the signature. A failing call is repaired by the user's
 hook, else by JSON repair; a call that stays invalid becomes an error result and is never
-run. Valid calls run concurrently under a bound, results in call order.
+run. :func:`run_call` runs a valid one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -63,37 +62,18 @@ async def check_call(
     return result
 
 
-async def execute_calls(
-    calls: Sequence[Checked], tools: Mapping[str, FunctionTool], max_concurrency: int
-) -> AsyncGenerator[ToolResultPart, None]:
-    """Run valid calls concurrently; yield results in call order as they become ready."""
-    if not calls:
-        return
-    limit = asyncio.Semaphore(max_concurrency)
-
-    async def run_one(item: Checked) -> ToolResultPart:
-        call = item.call
-        if item.arguments is None:
-            return ToolResultPart(call.tool_call_id, call.tool_name, ErrorOutput(item.error or ""))
-        async with limit:
-            try:
-                response = await tools[call.tool_name].run(item.arguments)
-            except ToolArgumentsError as exc:
-                response = ToolResponse(ErrorOutput(str(exc)))
-        output = response.output
-        assert not isinstance(output, str)
-        return ToolResultPart(
-            call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn
-        )
-
-    tasks = [asyncio.ensure_future(run_one(c)) for c in calls]
+async def run_call(
+    call: ToolCallPart, arguments: Mapping[str, Any], tool: FunctionTool
+) -> ToolResultPart:
+    """Run one valid call; its result (an error result for arguments the tool refuses).
+    :class:`~reverie.tool.CallDeferred` from the tool propagates."""
     try:
-        for task in tasks:
-            yield await task
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        response = await tool.run(arguments)
+    except ToolArgumentsError as exc:
+        response = ToolResponse(ErrorOutput(str(exc)))
+    output = response.output
+    assert not isinstance(output, str)
+    return ToolResultPart(call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn)
 
 
 def unique_id(call: ToolCallPart, earlier: Sequence[Checked]) -> ToolCallPart:
@@ -108,17 +88,12 @@ def unique_id(call: ToolCallPart, earlier: Sequence[Checked]) -> ToolCallPart:
     return replace(call, tool_call_id=f"{call.tool_call_id}-{n}")
 
 
-def cut_off(item: Checked) -> Checked:
-    """In a step that hit the output limit, a call whose arguments needed repair (or could
-    not be repaired) was cut off mid-arguments: never run it on a guess."""
-    if item.arguments is not None and not item.repaired:
-        return item
-    return Checked(
-        item.call,
-        None,
-        "the tool call was cut off by the output token limit (finish reason 'length') and "
-        "was not run; raise max_output_tokens",
-    )
+CUT_OFF = (
+    "the tool call was cut off by the output token limit (finish reason 'length') and was not "
+    "run; raise max_output_tokens"
+)
+"""The result of a call that a step ending at the token limit cut off: it is never run on a
+guess (in such a step, a call whose arguments needed repair, or could not be repaired)."""
 
 
 def validate_call(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> Checked:
