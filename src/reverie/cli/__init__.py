@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenario", action="append", default=[], help="with --live: only this scenario"
     )
     check.add_argument("--match", choices=("strict", "lenient"), default="strict")
+    check.add_argument(
+        "--resume",
+        choices=("steps", "approvals"),
+        help="run each conversation in pieces through saved run states: a pause at every "
+        "step boundary (steps), and before every tool call (approvals)",
+    )
     check.add_argument("--json", action="store_true", help="print one JSON summary object")
     check.add_argument("-v", "--verbose", action="store_true", help="list every cassette")
 
@@ -103,7 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "reverie check: name cassette files or folders (or use --live)", file=sys.stderr
                 )
                 return 2
-            return run_check(args.paths, match=args.match, as_json=args.json, verbose=args.verbose)
+            return run_check(
+                args.paths,
+                match=args.match,
+                as_json=args.json,
+                verbose=args.verbose,
+                resume=args.resume,
+            )
         if args.command == "run":
             from reverie.cli.run import run_once
 
