@@ -140,9 +140,7 @@ async def test_the_agent_policy_can_require_approval_for_every_call_or_by_predic
     result = await Agent(model, tools=tools, requires_approval=True).generate("add")
     assert [p.tool_name for p in result.pending] == ["add"] and ran == []
 
-    model = FakeModel(
-        [FakeModel.tool_calls(("add", {"a": 1, "b": 2}), ("add", {"a": 9, "b": 9}))]
-    )
+    model = FakeModel([FakeModel.tool_calls(("add", {"a": 1, "b": 2}), ("add", {"a": 9, "b": 9}))])
     agent = Agent(model, tools=tools, requires_approval=lambda name, args: args["a"] > 5)
     result = await agent.generate("add")
     assert [dict(p.arguments) for p in result.pending] == [{"a": 9, "b": 9}]
@@ -290,7 +288,10 @@ async def test_an_external_tool_from_a_schema_has_no_body() -> None:
 async def test_a_stream_yields_the_pause_then_run_finish_and_ends() -> None:
     tools, _ = tools_and_log()
     model = FakeModel(
-        [FakeModel.tool_calls(("add", {"a": 1, "b": 1}), ("pay", {"invoice": 4})), FakeModel.text("ok")]
+        [
+            FakeModel.tool_calls(("add", {"a": 1, "b": 1}), ("pay", {"invoice": 4})),
+            FakeModel.text("ok"),
+        ]
     )
     agent = Agent(model, tools=tools)
     stream = agent.stream("go")
@@ -327,7 +328,9 @@ async def test_complete_tool_calls_run_and_the_run_goes_on_whatever_the_finish_r
     from reverie.model import FinishReason
 
     tools, ran = tools_and_log()
-    says_stop = replace(FakeModel.tool_calls(("add", {"a": 4, "b": 4})), finish_reason=FinishReason.STOP)
+    says_stop = replace(
+        FakeModel.tool_calls(("add", {"a": 4, "b": 4})), finish_reason=FinishReason.STOP
+    )
     model = FakeModel([says_stop, FakeModel.text("8")])
     result = await Agent(model, tools=tools).generate("add")
     assert ran == [("add", {"a": 4, "b": 4})]
