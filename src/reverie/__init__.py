@@ -13,7 +13,9 @@
     print(agent.generate_sync("What is 2 + 3?").text)
 
 Stream events live in :mod:`reverie.events`, errors in :mod:`reverie.errors`, cassette
-testing in :mod:`reverie.testing`. Importing reverie loads no provider, HTTP or YAML code.
+testing in :mod:`reverie.testing`; a run as data in :mod:`reverie.run_state` (approvals:
+:mod:`reverie.approval`; JSON: :mod:`reverie.codec`; the seam durable engines wrap:
+:mod:`reverie.effects`). Importing reverie loads no provider, HTTP or YAML code.
 """
 
 from reverie.accumulate import collect
@@ -30,6 +32,7 @@ from reverie.agent import (
     max_tokens_used,
     step_count_is,
 )
+from reverie.approval import PendingCall
 from reverie.content import (
     ErrorOutput,
     FilePart,
@@ -66,8 +69,9 @@ from reverie.output import (
 )
 from reverie.providers import get_model
 from reverie.retry import RetryPolicy
+from reverie.run_state import RunState
 from reverie.timeouts import Timeouts
-from reverie.tool import FunctionTool, ToolResponse, tool
+from reverie.tool import CallDeferred, FunctionTool, ToolResponse, tool
 
 __version__ = "0.1.0"
 
@@ -75,6 +79,7 @@ __all__ = [
     "Agent",
     "AgentStream",
     "Call",
+    "CallDeferred",
     "ErrorOutput",
     "FilePart",
     "FinishReason",
@@ -85,6 +90,7 @@ __all__ = [
     "ObjectResult",
     "ObjectStream",
     "PartialObject",
+    "PendingCall",
     "ProviderTool",
     "ReasoningPart",
     "RepairContext",
@@ -92,6 +98,7 @@ __all__ = [
     "RetryPolicy",
     "ReverieError",
     "RunResult",
+    "RunState",
     "SourcePart",
     "SpecificTool",
     "Step",

@@ -50,10 +50,9 @@ from typing import TYPE_CHECKING, Any
 
 from reverie import _machine, _sync
 from reverie._driver import drive
+from reverie._start import check_tools, input_messages
 from reverie.approval import Approval, ApprovalPolicy, Denial, ExternalResult
 from reverie.content import FilePart, Message, ProviderData
-from reverie.content import system as system_message
-from reverie.content import user as user_message
 from reverie.effects import Effects, LocalEffects
 from reverie.errors import ConfigurationError
 from reverie.events import AgentEvent, RunFinish
@@ -311,10 +310,7 @@ class Agent:
         conversation: its messages come first (the agent's system prompt is put before them
         unless they begin with a system message), then the prompt and files.
         """
-        if history is None:
-            messages = self._initial_messages(prompt, files)
-        else:
-            messages = self._continued_messages(history, prompt, files)
+        messages = input_messages(self.system, prompt, files, history)
         return RunState(
             run_id=run_id or f"run_{uuid.uuid4().hex}",
             input=messages,
@@ -336,77 +332,10 @@ class Agent:
         if pause_after_steps is not None and pause_after_steps < 0:
             raise ConfigurationError("pause_after_steps must be 0 or more")
         state = _machine.decide(state, approvals, results)
-        self._check_tools(state)
+        check_tools(self, state)
         if effects is None:
             effects = LocalEffects(self.retry, self.repair_tool_call)
         return drive(self, state, effects, streaming=streaming, pause_after_steps=pause_after_steps)
-
-    def _check_tools(self, state: RunState) -> None:
-        """A call that will run needs its tool here (a state is resumed by name)."""
-        if state.open_step is None:
-            return
-        names = set(self.tools)
-        if self.output is not None:
-            names.add(self.output.tool_name)
-        missing = sorted(
-            {
-                c.call.tool_name
-                for c in state.open_step.calls
-                if c.status in ("ready", "approval") and c.call.tool_name not in names
-            }
-        )
-        if missing:
-            raise ConfigurationError(
-                f"the run waits on calls to {', '.join(missing)}, which this agent does not "
-                "have: resume it with an agent that has the same tools"
-            )
-
-    def _initial_messages(
-        self, prompt: str | Sequence[Message], files: Sequence[FilePart]
-    ) -> tuple[Message, ...]:
-        messages: list[Message] = []
-        if self.system:
-            messages.append(system_message(self.system))
-        if isinstance(prompt, str):
-            if prompt or files:
-                messages.append(user_message(prompt, *files))
-        else:
-            messages.extend(prompt)
-            if files:
-                messages.append(Message("user", tuple(files)))
-        if not any(m.role != "system" for m in messages):
-            raise ConfigurationError("the agent needs a prompt or messages to answer")
-        return tuple(messages)
-
-    def _continued_messages(
-        self,
-        history: RunState | RunResult | Sequence[Message],
-        prompt: str | Sequence[Message],
-        files: Sequence[FilePart],
-    ) -> tuple[Message, ...]:
-        if isinstance(history, RunResult) and history.state is not None:
-            history = history.state
-        if isinstance(history, RunState) and history.open_step is not None:
-            raise ConfigurationError(
-                "that run is paused on pending tool calls: resume it (agent.resume) before "
-                "continuing the conversation"
-            )
-        if isinstance(history, RunState | RunResult):
-            messages = list(history.messages)
-        else:
-            messages = list(history)
-        if self.system and not (messages and messages[0].role == "system"):
-            messages.insert(0, system_message(self.system))
-        if isinstance(prompt, str):
-            if prompt or files:
-                messages.append(user_message(prompt, *files))
-        else:
-            messages.extend(prompt)
-            if files:
-                messages.append(Message("user", tuple(files)))
-        if not any(m.role != "system" for m in messages):
-            raise ConfigurationError("the agent needs a prompt or messages to answer")
-        return tuple(messages)
 
 
 class AgentStream:

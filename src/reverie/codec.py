@@ -34,13 +34,26 @@ The format:
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, fields, replace
 from typing import Any, cast
 
 import orjson
 
+from reverie._codec_json import (
+    FORMAT_VERSION,
+    JsonValue,
+    b64,
+    check_document,
+    decode_json,
+    decode_provider_data,
+    encode_json,
+    encode_provider_data,
+    kind,
+    list_,
+    object_,
+    refuse_unknown,
+)
 from reverie.content import (
     ErrorOutput,
     FilePart,
@@ -48,7 +61,6 @@ from reverie.content import (
     MediaOutput,
     Message,
     Part,
-    ProviderData,
     ReasoningPart,
     SourcePart,
     TextOutput,
@@ -83,75 +95,6 @@ __all__ = [
     "encode_usage",
     "loads_messages",
 ]
-
-FORMAT_VERSION = 1
-"""The version this reverie writes; it reads this one and every earlier one."""
-
-JsonValue = Any
-"""A value made of dict (str keys), list, str, int, float, bool and None."""
-
-
-# ---------------------------------------------------------------------------------------
-# Free-form JSON values (provider data, tool arguments, JSON outputs)
-
-_TAGS = frozenset({"$bytes", "$tuple", "$dict"})
-
-
-def encode_json(value: Any, where: str = "value") -> JsonValue:
-    """``value`` as JSON values, bytes and tuples tagged; anything else is a DataFormatError."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, tuple):
-        items = cast(tuple[Any, ...], value)
-        return {"$tuple": [encode_json(v, where) for v in items]}
-    if isinstance(value, list):
-        return [encode_json(v, where) for v in cast(list[Any], value)]
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in cast(Mapping[Any, Any], value).items():
-            if not isinstance(key, str):
-                raise DataFormatError(f"{where}: a key {key!r} is not a string; JSON needs one")
-            out[key] = encode_json(item, where)
-        if len(out) == 1 and next(iter(out)) in _TAGS:
-            return {"$dict": out}
-        return out
-    raise DataFormatError(
-        f"{where}: a {type(value).__name__} cannot be written as JSON; keep provider data and "
-        "tool values to dicts, lists, strings, numbers, booleans, None and bytes"
-    )
-
-
-def decode_json(value: JsonValue, where: str = "value") -> Any:
-    """The inverse of :func:`encode_json`."""
-    if isinstance(value, list):
-        return [decode_json(v, where) for v in cast(list[Any], value)]
-    if not isinstance(value, dict):
-        return value
-    obj = cast(dict[str, Any], value)
-    if len(obj) == 1:
-        tag, inner = next(iter(obj.items()))
-        if tag == "$bytes":
-            return _b64(inner, where)
-        if tag == "$tuple":
-            return tuple(decode_json(v, where) for v in _list(inner, where))
-        if tag == "$dict":
-            return {k: decode_json(v, where) for k, v in _object(inner, where).items()}
-    return {k: decode_json(v, where) for k, v in obj.items()}
-
-
-def encode_provider_data(data: ProviderData, where: str = "provider data") -> dict[str, Any]:
-    """Per-provider data as JSON values."""
-    return {str(name): encode_json(dict(values), where) for name, values in data.items()}
-
-
-def decode_provider_data(value: JsonValue, where: str = "provider data") -> dict[str, Any]:
-    """The inverse of :func:`encode_provider_data`."""
-    out: dict[str, Any] = {}
-    for name, values in _object(value, where).items():
-        out[name] = decode_json(_object(values, f"{where}.{name}"), where)
-    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -207,7 +150,7 @@ def _encode_dataclass(obj: Any) -> dict[str, Any]:
 
 
 def _decode_dataclass(value: JsonValue, types: Mapping[str, type[Any]], kind: str) -> Any:
-    obj = _object(value, kind)
+    obj = object_(value, kind)
     tag = obj.get("type")
     cls = types.get(tag) if isinstance(tag, str) else None
     if cls is None:
@@ -217,7 +160,7 @@ def _decode_dataclass(value: JsonValue, types: Mapping[str, type[Any]], kind: st
         )
     where = f"{tag} {kind}"
     known = {f.name: f for f in fields(cls)}
-    _refuse_unknown(obj, known, where)
+    refuse_unknown(obj, known, where)
     kwargs: dict[str, Any] = {}
     for name, item in obj.items():
         if name == "type":
@@ -244,7 +187,7 @@ def _is_default(f: Any, value: Any) -> bool:
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise DataFormatError(f"{where}: expected a string, got {_kind(value)}")
+        raise DataFormatError(f"{where}: expected a string, got {kind(value)}")
     return value
 
 
@@ -254,7 +197,7 @@ def _optional_text(value: Any, where: str) -> str | None:
 
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
-        raise DataFormatError(f"{where}: expected true or false, got {_kind(value)}")
+        raise DataFormatError(f"{where}: expected true or false, got {kind(value)}")
     return value
 
 
@@ -269,7 +212,7 @@ _Codec = tuple[Callable[[Any, str], Any], Callable[[Any, str], Any]]
 _TEXT: _Codec = (_text, _text)
 
 _FIELD_CODECS: dict[str, _Codec] = {
-    "data": (lambda v, w: base64.b64encode(v).decode("ascii"), lambda v, w: _b64(v, w)),
+    "data": (lambda v, w: base64.b64encode(v).decode("ascii"), lambda v, w: b64(v, w)),
     "provider_options": (encode_provider_data, decode_provider_data),
     "provider_metadata": (encode_provider_data, decode_provider_data),
     "output": (lambda v, w: _encode_output(v), lambda v, w: _decode_output(v)),
@@ -301,12 +244,12 @@ def encode_message(message: Message) -> dict[str, Any]:
 
 def decode_message(value: JsonValue) -> Message:
     """The message :func:`encode_message` wrote."""
-    obj = _object(value, "message")
-    _refuse_unknown(obj, {"role", "content", "provider_options"}, "message")
+    obj = object_(value, "message")
+    refuse_unknown(obj, {"role", "content", "provider_options"}, "message")
     role = obj.get("role")
     if role not in _ROLES:
         raise DataFormatError(f"message: role {role!r} is not one of {', '.join(_ROLES)}")
-    content = tuple(decode_part(p) for p in _list(obj.get("content"), "message.content"))
+    content = tuple(decode_part(p) for p in list_(obj.get("content"), "message.content"))
     options = decode_provider_data(obj["provider_options"]) if "provider_options" in obj else {}
     return Message(role, content, options)
 
@@ -316,7 +259,7 @@ def encode_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
 
 
 def decode_messages(value: JsonValue) -> tuple[Message, ...]:
-    return tuple(decode_message(m) for m in _list(value, "messages"))
+    return tuple(decode_message(m) for m in list_(value, "messages"))
 
 
 def dumps_messages(messages: Sequence[Message]) -> str:
@@ -335,28 +278,6 @@ def loads_messages(text: str | bytes) -> tuple[Message, ...]:
     return decode_messages(doc["messages"])
 
 
-def check_document(text: str | bytes, fmt: str, fields_: set[str]) -> dict[str, Any]:
-    """Parse a versioned document of format ``fmt``; refuse other formats, newer versions
-    and unknown top-level fields. Returns the parsed object."""
-    try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise DataFormatError(f"not JSON: {exc}") from exc
-    obj = _object(doc, fmt)
-    if obj.get("format") != fmt:
-        raise DataFormatError(f"expected a {fmt} document, got format {obj.get('format')!r}")
-    version = obj.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise DataFormatError(f"{fmt}: version {version!r} is not a positive integer")
-    if version > FORMAT_VERSION:
-        raise DataFormatError(
-            f"{fmt} version {version} was written by a newer reverie; this one reads up to "
-            f"version {FORMAT_VERSION}: upgrade reverie to load it"
-        )
-    _refuse_unknown(obj, {"format", "version", *fields_}, f"{fmt} (version {version})")
-    return obj
-
-
 # ---------------------------------------------------------------------------------------
 # Usage, responses, steps
 
@@ -366,9 +287,9 @@ def encode_usage(usage: Usage) -> dict[str, int]:
 
 
 def decode_usage(value: JsonValue) -> Usage:
-    obj = _object(value, "usage")
+    obj = object_(value, "usage")
     names = {f.name for f in fields(Usage)}
-    _refuse_unknown(obj, names, "usage")
+    refuse_unknown(obj, names, "usage")
     for name, count in obj.items():
         if not isinstance(count, int) or isinstance(count, bool):
             raise DataFormatError(f"usage.{name}: expected an integer, got {count!r}")
@@ -383,8 +304,8 @@ def _encode_warning(warning: CallWarning) -> dict[str, str]:
 
 
 def _decode_warning(value: JsonValue) -> CallWarning:
-    obj = _object(value, "warning")
-    _refuse_unknown(obj, {"kind", "message", "setting"}, "warning")
+    obj = object_(value, "warning")
+    refuse_unknown(obj, {"kind", "message", "setting"}, "warning")
     kind = obj.get("kind")
     if kind not in ("unsupported-setting", "unsupported-tool", "other"):
         raise DataFormatError(f"warning: unknown kind {kind!r}")
@@ -414,15 +335,15 @@ def encode_response(response: Response) -> dict[str, Any]:
 
 
 def decode_response(value: JsonValue) -> Response:
-    obj = _object(value, "response")
-    _refuse_unknown(
+    obj = object_(value, "response")
+    refuse_unknown(
         obj, {"content", "finish_reason", "usage", "warnings", "provider_metadata"}, "response"
     )
     return Response(
-        content=tuple(decode_part(p) for p in _list(obj.get("content"), "response.content")),
+        content=tuple(decode_part(p) for p in list_(obj.get("content"), "response.content")),
         finish_reason=_finish(obj.get("finish_reason")),
         usage=decode_usage(obj.get("usage", {})),
-        warnings=tuple(_decode_warning(w) for w in _list(obj.get("warnings", []), "warnings")),
+        warnings=tuple(_decode_warning(w) for w in list_(obj.get("warnings", []), "warnings")),
         provider_metadata=decode_provider_data(obj.get("provider_metadata", {})),
     )
 
@@ -438,7 +359,7 @@ def encode_step(step: Step) -> dict[str, Any]:
 
 
 def decode_step(value: JsonValue) -> Step:
-    obj = dict(_object(value, "step"))
+    obj = dict(object_(value, "step"))
     number = obj.pop("number", None)
     if not isinstance(number, int) or isinstance(number, bool):
         raise DataFormatError(f"step.number: expected an integer, got {number!r}")
@@ -467,44 +388,3 @@ def _client_result(part: Part) -> bool:
 
 def _derive_messages(step: Step) -> tuple[Message, ...]:
     return _step_from(step.number, _as_response(step)).messages
-
-
-# ---------------------------------------------------------------------------------------
-# Shape checks
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise DataFormatError(f"{where}: expected a JSON object, got {_kind(value)}")
-    return cast(dict[str, Any], value)
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise DataFormatError(f"{where}: expected a JSON array, got {_kind(value)}")
-    return cast(list[Any], value)
-
-
-def _b64(value: Any, where: str) -> bytes:
-    if not isinstance(value, str):
-        raise DataFormatError(f"{where}: expected base64 text, got {_kind(value)}")
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise DataFormatError(f"{where}: not valid base64 ({exc})") from exc
-
-
-def _refuse_unknown(
-    obj: Mapping[str, Any], known: Mapping[str, Any] | set[str], where: str
-) -> None:
-    unknown = [k for k in obj if k not in known]
-    if unknown:
-        raise DataFormatError(
-            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; this reverie reads "
-            f"format version {FORMAT_VERSION} and earlier, so a newer reverie probably wrote "
-            "it: upgrade to load it"
-        )
-
-
-def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__

@@ -48,6 +48,7 @@ from typing import Any, Literal, TypeAlias, cast
 
 import orjson
 
+from reverie._codec_json import list_, object_, refuse_unknown
 from reverie.approval import PendingCall, fingerprint
 from reverie.codec import (
     FORMAT_VERSION,
@@ -203,9 +204,9 @@ class RunState:
         run_id = doc.get("run_id")
         if not isinstance(run_id, str) or not run_id:
             raise DataFormatError(f"run state: run_id must be a non-empty string, got {run_id!r}")
-        steps = tuple(decode_step(s) for s in _list(doc.get("steps", []), "steps"))
+        steps = tuple(decode_step(s) for s in list_(doc.get("steps", []), "steps"))
         open_value = doc.get("open_step")
-        tools = _list(doc.get("tools", []), "tools")
+        tools = list_(doc.get("tools", []), "tools")
         if not all(isinstance(t, str) for t in tools):
             raise DataFormatError("run state: tools must be a list of tool names")
         return cls(
@@ -251,8 +252,8 @@ def _encode_open(step: OpenStep) -> dict[str, Any]:
 
 
 def _decode_open(value: Any) -> OpenStep:
-    obj = _object(value, "open_step")
-    _known(obj, {"number", "response", "calls"}, "open_step")
+    obj = object_(value, "open_step")
+    refuse_unknown(obj, {"number", "response", "calls"}, "open_step")
     number = obj.get("number")
     if not isinstance(number, int) or isinstance(number, bool):
         raise DataFormatError(f"open_step.number: expected an integer, got {number!r}")
@@ -263,9 +264,9 @@ def _decode_open(value: Any) -> OpenStep:
         if isinstance(p, ToolCallPart) and not p.provider_executed
     }
     calls: list[CallState] = []
-    for entry in _list(obj.get("calls"), "open_step.calls"):
-        item = _object(entry, "open_step.calls[]")
-        _known(item, {"id", "status", "fingerprint", "result"}, "open_step.calls[]")
+    for entry in list_(obj.get("calls"), "open_step.calls"):
+        item = object_(entry, "open_step.calls[]")
+        refuse_unknown(item, {"id", "status", "fingerprint", "result"}, "open_step.calls[]")
         call = by_id.get(item.get("id"))  # pyright: ignore[reportArgumentType]
         if call is None:
             raise DataFormatError(
@@ -297,28 +298,7 @@ def waiting_fingerprint(call: CallState) -> str:
     return fingerprint(call.call.tool_name, call.arguments())
 
 
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise DataFormatError(f"{where}: expected a JSON object")
-    return cast(dict[str, Any], value)
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise DataFormatError(f"run state: {where} must be a JSON array")
-    return cast(list[Any], value)
-
-
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise DataFormatError(f"run state: {where} must be true or false")
     return value
-
-
-def _known(obj: Mapping[str, Any], names: set[str], where: str) -> None:
-    unknown = [k for k in obj if k not in names]
-    if unknown:
-        raise DataFormatError(
-            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; a newer reverie "
-            f"probably wrote this state (this one reads format version {FORMAT_VERSION})"
-        )

@@ -101,7 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         if self.path != "/v1/messages" or not self.headers.get("x-api-key"):
-            return self._send(401, _error("x-api-key header is required"))
+            self._send(401, _error("x-api-key header is required"))
+            return
         try:
             request = json.loads(raw)
             tools = {t["name"] for t in request["tools"]}
@@ -110,7 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError):
             valid = False
         if not valid:
-            return self._send(400, _error("this script answers the approvals example only"))
+            self._send(400, _error("this script answers the approvals example only"))
+            return
         self._send(*respond(request))
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
