@@ -1,5 +1,6 @@
-"""``reverie run --approve``, ``--save-state`` and ``reverie resume``, as real subprocesses
-talking to an OpenAI-compatible server on 127.0.0.1, with the answers piped to stdin."""
+"""``reverie run --approve``, ``--save-state`` and ``reverie resume`` against an
+OpenAI-compatible server on 127.0.0.1: the y/n answers piped to real subprocesses; the
+saved-state flow through ``main(argv)`` in this process (it reads no stdin)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from reverie.cli import main
 from tests.testing.fake_openai import FakeOpenAI
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,6 +71,30 @@ def reverie(server: FakeOpenAI, *args: str, stdin: str = "") -> subprocess.Compl
     )
 
 
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(
+    server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Done]:
+    """``reverie ARGS`` in this process; its exit status and output."""
+    monkeypatch.setenv("OPENAI_COMPATIBLE_BASE_URL", server.base_url)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("REVERIE_MODEL", raising=False)
+
+    def run(*args: str) -> Done:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Done(code, captured.out, captured.err)
+
+    return run
+
+
 def ran(tools: Path) -> list[str]:
     log = tools.with_name("ran.txt")
     return log.read_text().split() if log.exists() else []
@@ -106,18 +133,28 @@ def test_approve_all_asks_before_a_tool_that_is_not_marked(server: FakeOpenAI, t
     assert done.returncode == 0, done.stderr
     assert "approve weather(" in done.stderr
     assert ran(tools) == ["Florence"]
-    # Without --approve, the same unmarked tool just runs.
-    again = reverie(server, "run", PROMPT, *MODEL, "--tool", spec)
-    assert again.returncode == 0 and "approve" not in again.stderr
-    assert ran(tools) == ["Florence", "Florence"]
+
+
+def test_without_approve_an_unmarked_tool_just_runs(cli: Callable[..., Done], tools: Path) -> None:
+    done = cli("run", PROMPT, *MODEL, "--tool", f"{tools}:plain_weather")
+    assert done.returncode == 0 and "approve" not in done.stderr
+    assert ran(tools) == ["Florence"]
+
+
+def test_without_approve_a_marked_tool_stops_the_run_and_says_how_to_go_on(
+    cli: Callable[..., Done], tools: Path
+) -> None:
+    done = cli("run", PROMPT, *MODEL, "--tool", f"{tools}:weather")
+    assert "weather waits for approval" in done.stderr
+    assert ran(tools) == []
 
 
 def test_save_state_then_resume_with_approve(
-    server: FakeOpenAI, tools: Path, tmp_path: Path
+    cli: Callable[..., Done], server: FakeOpenAI, tools: Path, tmp_path: Path
 ) -> None:
     state = tmp_path / "run.json"
     spec = f"{tools}:weather"
-    paused = reverie(server, "run", PROMPT, *MODEL, "--tool", spec, "--save-state", str(state))
+    paused = cli("run", PROMPT, *MODEL, "--tool", spec, "--save-state", str(state))
     assert paused.returncode == 3, paused.stderr
     assert 'call_1  weather({"location": "Florence"})  [approval]' in paused.stderr
     assert f"reverie resume {state} --approve call_1" in paused.stderr
@@ -126,22 +163,24 @@ def test_save_state_then_resume_with_approve(
     assert saved["format"] == "reverie.run-state" and saved["metadata"]["cli"]["tools"] == [spec]
     assert "sk-" not in state.read_text()
 
-    wrong = reverie(server, "resume", str(state), "--approve", "call_9")
+    wrong = cli("resume", str(state), "--approve", "call_9")
     assert wrong.returncode == 2 and "no such pending call" in wrong.stderr
 
-    done = reverie(server, "resume", str(state), "--approve", "call_1")
+    done = cli("resume", str(state), "--approve", "call_1")
     assert done.returncode == 0, done.stderr
     assert "40 C" in done.stdout and ran(tools) == ["Florence"]
     assert len(server.requests) == 2
     assert json.loads(state.read_text())["finished"] is True
-    finished = reverie(server, "resume", str(state))
+    finished = cli("resume", str(state))
     assert finished.returncode == 0 and "has finished" in finished.stderr
 
 
-def test_resume_with_deny_and_a_reason(server: FakeOpenAI, tools: Path, tmp_path: Path) -> None:
+def test_resume_with_deny_and_a_reason(
+    cli: Callable[..., Done], server: FakeOpenAI, tools: Path, tmp_path: Path
+) -> None:
     state = tmp_path / "run.json"
     args = ("--tool", f"{tools}:weather", "--save-state", str(state), "--json")
-    paused = reverie(server, "run", PROMPT, *MODEL, *args)
+    paused = cli("run", PROMPT, *MODEL, *args)
     assert paused.returncode == 3
     events = [json.loads(line) for line in paused.stdout.splitlines()]
     assert events[-2] == {
@@ -156,14 +195,16 @@ def test_resume_with_deny_and_a_reason(server: FakeOpenAI, tools: Path, tmp_path
         ],
     }
     assert events[-1]["type"] == "run-finish" and events[-1]["status"] == "paused"
-    done = reverie(server, "resume", str(state), "--deny", "call_1=it is a secret")
+    done = cli("resume", str(state), "--deny", "call_1=it is a secret")
     assert done.returncode == 0, done.stderr
     last = json.loads(server.requests[-1]["body"])["messages"][-1]
     assert "it is a secret" in last["content"] and ran(tools) == []
 
 
-def test_resume_of_a_file_that_is_not_a_state_exits_2(server: FakeOpenAI, tmp_path: Path) -> None:
+def test_resume_of_a_file_that_is_not_a_state_exits_2(
+    cli: Callable[..., Done], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "reverie.run-state", "version": 99}')
-    done = reverie(server, "resume", str(bad))
+    done = cli("resume", str(bad))
     assert done.returncode == 2 and "newer reverie" in done.stderr
