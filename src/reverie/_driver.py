@@ -42,7 +42,7 @@ async def drive(
     """Run ``state`` on until it finishes or pauses; the last event is a ``RunFinish``."""
     output = agent.output.start() if agent.output is not None else None
     if output is not None:
-        await output.restore(state.steps, state.open_step, state.output_forced)
+        await output.restore(state.steps, state.open_step, state.output_forced, state.finished)
     tools = run_tools(agent, output)
     model_calls = 0
     while True:
@@ -80,7 +80,8 @@ async def drive(
                 raise RuntimeError("the model effect ended without an outcome")
             state = machine.open_step(state, number, outcome, classifier(agent, plan.tools))
         elif isinstance(action, machine.RunCalls):
-            number = state.open_step.number if state.open_step is not None else 0
+            assert state.open_step is not None  # RunCalls comes from the open step
+            number = state.open_step.number
             runs = _run_calls(
                 state.run_id, number, action.calls, tools, effects, agent.max_tool_concurrency
             )

@@ -351,3 +351,21 @@ async def test_pending_calls_are_plain_data_that_can_be_built_again() -> None:
     assert call.approve() == Approval("c", "f" * 64)
     assert call.deny("no").reason == "no"
     assert call.answer(3).output == 3
+
+
+async def test_an_external_tool_that_needs_approval_asks_first_then_waits_for_its_result() -> None:
+    @tool(external=True, requires_approval=True)
+    def transfer(amount: int) -> str:
+        "Move money (done by the bank's own system)"
+        raise AssertionError("never runs")
+
+    model = FakeModel([FakeModel.tool_calls(("transfer", {"amount": 5})), FakeModel.text("sent")])
+    agent = Agent(model, tools=[transfer])
+    paused = await agent.generate("send 5")
+    assert [p.kind for p in paused.pending] == ["approval"]
+    assert paused.state is not None
+    approved = await agent.resume(paused.state, approvals=[paused.pending[0].approve()])
+    assert [p.kind for p in approved.pending] == ["external"] and len(model.calls) == 1
+    assert approved.state is not None
+    done = await agent.resume(approved.state, results=[approved.pending[0].answer("ok")])
+    assert done.text == "sent"

@@ -145,3 +145,14 @@ async def test_a_forced_output_step_is_remembered_across_a_boundary() -> None:
     result = await make().resume(state)
     assert result.output == Invoice(number=1, paid=True)
     assert model.calls[1].tools and model.calls[1].tools[0].name == "Invoice"
+
+
+async def test_resuming_a_finished_run_calls_nothing_and_gives_the_same_output() -> None:
+    answer = '{"number": 3, "paid": true}'
+    model = FakeModel([FakeModel.text(answer)])
+    make = lambda: Agent(model, output_type=Invoice, output_mode="text")  # noqa: E731
+    done = await make().generate("report")
+    assert done.state is not None and done.output == Invoice(number=3, paid=True)
+    again = await make().resume(RunState.from_json(done.state.to_json()))
+    assert again.output == done.output and again.messages == done.messages
+    assert len(model.calls) == 1

@@ -108,10 +108,11 @@ class OutputRun:
         return self._tool
 
     async def restore(
-        self, steps: Sequence[Step], open_step: OpenStep | None, forced: bool
+        self, steps: Sequence[Step], open_step: OpenStep | None, forced: bool, finished: bool
     ) -> None:
         """Take up a run resumed from a saved state: whether the final step is forced, and
-        the output if the output tool already accepted it (validated again from its call)."""
+        the output if the output tool already accepted it (validated again from its call),
+        or, for a finished run, read from its last step's text."""
         self.forced = forced
         results = [r for s in steps for r in s.tool_results]
         calls = [c for s in steps for c in s.tool_calls]
@@ -124,6 +125,16 @@ class OutputRun:
             if r.tool_name == self.config.tool_name and isinstance(r.output, TextOutput)
         ]
         if not accepted:
+            if finished and steps and not steps[-1].tool_calls:
+                last = steps[-1]
+                self.value = await parse_object(
+                    last.text,
+                    self.config.schema,
+                    repair=self.config.repair,
+                    usage=last.usage,
+                    finish_reason=last.finish_reason,
+                )
+                self.has_value = True
             return
         call = next(c for c in reversed(calls) if c.tool_call_id == accepted[-1])
         raw = orjson.dumps(orjson.loads(call.input or "{}")).decode()
