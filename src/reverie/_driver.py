@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from reverie import _machine as machine
@@ -21,7 +21,7 @@ from reverie.content import system as system_message
 from reverie.effects import Effects, ModelOutcome, ModelRequest, ToolOutcome, ToolRequest
 from reverie.events import AgentEvent, RunFinish, RunPaused, StepFinish, StepStart, ToolResult
 from reverie.model import Call, FinishReason, LanguageModel, ToolChoice
-from reverie.run_state import CallState, RunState
+from reverie.run_state import CallState, RunState, evolve
 from reverie.steps import RunResult, Step, StepContext, StepOverrides
 from reverie.tool import FunctionTool
 from reverie.tool_calls import maybe_await
@@ -54,7 +54,9 @@ async def drive(
             model_calls += 1
             number = action.number
             plan = await plan_step(agent, number, state.steps, state.messages, output)
-            state = replace(state, model=f"{plan.model.provider}:{plan.model.model_id}")
+            name = f"{plan.model.provider}:{plan.model.model_id}"
+            if name != state.model:
+                state = evolve(state, model=name)
             yield StepStart(number)
             request = ModelRequest(
                 state.run_id,
@@ -67,7 +69,8 @@ async def drive(
                 streaming,
             )
             outcome: ModelOutcome | None = None
-            async with aclosing(_model_events(effects, request)) as items:
+            items = effects.call_model(request)
+            try:
                 async for item in items:
                     if isinstance(item, ModelOutcome):
                         outcome = item
@@ -76,6 +79,12 @@ async def drive(
                     if output is not None:
                         for partial in output.observe(item):
                             yield partial
+            finally:
+                # Close the model's HTTP stream now if the run is abandoned, not whenever
+                # the garbage collector finalizes the effect on another task.
+                aclose = getattr(items, "aclose", None)
+                if aclose is not None:
+                    await aclose()
             if outcome is None:
                 raise RuntimeError("the model effect ended without an outcome")
             state = machine.open_step(state, number, outcome, classifier(agent, plan.tools))
@@ -101,9 +110,9 @@ async def drive(
                 if output is not None and await output.wants_final_step(
                     step.text, len(_client_calls(step)), step.usage, step.finish_reason
                 ):
-                    state = replace(state, output_forced=True)
+                    state = evolve(state, output_forced=True)
                     continue  # one more step, forced to give the structured output
-                state = replace(state, finished=True)
+                state = evolve(state, finished=True)
         else:
             value = None
             if output is not None:
@@ -220,22 +229,6 @@ def _replace_system(messages: tuple[Message, ...], system: str) -> tuple[Message
 
 # ---------------------------------------------------------------------------------------
 # Effects
-
-
-def _model_events(effects: Effects, request: ModelRequest) -> AsyncGenerator[Any, None]:
-    """``effects.call_model`` as an async generator (so it can be closed at once)."""
-
-    async def events() -> AsyncGenerator[Any, None]:
-        items = effects.call_model(request)
-        try:
-            async for item in items:
-                yield item
-        finally:
-            aclose = getattr(items, "aclose", None)
-            if aclose is not None:
-                await aclose()
-
-    return events()
 
 
 async def _run_calls(

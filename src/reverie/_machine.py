@@ -10,7 +10,7 @@ the driver (:mod:`reverie._driver`) performs the effects and asks the agent's ho
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from reverie.approval import Approval, Denial, ExternalResult, PendingCall, denial_message
@@ -18,7 +18,7 @@ from reverie.content import ErrorOutput, ToolCallPart, ToolResultPart
 from reverie.effects import Deferred, ModelOutcome, ToolOutcome
 from reverie.errors import ApprovalError
 from reverie.model import FinishReason
-from reverie.run_state import CallState, OpenStep, RunState, waiting_fingerprint
+from reverie.run_state import CallState, OpenStep, RunState, evolve, waiting_fingerprint
 from reverie.steps import Step, make_step
 from reverie.tool import to_tool_response
 from reverie.tool_calls import CUT_OFF
@@ -99,7 +99,7 @@ def open_step(
         if kind != "ready":
             item = CallState(part, kind, fingerprint=waiting_fingerprint(item))
         calls.append(item)
-    return replace(state, open_step=OpenStep(number, response, tuple(calls)))
+    return evolve(state, open_step=OpenStep(number, response, tuple(calls)))
 
 
 def settle(state: RunState, call_id: str, outcome: ToolOutcome) -> RunState:
@@ -112,7 +112,7 @@ def settle(state: RunState, call_id: str, outcome: ToolOutcome) -> RunState:
                 calls[i] = CallState(c.call, "external", fingerprint=waiting_fingerprint(c))
             else:
                 calls[i] = CallState(c.call, "done", outcome)
-            return replace(state, open_step=replace(step, calls=tuple(calls)))
+            return evolve(state, open_step=OpenStep(step.number, step.response, tuple(calls)))
     raise KeyError(call_id)
 
 
@@ -122,7 +122,7 @@ def close_step(state: RunState) -> tuple[RunState, Step]:
     results = [c.result for c in step.calls if c.result is not None]
     assert len(results) == len(step.calls), "close_step with calls still open"
     done = make_step(step.number, step.response, results)
-    return replace(state, steps=(*state.steps, done), open_step=None), done
+    return evolve(state, steps=(*state.steps, done), open_step=None), done
 
 
 def decide(
@@ -162,7 +162,7 @@ def decide(
             )
         calls[answer.call_id] = _answered(current, answer)
     updated = tuple(calls[c.call.tool_call_id] for c in step.calls)
-    return replace(state, open_step=replace(step, calls=updated))
+    return evolve(state, open_step=OpenStep(step.number, step.response, updated))
 
 
 def _answered(current: CallState, answer: Approval | Denial | ExternalResult) -> CallState:

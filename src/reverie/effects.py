@@ -133,66 +133,64 @@ class LocalEffects:
         self.repair_tool_call = repair_tool_call
 
     async def call_model(self, request: ModelRequest) -> AsyncIterator[AgentEvent | ModelOutcome]:
-        acc = ResponseAccumulator()
-        checked: list[Checked] = []
-        # aclosing: an abandoned run closes the model's HTTP stream now, not whenever the
-        # garbage collector finalizes the inner generator on another task.
-        async with aclosing(self._attempts(request)) as events:
-            async for event in events:
-                if isinstance(event, Retry):
-                    acc = ResponseAccumulator()
-                    checked.clear()
-                elif isinstance(event, ToolCall) and not event.call.provider_executed:
-                    ok = await check_call(
-                        unique_id(event.call, checked),
-                        request.tools,
-                        self.repair_tool_call,
-                        request.messages,
-                        request.system,
-                    )
-                    checked.append(ok)
-                    event = ToolCall(ok.call)
-                    acc.add(event)
-                else:
-                    acc.add(event)
-                yield event
-        yield ModelOutcome(
-            acc.response(),
-            {c.call.tool_call_id: c.error or "" for c in checked if c.arguments is None},
-            frozenset(c.call.tool_call_id for c in checked if c.repaired),
-        )
-
-    async def _attempts(self, request: ModelRequest) -> AsyncGenerator[Any, None]:
-        """The model's events, retried per the policy. Generate mode turns the response into
-        the events a stream would end with, so one path serves both."""
+        """The model's events (each tool call validated as it arrives), retried per the
+        policy; generate mode turns the response into the events a stream would end with,
+        so one path serves both. One generator, no inner one: this runs once per event."""
         failures: list[Exception] = []
         model, call = request.model, request.call
         while True:
             attempt = len(failures) + 1
+            acc = ResponseAccumulator()
+            checked: list[Checked] = []
+            failure: Exception | None = None
+            events: Any = None
+            fetching = True  # an exception while fetching an event is the model's failure
             try:
                 if request.streaming:
                     events = model.stream(call)
-                    try:
-                        async for event in events:
-                            yield event
-                    finally:
-                        aclose = getattr(events, "aclose", None)
-                        if aclose is not None:
-                            await aclose()
                 else:
-                    for event in response_events(await model.generate(call)):
-                        yield event
-                return
+                    events = _listed(response_events(await model.generate(call)))
+                async for event in events:
+                    fetching = False
+                    if isinstance(event, ToolCall) and not event.call.provider_executed:
+                        ok = await check_call(
+                            unique_id(event.call, checked),
+                            request.tools,
+                            self.repair_tool_call,
+                            request.messages,
+                            request.system,
+                        )
+                        checked.append(ok)
+                        event = ToolCall(ok.call)
+                    acc.add(event)
+                    yield event
+                    fetching = True
             except Exception as exc:
-                failures.append(exc)
-                delay = self.retry.delay_for(exc, attempt)
-                if delay is None:
-                    gave_up = self.retry.gave_up(failures)
-                    if gave_up is not None:
-                        raise gave_up from exc
-                    raise
-                yield Retry(attempt, exc, delay)
-                await self.retry.sleep(delay)
+                if not fetching:
+                    raise  # from validation, a repair hook or the consumer: not retried
+                failure = exc
+            finally:
+                # An abandoned run closes the model's HTTP stream now, not whenever the
+                # garbage collector finalizes it on another task.
+                aclose = getattr(events, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+            if failure is None:
+                yield ModelOutcome(
+                    acc.response(),
+                    {c.call.tool_call_id: c.error or "" for c in checked if c.arguments is None},
+                    frozenset(c.call.tool_call_id for c in checked if c.repaired),
+                )
+                return
+            failures.append(failure)
+            delay = self.retry.delay_for(failure, attempt)
+            if delay is None:
+                gave_up = self.retry.gave_up(failures)
+                if gave_up is not None:
+                    raise gave_up from failure
+                raise failure
+            yield Retry(attempt, failure, delay)
+            await self.retry.sleep(delay)
 
     async def call_tool(self, request: ToolRequest) -> ToolOutcome:
         if request.tool.external:
@@ -201,6 +199,11 @@ class LocalEffects:
             return await run_call(request.call, request.arguments, request.tool)
         except CallDeferred as exc:
             return Deferred(str(exc))
+
+
+async def _listed(events: list[Any]) -> AsyncGenerator[Any, None]:
+    for event in events:
+        yield event
 
 
 async def drain(

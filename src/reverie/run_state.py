@@ -226,6 +226,37 @@ class RunState:
         return replace(self, metadata={**self.metadata, **values})
 
 
+class _Keep:
+    """The "leave it as it is" default of :func:`evolve` (``open_step`` may be None)."""
+
+
+_KEEP = _Keep()
+
+
+def evolve(
+    state: RunState,
+    *,
+    steps: tuple[Step, ...] | None = None,
+    open_step: OpenStep | _Keep | None = _KEEP,
+    finished: bool | None = None,
+    output_forced: bool | None = None,
+    model: str | None = None,
+) -> RunState:
+    """``state`` with the given fields changed: what ``dataclasses.replace`` does, built
+    directly (the loop makes a few per step, and ``replace`` costs several times more)."""
+    return RunState(
+        state.run_id,
+        state.input,
+        state.steps if steps is None else steps,
+        state.open_step if isinstance(open_step, _Keep) else open_step,
+        state.finished if finished is None else finished,
+        state.output_forced if output_forced is None else output_forced,
+        state.model if model is None else model,
+        state.tools,
+        state.metadata,
+    )
+
+
 _FIELDS = {
     "run_id",
     "input",
