@@ -5,7 +5,9 @@ sends the requests the uninterrupted run sends. ``reverie check --resume steps``
 conversation with a pause at every step boundary; ``--resume approvals`` with an approval
 pause before every tool call as well (every call approved). Between pieces the state goes
 through ``RunState.to_json`` / ``RunState.from_json`` and a new agent (on a new model object)
-takes over, so nothing survives in memory but what the JSON holds.
+takes over, so nothing survives in memory but what the JSON holds. (The one thing shared
+is the replay's Gemini tool-call id counter, the stand-in for the ids Gemini leaves to the
+client: a real run uses fresh UUIDs in any process.)
 """
 
 from __future__ import annotations
