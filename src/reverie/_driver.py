@@ -24,7 +24,7 @@ from reverie.model import Call, FinishReason, LanguageModel, ToolChoice
 from reverie.run_state import CallState, RunState, evolve
 from reverie.steps import RunResult, Step, StepContext, StepOverrides
 from reverie.tool import FunctionTool
-from reverie.tool_calls import maybe_await
+from reverie.tool_calls import maybe_await, run_call
 
 if TYPE_CHECKING:
     from reverie.agent import Agent
@@ -92,7 +92,13 @@ async def drive(
             assert state.open_step is not None  # RunCalls comes from the open step
             number = state.open_step.number
             runs = _run_calls(
-                state.run_id, number, action.calls, tools, effects, agent.max_tool_concurrency
+                state.run_id,
+                number,
+                action.calls,
+                tools,
+                effects,
+                agent.max_tool_concurrency,
+                output,
             )
             async with aclosing(runs) as settled:
                 async for call_id, result in settled:
@@ -238,9 +244,13 @@ async def _run_calls(
     tools: Mapping[str, FunctionTool],
     effects: Effects,
     max_concurrency: int,
+    output: OutputRun | None,
 ) -> AsyncGenerator[tuple[str, ToolOutcome], None]:
     """Run the ready calls concurrently (at most ``max_concurrency`` at once) and yield each
-    call's outcome in call order; answered calls are delivered as they are."""
+    call's outcome in call order; answered calls are delivered as they are.
+
+    The structured-output tool is not an effect: it only validates the model's answer (and
+    keeps it for the result), so it runs here, also when an engine replays the others."""
     limit = asyncio.Semaphore(max_concurrency)
 
     async def run_one(item: CallState) -> ToolOutcome:
@@ -250,6 +260,8 @@ async def _run_calls(
             names = ", ".join(tools) or "none"
             message = f"tool not found: {call.tool_name}. Available tools: {names}"
             return ToolResultPart(call.tool_call_id, call.tool_name, ErrorOutput(message))
+        if output is not None and tool is output.tool:
+            return await run_call(call, item.arguments(), tool)
         async with limit:
             return await effects.call_tool(ToolRequest(run_id, step, call, item.arguments(), tool))
 

@@ -159,3 +159,35 @@ async def test_drain_hands_events_to_a_callback_and_needs_an_outcome() -> None:
 
     with pytest.raises(RuntimeError, match="without a ModelOutcome"):
         await drain(no_outcome())
+
+
+async def test_a_replayed_run_with_structured_output_still_has_its_output() -> None:
+    from pydantic import BaseModel
+
+    class Total(BaseModel):
+        value: int
+
+    @tool
+    def add(a: int, b: int) -> int:
+        "Add"
+        return a + b
+
+    model = FakeModel(
+        [
+            FakeModel.tool_calls(("add", {"a": 2, "b": 3})),
+            FakeModel.tool_calls(("Total", {"value": 5})),
+        ]
+    )
+    make = lambda: Agent(model, tools=[add], output_type=Total, output_mode="tool")  # noqa: E731
+    record: dict[str, bytes] = {}
+    start = make().start("add", run_id="r")
+    first = await make().resume(start, effects=Journal(LocalEffects(), record))
+    journal = Journal(LocalEffects(), record)
+    replayed = await make().resume(start, effects=journal)
+    assert replayed.output == first.output == Total(value=5)
+    assert "r/tool/1/call_0" not in record  # the output tool is not an effect
+    assert len(model.calls) == 2 and journal.replayed == [
+        "r/model/0",
+        "r/tool/0/call_0",
+        "r/model/1",
+    ]
