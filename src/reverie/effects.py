@@ -24,7 +24,10 @@ outcome; the loop does not need the events.
 
 The contract an engine must keep: for the same request, give back the outcome the inner
 effects gave the first time (same parts, same ids); never call an inner effect whose outcome
-is recorded.
+is recorded. Everything else runs again on replay: the loop itself and the agent's hooks
+(``prepare_step``, stop conditions, approval predicates), which must therefore be
+deterministic, and the structured-output tool, which only validates the model's answer and
+so is not an effect. (A ``repair_tool_call`` hook runs inside the model effect.)
 """
 
 from __future__ import annotations
