@@ -27,17 +27,22 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "testing",
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
+        "_driver _start",  # the run's loop, and how a run starts
         "output",
         # providers and their wires, hosts and HTTP
         "providers",
+        "_machine",  # the run as a state machine: decides, folds outcomes in
+        "effects",  # the seam durable engines wrap: one model call, one tool call
         "_accumulate _tool_calls",
         "events",
+        "run_state",
+        "codec",
         "_steps",
         "tool",
         "_deadline",
-        "model retry",
+        "model retry _codec_json",
         # bottom: imports nothing of reverie's but other bottom rooms
-        "content errors timeouts _json _jsonschema _sync _data _threads",
+        "content errors timeouts _json _jsonschema _sync _data _threads approval",
         "_redact",
     )
 )

@@ -28,14 +28,18 @@ SRC = REPO / "src"
 PUBLIC = (
     "reverie",
     "reverie.agent",
+    "reverie.approval",
     "reverie.cli",
+    "reverie.codec",
     "reverie.content",
+    "reverie.effects",
     "reverie.errors",
     "reverie.events",
     "reverie.model",
     "reverie.output",
     "reverie.providers",
     "reverie.retry",
+    "reverie.run_state",
     "reverie.testing",
     "reverie.testing.pytest_plugin",
     "reverie.timeouts",
@@ -47,6 +51,8 @@ DELIBERATE = {
     ("reverie.agent", "reverie._steps"),
     # Strict-mode helpers for users' own native structured-output hooks.
     ("reverie.output", "reverie._jsonschema"),
+    # The JSON building blocks (tagged values, checked documents) of the public codec.
+    ("reverie.codec", "reverie._codec_json"),
 }
 """(public module, private module) pairs where the first re-exports from the second."""
 

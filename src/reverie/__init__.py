@@ -23,6 +23,9 @@ change in any release):
 - :mod:`reverie.model` — the :class:`LanguageModel` contract: :class:`Call` in,
   :class:`Response` or stream events out;
 - :mod:`reverie.tool` — tools from typed Python functions;
+- :mod:`reverie.run_state` — a run as data (save, load, resume), :mod:`reverie.approval` —
+  answering the calls a paused run waits on, :mod:`reverie.codec` — the versioned JSON of
+  messages and steps, :mod:`reverie.effects` — the seam durable engines wrap;
 - :mod:`reverie.retry` and :mod:`reverie.timeouts` — how failures are retried and waited on;
 - :mod:`reverie.output` — structured output: typed objects, whole or streamed;
 - :mod:`reverie.providers` — models by name (:func:`get_model`) and registering your own;
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
         max_tokens_used,
         step_count_is,
     )
+    from reverie.approval import PendingCall
     from reverie.content import (
         ErrorOutput,
         FilePart,
@@ -91,8 +95,9 @@ if TYPE_CHECKING:
     )
     from reverie.providers import get_model
     from reverie.retry import RetryPolicy
+    from reverie.run_state import RunState
     from reverie.timeouts import Timeouts
-    from reverie.tool import FunctionTool, ToolResponse, tool
+    from reverie.tool import CallDeferred, FunctionTool, ToolResponse, tool
 
 # Each name loads its module on first use (PEP 562), so `import reverie` costs almost
 # nothing, and a tool that imports reverie early (pytest loading the plugin) loads no more.
@@ -148,7 +153,10 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "reverie.providers": ("get_model",),
     "reverie.retry": ("RetryPolicy",),
     "reverie.timeouts": ("Timeouts",),
+    "reverie.run_state": ("RunState",),
+    "reverie.approval": ("PendingCall",),
     "reverie.tool": (
+        "CallDeferred",
         "FunctionTool",
         "ToolResponse",
         "tool",
@@ -162,6 +170,7 @@ __all__ = [
     "Agent",
     "AgentStream",
     "Call",
+    "CallDeferred",
     "ErrorOutput",
     "FilePart",
     "FinishReason",
@@ -172,6 +181,7 @@ __all__ = [
     "ObjectResult",
     "ObjectStream",
     "PartialObject",
+    "PendingCall",
     "ProviderTool",
     "ReasoningPart",
     "RepairContext",
@@ -179,6 +189,7 @@ __all__ = [
     "RetryPolicy",
     "ReverieError",
     "RunResult",
+    "RunState",
     "SourcePart",
     "SpecificTool",
     "Step",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from reverie.errors import ConfigurationError, RunTimeoutError
 from reverie.retry import RetryPolicy
@@ -34,10 +34,13 @@ class RunDeadline:
 
     __slots__ = ("_end", "_loop", "seconds")
 
-    def __init__(self, seconds: float | None) -> None:
+    def __init__(self, seconds: float | None, left: float | None = None) -> None:
+        """``left``: what remains of a limit of ``seconds`` that began earlier (an effect
+        that continues a run's deadline); ``seconds`` itself when not given."""
         self.seconds = seconds
         self._loop = asyncio.get_running_loop()
-        self._end = None if seconds is None else self._loop.time() + seconds
+        remaining = seconds if left is None else left
+        self._end = None if remaining is None else self._loop.time() + remaining
 
     def left(self) -> float | None:
         """Seconds until the deadline (at least 0), or None without one."""
@@ -64,11 +67,11 @@ class RunDeadline:
                 raise  # the awaited code's own TimeoutError
         raise self.error(doing)  # outside the except: the cancellation is no cause
 
-    def iterate(self, items: AsyncIterator[T], doing: str) -> AsyncIterator[T]:
-        """``items`` with each step bounded by the time left (``items`` itself without a
-        deadline). Closing the result closes ``items``."""
-        if self._end is None:
-            return items
+    def iterate(self, items: AsyncIterator[T], doing: str) -> AsyncGenerator[T, None]:
+        """``items`` with each step bounded by the time left (``items`` itself when it is a
+        generator and there is no deadline). Closing the result closes ``items``."""
+        if self._end is None and isinstance(items, AsyncGenerator):
+            return cast(AsyncGenerator[T, None], items)
         return self._bounded(items, doing)
 
     async def _bounded(self, items: AsyncIterator[T], doing: str) -> AsyncGenerator[T, None]:

@@ -1,8 +1,9 @@
-"""What an agent run produces and the hooks that steer it: steps, results, stop conditions.
+"""What an agent run produces and the hooks that steer it: steps, stop conditions, hooks.
 
-:class:`Step` records one model call and the tool runs it led to; :class:`RunResult` a whole
-run. Stop conditions are plain callables over the steps so far. ``prepare_step`` and
-``repair_tool_call`` receive the small context objects defined here.
+:class:`Step` records one model call and the tool runs it led to (a whole run's result,
+:class:`~reverie.run_state.RunResult`, is defined with the run's state). Stop conditions
+are plain callables over the steps so far. ``prepare_step`` and ``repair_tool_call``
+receive the small context objects defined here.
 """
 
 from __future__ import annotations
@@ -63,37 +64,6 @@ class Step:
     @property
     def sources(self) -> tuple[SourcePart, ...]:
         return tuple(p for p in self.content if isinstance(p, SourcePart))
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """A finished run: every step, the total usage, and the whole conversation.
-
-    ``output`` is the validated structured output when the agent has an ``output_type``
-    (an instance of that type, or JSON values for a JSON schema), else None.
-    """
-
-    steps: tuple[Step, ...]
-    usage: Usage
-    messages: tuple[Message, ...]
-    output: Any = None
-
-    @property
-    def final_step(self) -> Step:
-        """The last step with non-blank text, else the last step."""
-        for step in reversed(self.steps):
-            if step.text.strip():
-                return step
-        return self.steps[-1]
-
-    @property
-    def text(self) -> str:
-        """The answer: the text of :attr:`final_step`."""
-        return self.final_step.text
-
-    @property
-    def finish_reason(self) -> FinishReason:
-        return self.steps[-1].finish_reason
 
 
 # Stop conditions

@@ -1,9 +1,9 @@
-"""Client tool calls in an agent step: validate, repair, and run them concurrently.
+"""Client tool calls in an agent step: validate, repair, and run one.
 
 Validation checks that the tool exists, that the arguments are a JSON object with every
 required key, and that they fit the signature. A failing call is repaired by the user's
 hook, else by JSON repair; a call that stays invalid becomes an error result and is never
-run. Valid calls run concurrently under a bound, results in call order.
+run. :func:`run_call` runs a valid one, within its time limit.
 
 Nothing a model sends can hold the event loop: JSON repair runs in a thread and is not
 attempted on arguments over 64 KiB (:mod:`reverie._json`), and arguments over
@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import math
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -80,48 +80,24 @@ async def check_call(
     return result
 
 
-async def execute_calls(
-    calls: Sequence[Checked],
-    tools: Mapping[str, FunctionTool],
-    max_concurrency: int,
+async def run_call(
+    call: ToolCallPart,
+    arguments: Mapping[str, Any],
+    tool: FunctionTool,
     default_timeout: float | None = None,
-) -> AsyncGenerator[ToolResultPart, None]:
-    """Run valid calls concurrently; yield results in call order as they become ready.
-
-    Each call is bounded by its tool's ``timeout``, else by ``default_timeout`` (the
-    agent's), counted from when it starts (not while it waits for a concurrency slot): a
-    call over its limit is stopped and answered with an error result.
-    """
-    if not calls:
-        return
-    limit = asyncio.Semaphore(max_concurrency)
-
-    async def run_one(item: Checked) -> ToolResultPart:
-        call = item.call
-        if item.arguments is None:
-            return ToolResultPart(call.tool_call_id, call.tool_name, ErrorOutput(item.error or ""))
-        tool = tools[call.tool_name]
-        seconds = tool.timeout if tool.timeout is not None else default_timeout
-        async with limit:
-            response = await _run_bounded(tool, item.arguments, seconds)
-        output = response.output
-        assert not isinstance(output, str)
-        return ToolResultPart(
-            call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn
-        )
-
-    tasks = [asyncio.ensure_future(run_one(c)) for c in calls]
-    try:
-        for task in tasks:
-            yield await task
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+) -> ToolResultPart:
+    """Run one valid call; its result (an error result for arguments the tool refuses, or
+    for a call over its time limit: the tool's ``timeout``, else ``default_timeout``, the
+    agent's). :class:`~reverie.tool.CallDeferred` from the tool propagates."""
+    seconds = tool.timeout if tool.timeout is not None else default_timeout
+    response = await _run_bounded(tool, arguments, seconds)
+    output = response.output
+    assert not isinstance(output, str)
+    return ToolResultPart(call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn)
 
 
 async def _run_bounded(
-    tool: FunctionTool, arguments: dict[str, Any], seconds: float | None
+    tool: FunctionTool, arguments: Mapping[str, Any], seconds: float | None
 ) -> ToolResponse:
     """One call of ``tool``, stopped after ``seconds`` (None: no limit): an async tool is
     cancelled, a sync tool's thread abandoned (see :mod:`reverie.tool`)."""
@@ -154,17 +130,12 @@ def unique_id(call: ToolCallPart, earlier: Sequence[Checked]) -> ToolCallPart:
     return replace(call, tool_call_id=f"{call.tool_call_id}-{n}")
 
 
-def cut_off(item: Checked) -> Checked:
-    """In a step that hit the output limit, a call whose arguments needed repair (or could
-    not be repaired) was cut off mid-arguments: never run it on a guess."""
-    if item.arguments is not None and not item.repaired:
-        return item
-    return Checked(
-        item.call,
-        None,
-        "the tool call was cut off by the output token limit (finish reason 'length') and "
-        "was not run; raise max_output_tokens",
-    )
+CUT_OFF = (
+    "the tool call was cut off by the output token limit (finish reason 'length') and was not "
+    "run; raise max_output_tokens"
+)
+"""The result of a call that a step ending at the token limit cut off: it is never run on a
+guess (in such a step, a call whose arguments needed repair, or could not be repaired)."""
 
 
 def validate_call(call: ToolCallPart, tools: Mapping[str, FunctionTool]) -> Checked:

@@ -7,7 +7,9 @@
     async for event in agent.stream("..."): ...
     result = agent.generate_sync("...")          # also inside a running loop (notebooks)
 
-The loop, identical for ``generate`` and ``stream``:
+The loop, identical for ``generate``, ``stream`` and ``resume`` (a state machine over a
+:class:`~reverie.run_state.RunState`: :mod:`reverie._machine`, driven by
+:mod:`reverie._driver` through :mod:`reverie.effects`):
 
 1. ``prepare_step`` may change the model, messages, system prompt, tool choice and active
    tools for this step.
@@ -17,10 +19,21 @@ The loop, identical for ``generate`` and ``stream``:
    user's ``repair_tool_call`` hook when given, else by JSON repair; a call that stays
    invalid is answered with an error result and never executed.
 4. Valid calls run concurrently (at most ``max_tool_concurrency`` at once; sync tools in
-   worker threads); results keep call order. A tool's exception is an error result.
-5. The loop continues only while the step made client tool calls, finished with
-   ``tool-calls``, no tool asked to stop the turn, and no stop condition holds (by
-   default: 20 steps).
+   worker threads); results keep call order. A tool's exception is an error result. Calls
+   are run whatever the step's finish reason (some servers say ``stop`` with complete tool
+   calls), except those a ``length`` finish cut off, which get an error result.
+5. A call that needs approval (the tool's ``requires_approval``, or the agent's), or an
+   external one, is not run: once the other calls have run, the run pauses. The result's
+   ``status`` is ``"paused"``, ``pending`` lists the calls, and :meth:`Agent.resume`
+   continues from ``result.state`` with the answers (:mod:`reverie.approval`).
+6. The loop continues only while the step made client tool calls, was not cut off by the
+   token limit, no tool asked to stop the turn, and no stop condition holds (by default: 20
+   steps).
+
+A run's state can be saved at any pause (``result.state.to_json()``) and resumed in another
+process, exactly: the next request is the one the uninterrupted run would have sent.
+``pause_after_steps`` pauses at a step boundary; ``history=`` continues a conversation from a
+finished run's state, result or messages.
 
 With an ``output_type``, the run ends with a validated structured output in
 ``RunResult.output`` (how it is asked for and repaired: :mod:`reverie.output._agent`).
@@ -29,77 +42,43 @@ A step's model call is retried on transient failures (see :mod:`reverie.retry`);
 ``Retry`` event comes first, so consumers can drop what they showed of the failed attempt.
 
 Time limits: ``tool_timeout`` is the default limit of one tool call (a tool's own
-``timeout`` wins; see :mod:`reverie.tool`); ``run_timeout`` bounds the whole run, retries,
-waits and tools included (see :mod:`reverie._deadline`), and raises
+``timeout`` wins; see :mod:`reverie.tool`); ``run_timeout`` bounds the whole run (each
+:meth:`Agent.resume` of it), retries, waits and tools included, and raises
 :class:`~reverie.errors.RunTimeoutError` when it runs out. Both are off by default.
 """
 
 from __future__ import annotations
 
-from collections.abc import (
-    AsyncGenerator,
-    Callable,
-    Iterable,
-    Mapping,
-    Sequence,
-)
-from contextlib import aclosing
-from dataclasses import dataclass
+import uuid
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from reverie import _sync
-from reverie._accumulate import ResponseAccumulator, response_events
-from reverie._deadline import RunDeadline, check_timeout
-from reverie._redact import seal
+from reverie import _machine, _sync
+from reverie._deadline import check_timeout
+from reverie._driver import drive
+from reverie._start import check_tools, input_messages
 from reverie._steps import (
     DEFAULT_MAX_STEPS,
     PrepareStep,
     RepairContext,
     RepairToolCall,
-    RunResult,
     Step,
     StepContext,
     StepOverrides,
     StopCondition,
     finish_reason_is,
     has_tool_call,
-    make_step,
     max_tokens_used,
     step_count_is,
 )
-from reverie._tool_calls import Checked, check_call, cut_off, execute_calls, maybe_await, unique_id
-from reverie.content import (
-    FilePart,
-    Message,
-    ProviderData,
-    ToolResultPart,
-)
-from reverie.content import (
-    system as system_message,
-)
-from reverie.content import (
-    user as user_message,
-)
+from reverie.approval import Approval, ApprovalPolicy, Denial, ExternalResult
+from reverie.content import FilePart, Message, ProviderData
+from reverie.effects import Effects, LocalEffects
 from reverie.errors import ConfigurationError
-from reverie.events import (
-    AgentEvent,
-    Retry,
-    RunFinish,
-    StepFinish,
-    StepStart,
-    ToolCall,
-    ToolResult,
-)
-from reverie.model import (
-    Call,
-    FinishReason,
-    LanguageModel,
-    ProviderTool,
-    Response,
-    ToolChoice,
-    Usage,
-)
+from reverie.events import AgentEvent, RunFinish
+from reverie.model import LanguageModel, ProviderTool, ToolChoice
 from reverie.retry import RetryPolicy
+from reverie.run_state import RunResult, RunState
 from reverie.tool import FunctionTool
 
 __all__ = [
@@ -120,21 +99,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from reverie.output._agent import AgentOutput, OutputRun
+    from reverie.output._agent import AgentOutput
     from reverie.output._modes import ObjectMode
     from reverie.output._parse import RepairText
-
-# ---------------------------------------------------------------------------------------
-# The agent
-
-
-@dataclass(frozen=True, slots=True)
-class _StepPlan:
-    model: LanguageModel
-    messages: tuple[Message, ...]
-    system: str | None
-    call: Call
-    tools: dict[str, FunctionTool]
 
 
 class Agent:
@@ -148,6 +115,10 @@ class Agent:
     ``output_type`` (a pydantic model, dataclass, TypedDict or JSON schema dict) makes the
     run end with a validated structured output in ``RunResult.output``, asked for per
     ``output_mode`` and repaired by ``repair_output``; see :mod:`reverie.output._agent`.
+
+    ``requires_approval`` is the agent's approval policy, on top of each tool's own: True
+    makes every tool call wait for approval; a predicate ``(tool name, arguments) -> bool``
+    picks the calls.
     """
 
     def __init__(
@@ -176,6 +147,7 @@ class Agent:
         output_type: Any = None,
         output_mode: ObjectMode = "auto",
         repair_output: RepairText | None = None,
+        requires_approval: ApprovalPolicy = False,
     ) -> None:
         if isinstance(model, str):
             from reverie.providers import get_model
@@ -217,6 +189,7 @@ class Agent:
         self.retry = retry if retry is not None else RetryPolicy()
         self.headers = dict(headers or {})
         self.provider_options = dict(provider_options or {})
+        self.requires_approval: bool | Callable[[str, Mapping[str, Any]], bool] = requires_approval
         self.output: AgentOutput | None = None
         if output_type is not None:
             from reverie.output._agent import AgentOutput
@@ -226,211 +199,153 @@ class Agent:
     # -- public entry points ------------------------------------------------------------
 
     async def generate(
-        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+        self,
+        prompt: str | Sequence[Message] = "",
+        *,
+        files: Sequence[FilePart] = (),
+        history: RunState | RunResult | Sequence[Message] | None = None,
+        run_id: str | None = None,
+        pause_after_steps: int | None = None,
     ) -> RunResult:
-        """Run to completion and return every step. Raises on provider failure."""
+        """Run until the run finishes or pauses, and return it. Raises on provider failure.
+
+        ``history`` continues a conversation (a finished run's state or result, or messages);
+        ``pause_after_steps`` pauses at the step boundary after that many model calls.
+        """
+        state = self.start(prompt, files=files, history=history, run_id=run_id)
+        return await self.resume(state, pause_after_steps=pause_after_steps)
+
+    def stream(
+        self,
+        prompt: str | Sequence[Message] = "",
+        *,
+        files: Sequence[FilePart] = (),
+        history: RunState | RunResult | Sequence[Message] | None = None,
+        run_id: str | None = None,
+        pause_after_steps: int | None = None,
+    ) -> AgentStream:
+        """Run and yield events as they happen; ``async for`` over the returned stream.
+
+        After iteration, ``stream.result`` holds the :class:`RunResult`. A run that pauses
+        yields ``RunPaused`` (the calls it waits on), then ``RunFinish``, and ends.
+        """
+        state = self.start(prompt, files=files, history=history, run_id=run_id)
+        return self.resume_stream(state, pause_after_steps=pause_after_steps)
+
+    def generate_sync(
+        self,
+        prompt: str | Sequence[Message] = "",
+        *,
+        files: Sequence[FilePart] = (),
+        history: RunState | RunResult | Sequence[Message] | None = None,
+        run_id: str | None = None,
+        pause_after_steps: int | None = None,
+    ) -> RunResult:
+        """:meth:`generate` for synchronous code; works inside a running event loop too."""
+        return _sync.run(
+            self.generate(
+                prompt,
+                files=files,
+                history=history,
+                run_id=run_id,
+                pause_after_steps=pause_after_steps,
+            )
+        )
+
+    async def resume(
+        self,
+        state: RunState,
+        *,
+        approvals: Iterable[Approval | Denial] = (),
+        results: Iterable[ExternalResult] = (),
+        effects: Effects | None = None,
+        pause_after_steps: int | None = None,
+    ) -> RunResult:
+        """Go on with a run from ``state``, answering its pending calls first.
+
+        ``approvals`` approve or deny pending calls (``call.approve()``, ``call.deny(why)``);
+        ``results`` give external calls their results (``call.answer(value)``). An answer
+        whose fingerprint does not match the call raises :class:`~reverie.errors.ApprovalError`
+        before anything runs. Calls left unanswered keep the run paused on them. ``effects``
+        performs model and tool calls (default: :class:`~reverie.effects.LocalEffects`, in
+        this process; durable engines pass their own).
+        """
         result: RunResult | None = None
-        async for event in self._run(prompt, files, streaming=False):
+        events = self._drive(state, approvals, results, effects, False, pause_after_steps)
+        async for event in events:
             if isinstance(event, RunFinish):
                 result = event.result
         assert result is not None
         return result
 
-    def stream(
-        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+    def resume_stream(
+        self,
+        state: RunState,
+        *,
+        approvals: Iterable[Approval | Denial] = (),
+        results: Iterable[ExternalResult] = (),
+        effects: Effects | None = None,
+        pause_after_steps: int | None = None,
     ) -> AgentStream:
-        """Run and yield events as they happen; ``async for`` over the returned stream.
+        """:meth:`resume`, yielding events as they happen (as :meth:`stream` does)."""
+        return AgentStream(self._drive(state, approvals, results, effects, True, pause_after_steps))
 
-        After iteration, ``stream.result`` holds the :class:`RunResult`.
-        """
-        return AgentStream(self._run(prompt, files, streaming=True))
-
-    def generate_sync(
-        self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
+    def resume_sync(
+        self,
+        state: RunState,
+        *,
+        approvals: Iterable[Approval | Denial] = (),
+        results: Iterable[ExternalResult] = (),
+        pause_after_steps: int | None = None,
     ) -> RunResult:
-        """:meth:`generate` for synchronous code; works inside a running event loop too."""
-        return _sync.run(self.generate(prompt, files=files))
+        """:meth:`resume` for synchronous code."""
+        return _sync.run(
+            self.resume(
+                state, approvals=approvals, results=results, pause_after_steps=pause_after_steps
+            )
+        )
+
+    def start(
+        self,
+        prompt: str | Sequence[Message] = "",
+        *,
+        files: Sequence[FilePart] = (),
+        history: RunState | RunResult | Sequence[Message] | None = None,
+        run_id: str | None = None,
+    ) -> RunState:
+        """The state of a run that has not made its first call yet (nothing is sent).
+
+        :meth:`generate` is ``resume(start(...))``. With ``history``, the run continues that
+        conversation: its messages come first (the agent's system prompt is put before them
+        unless they begin with a system message), then the prompt and files.
+        """
+        messages = input_messages(self.system, prompt, files, history)
+        return RunState(
+            run_id=run_id or f"run_{uuid.uuid4().hex}",
+            input=messages,
+            model=f"{self.model.provider}:{self.model.model_id}",
+            tools=tuple(self.tools),
+        )
 
     # -- the loop --------------------------------------------------------------------------
 
-    def _initial_messages(
-        self, prompt: str | Sequence[Message], files: Sequence[FilePart]
-    ) -> tuple[Message, ...]:
-        messages: list[Message] = []
-        if self.system:
-            messages.append(system_message(self.system))
-        if isinstance(prompt, str):
-            if prompt or files:
-                messages.append(user_message(prompt, *files))
-        else:
-            messages.extend(prompt)
-            if files:
-                messages.append(Message("user", tuple(files)))
-        if not any(m.role != "system" for m in messages):
-            raise ConfigurationError("the agent needs a prompt or messages to answer")
-        return tuple(messages)
-
-    async def _run(
-        self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
+    def _drive(
+        self,
+        state: RunState,
+        approvals: Iterable[Approval | Denial],
+        results: Iterable[ExternalResult],
+        effects: Effects | None,
+        streaming: bool,
+        pause_after_steps: int | None,
     ) -> AsyncGenerator[AgentEvent, None]:
-        initial = self._initial_messages(prompt, files)
-        deadline = RunDeadline(self.run_timeout)
-        history: list[Message] = []
-        steps: list[Step] = []
-        output = self.output.start() if self.output is not None else None
-        while True:
-            plan = await self._plan(len(steps), tuple(steps), initial + tuple(history), output)
-            yield StepStart(len(steps))
-            acc = ResponseAccumulator()
-            checked: list[Checked] = []
-            # aclosing: an abandoned run closes the model's HTTP stream now, not whenever
-            # the garbage collector finalizes the inner generator on another task.
-            async with aclosing(self._call_model(plan, streaming, deadline)) as model_events:
-                async for event in model_events:
-                    if isinstance(event, Retry):
-                        acc = ResponseAccumulator()
-                        checked.clear()
-                    elif isinstance(event, ToolCall) and not event.call.provider_executed:
-                        ok = await check_call(
-                            unique_id(event.call, checked),
-                            plan.tools,
-                            self.repair_tool_call,
-                            plan.messages,
-                            plan.system,
-                        )
-                        checked.append(ok)
-                        event = ToolCall(ok.call)
-                        acc.add(event)
-                    else:
-                        acc.add(event)
-                    yield event
-                    if output is not None:
-                        for partial in output.observe(event):
-                            yield partial
-            response = acc.response()
-            if response.finish_reason == FinishReason.LENGTH:
-                checked = [cut_off(c) for c in checked]
-            results: list[ToolResultPart] = []
-            async with aclosing(
-                execute_calls(checked, plan.tools, self.max_tool_concurrency, self.tool_timeout)
-            ) as executed:
-                async for result in deadline.iterate(executed, "running tools"):
-                    results.append(result)
-                    yield ToolResult(result)
-            step = make_step(len(steps), response, results)
-            steps.append(step)
-            history.extend(step.messages)
-            yield StepFinish(step)
-            if self._should_stop(steps, checked, results, response):
-                if output is not None and await output.wants_final_step(
-                    step.text, len(step.tool_calls), step.usage, step.finish_reason
-                ):
-                    continue  # one more step, forced to give the structured output
-                break
-        total = Usage()
-        for s in steps:
-            total = total + s.usage
-        value = None
-        if output is not None:
-            value = output.require(steps[-1].text, total, steps[-1].finish_reason)
-        yield RunFinish(RunResult(tuple(steps), total, initial + tuple(history), value))
-
-    def _should_stop(
-        self,
-        steps: Sequence[Step],
-        calls: Sequence[Checked],
-        results: Sequence[ToolResultPart],
-        response: Response,
-    ) -> bool:
-        if not calls or response.finish_reason != FinishReason.TOOL_CALLS:
-            return True
-        if any(r.stop_turn for r in results):
-            return True
-        return any(cond(steps) for cond in self.stop_when)
-
-    async def _plan(
-        self,
-        number: int,
-        steps: tuple[Step, ...],
-        messages: tuple[Message, ...],
-        output: OutputRun | None = None,
-    ) -> _StepPlan:
-        model = self.model
-        system = self.system
-        tool_choice: ToolChoice | None = self.tool_choice
-        tools = self.tools
-        provider_tools = self.provider_tools
-        if self.prepare_step is not None:
-            overrides: StepOverrides | None = await maybe_await(
-                self.prepare_step(StepContext(number, steps, model, messages))
-            )
-            if overrides is not None:
-                model = overrides.model or model
-                if overrides.messages is not None:
-                    messages = tuple(overrides.messages)
-                if overrides.system is not None:
-                    system = overrides.system
-                    messages = _replace_system(messages, system)
-                if overrides.tool_choice is not None:
-                    tool_choice = overrides.tool_choice
-                if not overrides.tools_enabled:
-                    tools, provider_tools = {}, ()
-                elif overrides.active_tools is not None:
-                    active = set(overrides.active_tools)
-                    tools = {n: t for n, t in tools.items() if n in active}
-                    provider_tools = tuple(t for t in provider_tools if t.name in active)
-        call = Call(
-            messages=messages,
-            tools=(*(t.spec for t in tools.values()), *provider_tools),
-            tool_choice=_default_choice(tools, provider_tools)
-            if tool_choice is None
-            else tool_choice,
-            headers=self.headers,
-            provider_options=self.provider_options,
-            **self.settings,
-        )
-        if output is not None:
-            call, tools = output.prepare(model, call, tools, tool_choice is not None)
-        return _StepPlan(model, messages, system, call, tools)
-
-    async def _call_model(
-        self, plan: _StepPlan, streaming: bool, deadline: RunDeadline
-    ) -> AsyncGenerator[Any, None]:
-        """The model's events for one step, retried per the policy. Generate mode turns the
-        response into the same events a stream would end with, so one path serves both."""
-        failures: list[Exception] = []
-        while True:
-            attempt = len(failures) + 1
-            try:
-                if streaming:
-                    events = deadline.iterate(plan.model.stream(plan.call), "reading the model")
-                    try:
-                        async for event in events:
-                            yield event
-                    finally:
-                        aclose = getattr(events, "aclose", None)
-                        if aclose is not None:
-                            await aclose()
-                else:
-                    response = await deadline.run(
-                        plan.model.generate(plan.call), "waiting for the model"
-                    )
-                    for event in response_events(response):
-                        yield event
-                return
-            except Exception as exc:
-                seal(exc)  # no secret in the chain, whatever model raised it
-                failures.append(exc)
-                delay = self.retry.delay_for(exc, attempt)
-                if delay is None:
-                    gave_up = self.retry.gave_up(failures)
-                    if gave_up is not None:
-                        raise gave_up from exc
-                    raise
-                left = deadline.left()
-                if left is None or delay < left:  # else the wait below fails at once
-                    yield Retry(attempt, exc, delay)
-                await deadline.sleep(self.retry, delay, exc)
+        if pause_after_steps is not None and pause_after_steps < 0:
+            raise ConfigurationError("pause_after_steps must be 0 or more")
+        state = _machine.decide(state, approvals, results)
+        output_tool = () if self.output is None else (self.output.tool_name,)
+        check_tools((*self.tools, *output_tool), state)
+        if effects is None:
+            effects = LocalEffects(self.retry, self.repair_tool_call, self.tool_timeout)
+        return drive(self, state, effects, streaming=streaming, pause_after_steps=pause_after_steps)
 
 
 class AgentStream:
@@ -477,17 +392,3 @@ class AgentStream:
             pass
         assert self.result is not None
         return self.result
-
-
-# ---------------------------------------------------------------------------------------
-# Helpers
-
-
-def _default_choice(tools: Mapping[str, Any], provider_tools: Sequence[Any]) -> ToolChoice | None:
-    return "auto" if tools or provider_tools else None
-
-
-def _replace_system(messages: tuple[Message, ...], system: str) -> tuple[Message, ...]:
-    if messages and messages[0].role == "system":
-        return (system_message(system), *messages[1:])
-    return (system_message(system), *messages)

@@ -22,7 +22,9 @@
     ├── CassetteError             a cassette cannot be used
     │   ├── CassetteFormatError   the file is not a go-vcr v2 cassette
     │   └── CassetteMissError     a request matches no recorded interaction
-    └── NoObjectGeneratedError    structured output: nothing valid came back
+    ├── NoObjectGeneratedError    structured output: nothing valid came back
+    ├── DataFormatError           saved JSON (messages, a run state) cannot be read
+    └── ApprovalError             an approval or result does not fit the paused run
 
 ``retryable`` says whether sending the same request again may succeed; for a provider
 error the ``x-should-retry`` response header, when present, decides it. Messages say what
@@ -50,12 +52,14 @@ from reverie._redact import scrub_value
 __all__ = [
     "APIConnectionError",
     "APITimeoutError",
+    "ApprovalError",
     "AuthenticationError",
     "CassetteError",
     "CassetteFormatError",
     "CassetteMissError",
     "ConfigurationError",
     "ContextTooLargeError",
+    "DataFormatError",
     "IncompleteStreamError",
     "InvalidRequestError",
     "NoObjectGeneratedError",
@@ -258,3 +262,13 @@ class NoObjectGeneratedError(ReverieError):
         self.cause = cause
         self.usage = usage
         self.finish_reason = finish_reason
+
+
+class DataFormatError(ReverieError, ValueError):
+    """Saved reverie JSON (messages, a run state) cannot be read: not JSON, another format,
+    a newer version, an unknown field or a bad value. The message names which."""
+
+
+class ApprovalError(ReverieError, ValueError):
+    """An approval, denial or external result does not fit the paused run: it names no
+    pending call, or the call changed since it was approved (its fingerprint differs)."""

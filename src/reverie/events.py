@@ -6,9 +6,10 @@ A model's stream (:meth:`reverie.model.LanguageModel.stream`) yields, per conten
 events are defined with the model contract in :mod:`reverie.model` and re-exported here.
 
 An agent's stream wraps each model step in ``StepStart`` / ``StepFinish``, adds a
-``ToolResult`` for every tool it runs, and ends with ``RunFinish``. A step that is retried
-after a transient failure is preceded by a ``Retry`` event, so a consumer can discard what
-it showed of the failed attempt.
+``ToolResult`` for every tool it runs, and ends with ``RunFinish`` (preceded by
+``RunPaused`` when the run stops to wait for approvals or external results). A step that
+is retried after a transient failure is preceded by a ``Retry`` event, so a consumer can
+discard what it showed of the failed attempt.
 
 Errors are not events: a failed stream raises a :class:`reverie.errors.ReverieError` from
 the ``async for``, which is where Python code expects them.
@@ -19,9 +20,9 @@ Match on them with ``match event: case TextDelta(delta=d): ...``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from reverie._steps import RunResult, Step
+from reverie._steps import Step
 from reverie.model import (
     Finish,
     ReasoningDelta,
@@ -39,6 +40,10 @@ from reverie.model import (
     ToolResult,
     Warnings,
 )
+from reverie.run_state import RunResult
+
+if TYPE_CHECKING:
+    from reverie.approval import PendingCall
 
 __all__ = [
     "AgentEvent",
@@ -49,6 +54,7 @@ __all__ = [
     "ReasoningStart",
     "Retry",
     "RunFinish",
+    "RunPaused",
     "Source",
     "StepFinish",
     "StepStart",
@@ -101,12 +107,25 @@ class PartialObject:
 
 
 @dataclass(frozen=True, slots=True)
+class RunPaused:
+    """The approval request: the run stops here, waiting on ``pending`` tool calls (approval,
+    or a result from outside). ``RunFinish`` follows, with a result whose ``status`` is
+    ``"paused"`` and whose ``state`` :meth:`reverie.Agent.resume` continues from."""
+
+    pending: tuple[PendingCall, ...]
+    type: Literal["run-paused"] = "run-paused"
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinish:
-    """The end of an agent run; ``result`` is what ``Agent.generate`` would have returned."""
+    """The end of an agent run's events; ``result`` is what ``Agent.generate`` would have
+    returned (``result.status`` is ``"paused"`` when the run stopped to wait)."""
 
     result: RunResult
     type: Literal["run-finish"] = "run-finish"
 
 
-AgentEvent: TypeAlias = StreamEvent | StepStart | StepFinish | Retry | PartialObject | RunFinish
+AgentEvent: TypeAlias = (
+    StreamEvent | StepStart | StepFinish | Retry | PartialObject | RunPaused | RunFinish
+)
 """What an agent's stream yields."""

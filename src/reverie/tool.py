@@ -27,6 +27,12 @@ can): it is abandoned and runs on until its function returns, its result dropped
 thread is a daemon thread of its own, so neither the run, nor ``asyncio.run``, nor the
 interpreter's exit waits for it.
 
+Human in the loop: ``@tool(requires_approval=True)`` (or a predicate over the arguments,
+``requires_approval=lambda args: args["amount"] > 100``) pauses the run before the call until
+it is approved or denied; ``@tool(external=True)`` on a function whose body is never run (its
+signature describes the arguments) pauses the run until the caller gives the result, and so
+does a tool that raises :class:`CallDeferred`. See :mod:`reverie.approval`.
+
 pydantic is imported when the first tool's schema is built, not when reverie is imported.
 """
 
@@ -38,7 +44,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type_hints, overload
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    TypeAlias,
+    get_args,
+    get_origin,
+    get_type_hints,
+    overload,
+)
 
 import orjson
 
@@ -59,6 +74,8 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 __all__ = [
+    "ApprovalRule",
+    "CallDeferred",
     "FunctionTool",
     "ToolArgumentsError",
     "ToolResponse",
@@ -73,12 +90,28 @@ class ToolResponse:
     output: ToolOutput | str
     stop_turn: bool = False
 
+    @classmethod
+    def of(cls, value: Any) -> ToolResponse:
+        """Whatever a tool may return, as a response: a ``ToolResponse`` or tool output as
+        is, a string as text, a pydantic model or JSON-able value as JSON text, anything
+        else as ``str(value)``."""
+        return _to_tool_response(value)
+
 
 _OUTPUT_TYPES = (TextOutput, ErrorOutput, MediaOutput, JsonOutput)
 
 
 class ToolArgumentsError(Exception):
     """Arguments did not validate against the tool's parameters (shown to the model)."""
+
+
+class CallDeferred(Exception):
+    """Raise from a tool to leave its result to someone outside the run: the run pauses with
+    the call pending (``kind="external"``), and the result is given on resume."""
+
+
+ApprovalRule: TypeAlias = "bool | Callable[[dict[str, Any]], bool]"
+"""A tool's ``requires_approval``: always, never, or a predicate over the arguments."""
 
 
 class FunctionTool:
@@ -95,6 +128,8 @@ class FunctionTool:
         description: str | None = None,
         schema: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        requires_approval: ApprovalRule = False,
+        external: bool = False,
     ) -> None:
         if not callable(fn):
             raise ToolDefinitionError(f"tool expects a function, got {type(fn).__name__}")
@@ -111,6 +146,8 @@ class FunctionTool:
         self._explicit_schema = dict(schema) if schema is not None else None
         self._is_async = inspect.iscoroutinefunction(fn)
         self.timeout = check_timeout(timeout, f"tool {self.name!r}: timeout")
+        self.requires_approval: ApprovalRule = requires_approval
+        self.external = external
         if self._explicit_schema is None:
             self._check_signature()
 
@@ -120,13 +157,28 @@ class FunctionTool:
         name: str,
         description: str,
         schema: Mapping[str, Any],
-        fn: Callable[[dict[str, Any]], Any],
+        fn: Callable[[dict[str, Any]], Any] | None = None,
         *,
         timeout: float | None = None,
+        requires_approval: ApprovalRule = False,
     ) -> FunctionTool:
         """A tool whose arguments are checked only against ``schema``'s required keys;
-        ``fn`` receives them as one dict."""
-        return cls(fn, name=name, description=description, schema=schema, timeout=timeout)
+        ``fn`` receives them as one dict. Without ``fn`` the tool is external: the run pauses
+        on each call until the caller gives its result."""
+        return cls(
+            fn or _no_body,
+            name=name,
+            description=description,
+            schema=schema,
+            timeout=timeout,
+            requires_approval=requires_approval,
+            external=fn is None,
+        )
+
+    def needs_approval(self, arguments: Mapping[str, Any]) -> bool:
+        """Whether a call with ``arguments`` waits for approval (per ``requires_approval``)."""
+        rule = self.requires_approval
+        return bool(rule(dict(arguments))) if callable(rule) else bool(rule)
 
     def _check_signature(self) -> None:
         for p in inspect.signature(self.fn).parameters.values():
@@ -207,7 +259,7 @@ class FunctionTool:
                 value = await run_in_thread(self.fn, **kwargs)
             if inspect.isawaitable(value):
                 value = await value
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, CallDeferred):
             raise
         except Exception as exc:
             return ToolResponse(ErrorOutput(_describe(exc)))
@@ -242,7 +294,12 @@ class FunctionTool:
 def tool(fn: Callable[..., Any], /) -> FunctionTool: ...
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None, timeout: float | None = None
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
+    requires_approval: ApprovalRule = False,
+    external: bool = False,
 ) -> Callable[[Callable[..., Any]], FunctionTool]: ...
 def tool(
     fn: Callable[..., Any] | None = None,
@@ -251,14 +308,34 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     timeout: float | None = None,
+    requires_approval: ApprovalRule = False,
+    external: bool = False,
 ) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
     """Make a :class:`FunctionTool` from a typed function: ``@tool`` or
-    ``@tool(name=..., description=..., timeout=seconds)``."""
+    ``@tool(name=..., description=..., timeout=seconds)``.
+
+    ``requires_approval`` (True, or a predicate over the arguments dict) pauses the run before
+    each such call until it is approved; ``external=True`` never runs the function: the run
+    pauses and the caller gives the result (see :mod:`reverie.approval`)."""
     if fn is not None:
-        return FunctionTool(fn, name=name, description=description, timeout=timeout)
+        return FunctionTool(
+            fn,
+            name=name,
+            description=description,
+            timeout=timeout,
+            requires_approval=requires_approval,
+            external=external,
+        )
 
     def wrap(f: Callable[..., Any]) -> FunctionTool:
-        return FunctionTool(f, name=name, description=description, timeout=timeout)
+        return FunctionTool(
+            f,
+            name=name,
+            description=description,
+            timeout=timeout,
+            requires_approval=requires_approval,
+            external=external,
+        )
 
     return wrap
 
@@ -279,6 +356,10 @@ def _to_tool_response(value: Any) -> ToolResponse:
         return ToolResponse(TextOutput(orjson.dumps(value).decode()))
     except TypeError:
         return ToolResponse(TextOutput(str(value)))
+
+
+def _no_body(arguments: dict[str, Any]) -> Any:  # pragma: no cover - never called
+    raise CallDeferred("external tool")
 
 
 def _closure_names(fn: Callable[..., Any]) -> dict[str, Any]:

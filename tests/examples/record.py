@@ -19,6 +19,8 @@ recorder captured, redacted by its writer:
   settings), in another terminal.
 - ``web_search``: the scripted Anthropic-compatible server in ``scripted_anthropic.py``,
   started on a free port and recorded as ``http://localhost:4010/v1``.
+- ``approvals``: the scripted Anthropic-compatible server in ``scripted_approvals.py``
+  (thinking, tool use, and the signature check), recorded under the same address.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 CASSETTES = HERE / "cassettes"
 LOCAL_EXAMPLES = ("simple", "stream", "tool_agent", "structured_output")
-ALL_EXAMPLES = (*LOCAL_EXAMPLES, "web_search")
+ALL_EXAMPLES = (*LOCAL_EXAMPLES, "web_search", "approvals")
 
 sys.path[:0] = [str(REPO / "examples"), str(REPO)]
 
@@ -95,6 +97,11 @@ async def record_all(names: list[str]) -> None:
 
         with serve() as base_url:
             await record("web_search", ANTHROPIC_BASE_URL, base_url, anthropic_model)
+    if "approvals" in names:
+        from tests.examples.scripted_approvals import serve as serve_approvals
+
+        with serve_approvals() as base_url:
+            await record("approvals", ANTHROPIC_BASE_URL, base_url, anthropic_model)
 
 
 def serve_llamacpp(port: int = 8080) -> None:

@@ -9,8 +9,8 @@ requests of a replay are byte for byte the recorded ones.
   in-process server gets, so the recorded URLs are stable. The recorder forwards that
   address to the real server.
 - ``anthropic_model``: reverie's Anthropic provider at ``http://localhost:4010/v1``, the
-  address the scripted Anthropic-compatible server (``scripted_anthropic.py``) is
-  recorded under.
+  address the scripted Anthropic-compatible servers (``scripted_anthropic.py``,
+  ``scripted_approvals.py``) are recorded under.
 """
 
 from __future__ import annotations
@@ -60,4 +60,5 @@ RECORDED_WITH: dict[str, Callable[[httpx2.AsyncClient], LanguageModel]] = {
     "tool_agent": local_model,
     "structured_output": local_model,
     "web_search": anthropic_model,
+    "approvals": anthropic_model,
 }

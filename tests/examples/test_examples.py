@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from reverie.content import SourcePart, TextOutput
+from reverie.content import ErrorOutput, SourcePart, TextOutput
 from reverie.model import FinishReason
 from reverie.testing import CassetteTransport
 from tests.examples.recorded import RECORDED_WITH
@@ -127,6 +127,29 @@ async def test_web_search_returns_sources_and_a_cited_answer(
     assert 'searched: {"query":"Who won the 2024 Tour de France"}' in capsys.readouterr().out
 
 
+@pytest.mark.anyio
+async def test_approvals_pause_save_resume_and_the_model_reads_the_denial(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = await run("approvals")
+
+    assert result.status == "finished" and len(result.steps) == 2
+    first = result.steps[0]
+    # The signed thinking went out and came back through the saved JSON state unchanged
+    # (the scripted server refuses it otherwise, and the cassette replays strictly).
+    assert first.reasoning[0].provider_metadata["anthropic"]["signature"]
+    outputs = [r.output for r in first.tool_results]
+    assert outputs[:2] == [
+        TextOutput("2 lamps, $120, delivered"),
+        TextOutput("refunded $120 for order 1042"),
+    ]
+    assert isinstance(outputs[2], ErrorOutput) and "need a manager" in outputs[2].message
+    out = capsys.readouterr().out
+    assert "approved: refund({'order_id': 1042, 'amount': 120})\n" in out
+    assert "denied: refund({'order_id': 1043, 'amount': 900})\n" in out
+    assert result.text in out and "need a manager" in result.text
+
+
 def test_the_testing_example_passes_on_its_cassettes() -> None:
     env = {**os.environ, "REVERIE_RECORD_MODE": "replay"}
     proc = subprocess.run(
@@ -144,7 +167,7 @@ def test_the_testing_example_passes_on_its_cassettes() -> None:
 
 def test_the_cassettes_carry_no_credentials() -> None:
     files = [*CASSETTES.glob("*.yaml"), *(EXAMPLES / "testing" / "cassettes").rglob("*.yaml")]
-    assert len(files) == 7
+    assert len(files) == 8
     for path in files:
         text = path.read_text()
         for needle in ("Authorization", "X-Api-Key", "Bearer", "reverie-replay-key"):

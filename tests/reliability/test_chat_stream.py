@@ -274,6 +274,20 @@ async def test_finish_reason_length_inside_a_tool_call_runs_nothing(fault: Harne
     assert len(fault.server.requests) == 1
 
 
+async def test_complete_tool_calls_with_finish_reason_stop_run_and_the_run_goes_on(
+    fault: Harness,
+):
+    # Some OpenAI-compatible servers end a step that carries whole tool calls with "stop"
+    # (the Chat wire reports such a step as tool-calls; the agent would run them either way:
+    # tests/runstate/test_approvals.py has the agent-level case).
+    first = [chunk(call_delta(0, "call_9", "weather", '{"city": "Lima"}')), chunk(finish="stop")]
+    result, seen = await run_tool_turn(fault, [*first, DONE])
+    assert seen == [{"city": "Lima"}]
+    assert result.text == "done" and len(fault.server.requests) == 2
+    sent = tool_messages(fault.server.requests[1].json())
+    assert [m["tool_call_id"] for m in sent] == ["call_9"]
+
+
 async def test_text_then_tool_call_then_retry_keeps_only_the_second_attempt(fault: Harness):
     seen: list[dict[str, Any]] = []
     fault.server.add(

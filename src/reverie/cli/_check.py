@@ -12,15 +12,22 @@ from reverie.testing._conformance import CheckResult, find_cassettes, run_all, s
 
 
 def run_check(
-    paths: Sequence[str], *, match: Literal["strict", "lenient"], as_json: bool, verbose: bool
+    paths: Sequence[str],
+    *,
+    match: Literal["strict", "lenient"],
+    as_json: bool,
+    verbose: bool,
+    resume: Literal["steps", "approvals"] | None = None,
 ) -> int:
-    """Replay cassettes. Exit 0 only when every cassette that ran passed (skips do not fail)."""
+    """Replay cassettes. Exit 0 only when every cassette that ran passed (skips do not fail).
+    ``resume`` runs each agent scenario in pieces through saved run states."""
     try:
         cassettes = find_cassettes(paths)
     except FileNotFoundError as exc:
         print(f"reverie check: {exc}", file=sys.stderr)
         return 2
-    return report(asyncio.run(run_all(cassettes, match)), as_json=as_json, verbose=verbose)
+    results = asyncio.run(run_all(cassettes, match, resume=resume))
+    return report(results, as_json=as_json, verbose=verbose)
 
 
 def run_live_check(model: str, scenarios: Sequence[str], *, as_json: bool, verbose: bool) -> int:

@@ -35,6 +35,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--scenario", action="append", default=[], help="with --live: only this scenario"
     )
     check.add_argument("--match", choices=("strict", "lenient"), default="strict")
+    check.add_argument(
+        "--resume",
+        choices=("steps", "approvals"),
+        help="run each conversation in pieces through saved run states: a pause at every "
+        "step boundary (steps), and before every tool call (approvals)",
+    )
     check.add_argument("--json", action="store_true", help="print one JSON summary object")
     check.add_argument("-v", "--verbose", action="store_true", help="list every cassette")
 
@@ -42,6 +48,31 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("prompt", help="what to ask")
     _agent_options(run)
     run.add_argument("--json", action="store_true", help="print events as JSON lines")
+    run.add_argument(
+        "--approve",
+        nargs="?",
+        const="marked",
+        choices=("marked", "all"),
+        help="ask y/n before each call to a tool that needs approval (all: before every tool call)",
+    )
+    run.add_argument(
+        "--save-state",
+        metavar="FILE",
+        help="when the run pauses for approval, save it to FILE and exit 3 (see resume)",
+    )
+
+    resume = sub.add_parser("resume", help="answer the tool calls a saved run waits on, go on")
+    resume.add_argument("state", help="a run state saved by reverie run --save-state")
+    resume.add_argument("--approve", action="append", default=[], metavar="ID")
+    resume.add_argument(
+        "--deny", action="append", default=[], metavar="ID[=REASON]", help="refuse a call"
+    )
+    resume.add_argument(
+        "--result", action="append", default=[], metavar="ID=TEXT", help="an external result"
+    )
+    resume.add_argument("--ask", action="store_true", help="ask y/n for the calls left")
+    resume.add_argument("--save-state", metavar="FILE", help="where to save (default: STATE)")
+    resume.add_argument("--json", action="store_true", help="print events as JSON lines")
 
     chat = sub.add_parser("chat", help="talk with an agent, turn by turn")
     _agent_options(chat)
@@ -103,7 +134,39 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "reverie check: name cassette files or folders (or use --live)", file=sys.stderr
                 )
                 return 2
-            return run_check(args.paths, match=args.match, as_json=args.json, verbose=args.verbose)
+            return run_check(
+                args.paths,
+                match=args.match,
+                as_json=args.json,
+                verbose=args.verbose,
+                resume=args.resume,
+            )
+        if args.command == "run" and (args.approve or args.save_state):
+            from reverie.cli._approve import run_approving
+
+            return run_approving(
+                args.prompt,
+                model=args.model,
+                system=args.system,
+                tools=args.tool,
+                as_json=args.json,
+                max_tokens=args.max_tokens,
+                temperature=args.temperature,
+                approve=args.approve,
+                save_state=args.save_state,
+            )
+        if args.command == "resume":
+            from reverie.cli._approve import resume_saved
+
+            return resume_saved(
+                args.state,
+                approve=args.approve,
+                deny=args.deny,
+                results=args.result,
+                ask=args.ask,
+                as_json=args.json,
+                save_state=args.save_state,
+            )
         if args.command == "run":
             from reverie.cli._run import run_once
 

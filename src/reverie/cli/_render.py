@@ -19,6 +19,7 @@ from reverie.events import (
     ReasoningEnd,
     Retry,
     RunFinish,
+    RunPaused,
     StepFinish,
     StepStart,
     TextDelta,
@@ -105,6 +106,11 @@ class EventPrinter:
         elif isinstance(event, Warnings):
             for warning in event.warnings:
                 self.info.line(f"warning: {warning.message}", "yellow")
+        elif isinstance(event, RunPaused):
+            self._end_line()
+            for call in event.pending:
+                wants = "approval" if call.kind == "approval" else "a result"
+                self.info.line(f"⏸ {call.tool_name} waits for {wants} (call {call.id})", "yellow")
         elif isinstance(event, Finish | StepFinish | StepStart | RunFinish):
             self._end_line()
 
@@ -170,10 +176,17 @@ def event_json(event: AgentEvent) -> dict[str, Any] | None:
         }
     if isinstance(event, Warnings):
         return {"type": event.type, "warnings": [w.message for w in event.warnings]}
+    if isinstance(event, RunPaused):
+        pending = [
+            {"id": c.id, "name": c.tool_name, "arguments": dict(c.arguments), "kind": c.kind}
+            for c in event.pending
+        ]
+        return {"type": event.type, "pending": pending}
     if isinstance(event, RunFinish):
         result = event.result
         return {
             "type": event.type,
+            "status": result.status,
             "text": result.text,
             "steps": len(result.steps),
             "finish_reason": str(result.finish_reason),

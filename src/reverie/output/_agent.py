@@ -25,9 +25,9 @@ Streams get a :class:`~reverie.events.PartialObject` each time the output grows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -48,6 +48,10 @@ from reverie.output._parse import RepairText, no_object, parse_object
 from reverie.output._schema import ObjectSchema, object_schema
 from reverie.output._stream import PartialTracker
 from reverie.tool import FunctionTool, ToolResponse
+
+if TYPE_CHECKING:
+    from reverie._steps import Step
+    from reverie.run_state import OpenStep
 
 OUTPUT_TOOL_NAME = "final_result"
 _ACCEPTED = "Final answer received."
@@ -97,6 +101,45 @@ class OutputRun:
             config.schema.json_schema,
             self._accept,
         )
+
+    @property
+    def tool(self) -> FunctionTool:
+        """The output tool (offered in tool mode; its call ends the run)."""
+        return self._tool
+
+    async def restore(
+        self, steps: Sequence[Step], open_step: OpenStep | None, forced: bool, finished: bool
+    ) -> None:
+        """Take up a run resumed from a saved state: whether the final step is forced, and
+        the output if the output tool already accepted it (validated again from its call),
+        or, for a finished run, read from its last step's text."""
+        self.forced = forced
+        results = [r for s in steps for r in s.tool_results]
+        calls = [c for s in steps for c in s.tool_calls]
+        if open_step is not None:
+            results += [c.result for c in open_step.calls if c.result is not None]
+            calls += [c.call for c in open_step.calls]
+        accepted = [
+            r.tool_call_id
+            for r in results
+            if r.tool_name == self.config.tool_name and isinstance(r.output, TextOutput)
+        ]
+        if not accepted:
+            if finished and steps and not steps[-1].tool_calls:
+                last = steps[-1]
+                self.value = await parse_object(
+                    last.text,
+                    self.config.schema,
+                    repair=self.config.repair,
+                    usage=last.usage,
+                    finish_reason=last.finish_reason,
+                )
+                self.has_value = True
+            return
+        call = next(c for c in reversed(calls) if c.tool_call_id == accepted[-1])
+        raw = orjson.dumps(orjson.loads(call.input or "{}")).decode()
+        self.value = await parse_object(raw, self.config.schema, repair=self.config.repair)
+        self.has_value = True
 
     # -- per step ---------------------------------------------------------------------------
 

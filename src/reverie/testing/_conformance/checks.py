@@ -9,8 +9,8 @@ from typing import Any, cast
 
 import orjson
 
-from reverie._steps import RunResult
 from reverie.content import ReasoningPart
+from reverie.run_state import RunResult
 from reverie.testing._conformance.scenarios import Failure, Scenario
 from reverie.testing._conformance.targets import Target
 

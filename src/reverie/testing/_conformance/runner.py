@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from reverie._accumulate import collect
-from reverie._steps import PrepareStep, RunResult
+from reverie._steps import PrepareStep
 from reverie.agent import Agent
 from reverie.content import (
     FilePart,
@@ -23,8 +23,10 @@ from reverie.content import (
 )
 from reverie.errors import CassetteError, ReverieError
 from reverie.model import Call, FinishReason, LanguageModel, ProviderTool, Response
+from reverie.run_state import RunResult, RunState
 from reverie.testing._cassette import Cassette, load_cassette
 from reverie.testing._conformance.checks import check, check_book, check_person, expect
+from reverie.testing._conformance.resumed import ResumeMode, run_in_pieces
 from reverie.testing._conformance.scenarios import (
     BOOK_SCHEMA,
     OBJECT_PROMPTS,
@@ -58,10 +60,13 @@ def find_image(path: Path) -> bytes:
     raise Skip("wish.png is not in the corpus folder")
 
 
-async def run_cassette(path: Path, match: Literal["strict", "lenient"] = "strict") -> CheckResult:
-    """Replay one cassette through its scenario and check the outcome."""
+async def run_cassette(
+    path: Path, match: Literal["strict", "lenient"] = "strict", resume: ResumeMode | None = None
+) -> CheckResult:
+    """Replay one cassette through its scenario and check the outcome. With ``resume``, an
+    agent scenario runs in pieces through saved run states (:mod:`.resumed`)."""
     try:
-        await _run(path, match)
+        await _run(path, match, resume)
     except Skip as exc:
         return CheckResult(str(path), "skipped", str(exc))
     except Failure as exc:
@@ -71,7 +76,9 @@ async def run_cassette(path: Path, match: Literal["strict", "lenient"] = "strict
     return CheckResult(str(path), "passed")
 
 
-async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
+async def _run(
+    path: Path, match: Literal["strict", "lenient"], resume: ResumeMode | None = None
+) -> None:
     try:
         cassette = load_cassette(path)
     except CassetteError as exc:
@@ -97,22 +104,50 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
             return
         assert scenario is not None
         files = (FilePart(find_image(path), "image/png"),) if scenario.image else ()
-        result = await run_agent_scenario(
-            model,
-            scenario,
-            streaming,
-            files=files,
-            provider_tools=provider_tools(scenario, target),
-            provider_options=folder_options(path, target),
-            prepare_step=folder_prepare_step(path),
-        )
+        tools = provider_tools(scenario, target)
+        options = folder_options(path, target)
         follow_up = WEB_SEARCH_FOLLOW_UPS.get(target.provider)
-        if scenario.name == "web_search" and streaming and follow_up is not None:
-            # Turn 2 continues from turn 1's messages (the agent adds its system prompt).
-            agent = _agent(model, scenario, provider_tools(scenario, target), {}, None)
-            history = [m for m in result.messages if m.role != "system"]
-            second = await agent.stream([*history, user(follow_up[0])]).collect()
-            expect(follow_up[1] in second.text, f"turn 2 lacks {follow_up[1]}: {second.text!r}")
+        if resume is not None:
+
+            def fresh(options: ProviderData = options, prepare: bool = True) -> Agent:
+                agent = _agent(
+                    build_model(target, http),
+                    scenario,
+                    tools,
+                    options,
+                    folder_prepare_step(path) if prepare else None,
+                )
+                agent.requires_approval = resume == "approvals"
+                return agent
+
+            result = await run_in_pieces(fresh, scenario.prompt, streaming, files=files)
+            if scenario.name == "web_search" and streaming and follow_up is not None:
+                # Turn 2 continues from turn 1's saved state, itself read back from JSON.
+                state = result.state
+                assert state is not None
+                second = await run_in_pieces(
+                    lambda: fresh({}, False),
+                    follow_up[0],
+                    streaming,
+                    history=RunState.from_json(state.to_json()),
+                )
+                expect(follow_up[1] in second.text, f"turn 2 lacks {follow_up[1]}")
+        else:
+            result = await run_agent_scenario(
+                model,
+                scenario,
+                streaming,
+                files=files,
+                provider_tools=tools,
+                provider_options=options,
+                prepare_step=folder_prepare_step(path),
+            )
+            if scenario.name == "web_search" and streaming and follow_up is not None:
+                # Turn 2 continues from turn 1's messages (the agent adds its system prompt).
+                agent = _agent(model, scenario, tools, {}, None)
+                history = [m for m in result.messages if m.role != "system"]
+                second = await agent.stream([*history, user(follow_up[0])]).collect()
+                expect(follow_up[1] in second.text, f"turn 2 lacks {follow_up[1]}: {second.text!r}")
     if not transport.all_played:
         raise Failure(f"{len(transport.unplayed)} recorded interaction(s) were never requested")
     check(scenario, result, target)
@@ -271,14 +306,17 @@ def find_cassettes(paths: Iterable[str | Path]) -> list[Path]:
 
 
 async def run_all(
-    paths: Sequence[Path], match: Literal["strict", "lenient"] = "strict", concurrency: int = 16
+    paths: Sequence[Path],
+    match: Literal["strict", "lenient"] = "strict",
+    concurrency: int = 16,
+    resume: ResumeMode | None = None,
 ) -> list[CheckResult]:
     """Run many cassettes concurrently; results in the order of ``paths``."""
     limit = asyncio.Semaphore(concurrency)
 
     async def one(p: Path) -> CheckResult:
         async with limit:
-            return await run_cassette(p, match)
+            return await run_cassette(p, match, resume)
 
     return list(await asyncio.gather(*(one(p) for p in paths)))
 
