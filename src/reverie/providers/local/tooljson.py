@@ -187,7 +187,8 @@ def rewrite_messages(
         elif msg.role == "tool":
             results = [p for p in msg.content if isinstance(p, ToolResultPart)]
             if results:
-                out.append(Message("tool", (_results_part(results, calls),)))
+                number = sum(m.role == "tool" for m in out) + 1
+                out.append(Message("tool", (_results_part(results, calls, number),)))
         else:
             out.append(msg)
     if out and out[-1].role == "assistant":
@@ -223,9 +224,11 @@ def _arguments(text: str) -> Any:
 
 
 def _results_part(
-    results: Sequence[ToolResultPart], calls: Mapping[str, ToolCallPart]
+    results: Sequence[ToolResultPart], calls: Mapping[str, ToolCallPart], number: int
 ) -> ToolResultPart:
-    """One step's results as one part: ``{"add(a=2, b=3)": "5", ...}``."""
+    """One step's results as one part: ``{"add(a=2, b=3)": "5", ...}``. Its id is the
+    step's number, not a call's: call ids are made up per reply, and a request must be
+    the same each time the same conversation is sent (cassettes replay it)."""
     shown: dict[str, Any] = {}
     for part in results:
         call = calls.get(part.tool_call_id)
@@ -233,9 +236,8 @@ def _results_part(
         if key in shown:
             key = f"{key} #{sum(k.startswith(key) for k in shown) + 1}"
         shown[key] = _output_value(part.output)
-    first = results[0]
     text = json.dumps(shown, ensure_ascii=False)
-    return ToolResultPart(first.tool_call_id, first.tool_name, TextOutput(text))
+    return ToolResultPart(f"results_{number}", results[0].tool_name, TextOutput(text))
 
 
 def _call_text(name: str, arguments: str) -> str:
