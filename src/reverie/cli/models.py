@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from reverie.providers import ProviderInfo, providers
@@ -14,7 +15,9 @@ def _endpoint(info: ProviderInfo) -> str:
         ready = engine_available() and find_model("smollm2") is not None
         return "in-process llama.cpp" + ("" if ready else " (not installed: uv sync)")
     env_url = os.environ.get(info.base_url_env) if info.base_url_env else None
-    return env_url or info.base_url or "(base_url=...)"
+    if env_url or info.base_url:
+        return env_url or info.base_url or ""
+    return f"(--base-url or {info.base_url_env})" if info.base_url_env else "(--base-url)"
 
 
 def _key(info: ProviderInfo) -> str:
@@ -35,3 +38,7 @@ def list_models() -> int:
         "provider whose key is set, else local:smollm2 (no key, no network)."
     )
     return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    return list_models()
