@@ -33,7 +33,7 @@ KEYS = ("REVERIE_MODEL", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"
 def test_the_readme_quickstart_calls_both_tools_and_answers_5_and_6() -> None:
     local_model_or_skip()
     readme = (REPO / "README.md").read_text()
-    command = 'uv run reverie run "Add and multiply the numbers 2 and 3" --tool examples/tools.py:add --tool examples/tools.py:multiply'  # noqa: E501
+    command = 'uv run reverie run "Add and multiply the numbers 2 and 3" --tool examples/tools.py:add --tool examples/tools.py:multiply'
     assert command in readme  # the test runs what the README says
     uv = shutil.which("uv")
     prefix = [uv, "run", "reverie"] if uv else [sys.executable, "-m", "reverie"]
