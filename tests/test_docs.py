@@ -144,9 +144,19 @@ def run_file(path: Path, env: dict[str, str], offline: Callable[[str, Any], None
             pytest.fail(f"{block.where}: {type(exc).__name__}: {exc}\n{block.code}")
 
 
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[str, str]]:
+    """The loopback OpenAI and Anthropic servers, one pair for every doc (they are
+    stateless; starting and stopping them per file cost a second each)."""
+    with FakeOpenAI() as openai, serve_anthropic() as anthropic:
+        yield openai.base_url, anthropic
+
+
 @pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    """The offline world a doc block runs in; yields ``(env, offline_model)``."""
+def offline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, servers: tuple[str, str]
+) -> tuple[dict[str, str], Callable[[str, Any], None]]:
+    """The offline world a doc block runs in: ``(env, offline_model)``."""
     fakes: dict[str, Any] = {}
     real = providers.get_model
 
@@ -157,19 +167,18 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
     monkeypatch.setattr("reverie.get_model", get_model)
     monkeypatch.setattr(providers, "_REGISTRY", dict(providers._REGISTRY))  # pyright: ignore[reportPrivateUsage]
     monkeypatch.chdir(tmp_path)
-    with FakeOpenAI() as openai, serve_anthropic() as anthropic:
-        settings = {
-            "OPENAI_BASE_URL": openai.base_url,
-            "OPENAI_API_KEY": "sk-doc-test-openai",
-            "ANTHROPIC_BASE_URL": anthropic,
-            "ANTHROPIC_API_KEY": "sk-ant-doc-test",
-            "REVERIE_RETRY_NO_WAIT": "1",
-        }
-        for key, value in settings.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.delenv("REVERIE_RECORD_MODE", raising=False)
-        monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), *sys.path[1:]]))
-        yield dict(os.environ), fakes.__setitem__
+    openai, anthropic = servers
+    settings = {
+        "OPENAI_BASE_URL": openai,
+        "OPENAI_API_KEY": "sk-doc-test-openai",
+        "ANTHROPIC_BASE_URL": anthropic,
+        "ANTHROPIC_API_KEY": "sk-ant-doc-test",
+        "REVERIE_RETRY_NO_WAIT": "1",
+    }
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("REVERIE_RECORD_MODE", raising=False)
+    return dict(os.environ), fakes.__setitem__
 
 
 @pytest.mark.parametrize("path", DOCS, ids=[str(p.relative_to(REPO)) for p in DOCS])

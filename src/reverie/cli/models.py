@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from reverie.cli import cli_hint
 from reverie.providers import ProviderInfo, providers
 
 
@@ -28,7 +29,7 @@ def _key(info: ProviderInfo) -> str:
 
 def list_models() -> int:
     rows = [("provider", "key variable", "endpoint", "")]
-    rows += [(i.name, _key(i), _endpoint(i), i.description) for i in providers()]
+    rows += [(i.name, _key(i), _endpoint(i), cli_hint(i.description)) for i in providers()]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
