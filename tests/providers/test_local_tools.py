@@ -50,7 +50,7 @@ def test_a_tool_not_yet_used_is_called_after_a_result() -> None:
         return StepOverrides(tool_choice=SpecificTool("add")) if ctx.step_number == 0 else None
 
     agent = Agent(model, tools=[add, multiply], prepare_step=first_add,
-                  stop_when=step_count_is(3))  # fmt: skip
+                  stop_when=step_count_is(2))  # fmt: skip
     result = _run(agent, "Add and multiply the numbers 2 and 3", streaming=False)
     assert [c.tool_name for c in result.steps[0].tool_calls] == ["add"]
     assert [c.tool_name for c in result.steps[1].tool_calls] == ["multiply"]
