@@ -10,8 +10,10 @@ SmolLM2-135M, so expect short, sometimes odd answers. Swap the model name for a 
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from reverie import Agent, tool
+from reverie.errors import ConfigurationError
 from reverie.events import TextDelta, ToolCall, ToolResult
 
 
@@ -48,4 +50,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except ConfigurationError as exc:  # no key set, or the local model not installed
+        sys.exit(f"local_agent.py: {exc}")

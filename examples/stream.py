@@ -19,6 +19,7 @@ import asyncio
 import sys
 
 from reverie import Agent, LanguageModel, RunResult
+from reverie.errors import ConfigurationError
 from reverie.events import Finish, TextDelta
 
 MODEL = "openai:gpt-4o-mini"
@@ -43,4 +44,7 @@ async def main(model: LanguageModel | str = MODEL) -> RunResult:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:2]))
+    try:
+        asyncio.run(main(*sys.argv[1:2]))
+    except ConfigurationError as exc:  # no key set, or the local model not installed
+        sys.exit(f"stream.py: {exc}")

@@ -22,6 +22,7 @@ import sys
 from pydantic import BaseModel, Field
 
 from reverie import LanguageModel, generate_object
+from reverie.errors import ConfigurationError
 
 MODEL = "openai:gpt-4o-mini"
 
@@ -48,4 +49,7 @@ async def main(model: LanguageModel | str = MODEL) -> Person:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:2]))
+    try:
+        asyncio.run(main(*sys.argv[1:2]))
+    except ConfigurationError as exc:  # no key set, or the local model not installed
+        sys.exit(f"structured_output.py: {exc}")

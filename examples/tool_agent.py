@@ -27,6 +27,7 @@ from reverie import (
     ToolResultPart,
     tool,
 )
+from reverie.errors import ConfigurationError
 from reverie.events import TextDelta, ToolCall, ToolResult
 
 
@@ -75,4 +76,7 @@ async def main(model: LanguageModel | str = MODEL) -> RunResult:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:2]))
+    try:
+        asyncio.run(main(*sys.argv[1:2]))
+    except ConfigurationError as exc:  # no key set, or the local model not installed
+        sys.exit(f"tool_agent.py: {exc}")

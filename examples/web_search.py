@@ -21,6 +21,7 @@ import asyncio
 import sys
 
 from reverie import Agent, LanguageModel, ProviderTool, RunResult
+from reverie.errors import ConfigurationError
 
 MODEL = "anthropic:claude-sonnet-4-20250514"
 
@@ -37,8 +38,12 @@ async def main(model: LanguageModel | str = MODEL) -> RunResult:
 
     result = await agent.generate("Who won the 2024 Tour de France? Cite your source.")
 
-    print(result.text)
     step = result.steps[0]
+    # A model without hosted web search leaves the tool out and says so here; its answer
+    # then comes from memory, not from a search.
+    for warning in step.warnings:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    print(result.text)
     for call in step.tool_calls:  # the search the provider ran (provider_executed=True)
         print(f"\nsearched: {call.input}")
     for source in step.sources:
@@ -47,4 +52,7 @@ async def main(model: LanguageModel | str = MODEL) -> RunResult:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:2]))
+    try:
+        asyncio.run(main(*sys.argv[1:2]))
+    except ConfigurationError as exc:  # no key set, or the local model not installed
+        sys.exit(f"web_search.py: {exc}")

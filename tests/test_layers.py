@@ -22,7 +22,8 @@ PACKAGE = SRC / "reverie"
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
-        # top: what users run
+        # top: what users run (`python -m reverie` runs the command)
+        "__main__",
         "cli",
         "testing",
         "__init__",  # the package itself: `import reverie` re-exports the layers below

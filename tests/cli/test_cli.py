@@ -3,6 +3,7 @@ real subprocess."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reverie.cli import main
-from reverie.cli._run import LOCAL_DEFAULT, choose_model, load_tool
+from reverie.cli._agent import LOCAL_DEFAULT, choose_model, load_tool
 from reverie.errors import ConfigurationError
 from tests.local_model import local_model_or_skip
 
@@ -159,7 +160,7 @@ def test_run_shows_tool_calls_and_results(
     local_model_or_skip()
     monkeypatch.delenv("REVERIE_MODEL", raising=False)
     code = main(["run", "What is 2 plus 3?", "--tool", f"{EXAMPLE_TOOLS}:add",
-                 "-m", "local:smollm2", "--max-tokens", "60", "--temperature", "0"])  # fmt: skip
+                 "-m", "local:smollm2", "--max-tokens", "120", "--temperature", "0"])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "→ add(" in captured.err
@@ -198,13 +199,13 @@ def test_chat_keeps_the_conversation_until_exit(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     local_model_or_skip()
-    lines = iter(["Hello", "/reset", "Bye", "/exit"])
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hello\n/reset\nBye\n/exit\n"))
     code = main(["chat", "-m", "local:smollm2", "--max-tokens", "12", "--temperature", "0"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.err.count("usage:") == 2
     assert "(conversation cleared)" in captured.err
+    assert "you>" not in captured.out + captured.err  # input is not a terminal: no prompt
 
 
 def test_chat_ends_at_end_of_input(
@@ -212,10 +213,7 @@ def test_chat_ends_at_end_of_input(
 ) -> None:
     local_model_or_skip()
 
-    def eof(prompt: str = "") -> str:
-        raise EOFError
-
-    monkeypatch.setattr("builtins.input", eof)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["chat", "-m", "local:smollm2"]) == 0
     assert "local:smollm2" in capsys.readouterr().err
 
@@ -223,6 +221,7 @@ def test_chat_ends_at_end_of_input(
 def test_rich_and_plain_printers_show_the_same_run() -> None:
     import io
 
+    from reverie.agent import RunResult
     from reverie.cli._console import Console
     from reverie.cli._render import EventPrinter
     from reverie.content import TextOutput, ToolCallPart, ToolResultPart
@@ -242,13 +241,13 @@ def test_rich_and_plain_printers_show_the_same_run() -> None:
         printer = EventPrinter(console, console)
         for event in events:
             printer.event(event)  # pyright: ignore[reportArgumentType]
-        printer.finish(Usage(10, 5, 15), 2, 1.25)
+        printer.finish(RunResult((), Usage(10, 5, 15), ()), 1.25)
         text = buffer.getvalue()
         assert "thinking: thinking hard" in text
         assert '→ add({"a":2,"b":3})' in text
         assert "← add result: 5" in text
         assert "The answer is 5.\n" in text
-        assert text.rstrip().endswith("usage: 10 in, 5 out, 15 total · 2 steps · 1.2 s")
+        assert text.rstrip().endswith("usage: 10 in, 5 out, 15 total · 0 steps · 1.2 s")
 
 
 def test_importing_reverie_loads_neither_the_cli_extras_nor_the_local_engine() -> None:
@@ -267,7 +266,7 @@ def test_run_without_the_local_model_says_what_to_do(
     from reverie.providers._local import files
 
     monkeypatch.setattr(files, "engine_available", lambda: False)
-    monkeypatch.setattr("reverie.cli._run.choose_model", lambda explicit: LOCAL_DEFAULT)
+    monkeypatch.setattr("reverie.cli._agent.choose_model", lambda explicit: LOCAL_DEFAULT)
     assert main(["run", "hi"]) == 2
     err = capsys.readouterr().err
     assert "uv sync" in err

@@ -163,3 +163,28 @@ def test_loading_the_plugin_does_not_import_reverie_http_or_yaml_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_cassette_is_named_as_the_test_whatever_the_anyio_backend(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As docs/testing.md writes the test: no anyio_backend fixture of the user's, so anyio's
+    # plugin parametrizes it ("test_weather[asyncio]"); the file is still test_weather.yaml.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-user-real-key-0123456789")
+    with FakeOpenAI() as server:
+        source = TEST_FILE.format(base_url=server.base_url, prompt="Weather?", extra="")
+        source = source.replace('@pytest.fixture\ndef anyio_backend():\n    return "asyncio"\n', "")
+        source += textwrap.dedent(
+            """
+            @pytest.mark.anyio
+            @pytest.mark.parametrize("city", ["Rome"])
+            async def test_city(reverie_cassette, city):
+                model = reverie_cassette.model("openai:gpt-4o", base_url=BASE_URL)
+                await Agent(model).generate(city)
+            """
+        )
+        pytester.makepyfile(test_agent=source)
+        result = pytester.runpytest("-q", "-p", "no:cacheprovider", "--record-mode=once")
+        result.assert_outcomes(passed=2)
+    written = sorted(p.name for p in (pytester.path / "cassettes" / "test_agent").iterdir())
+    assert written == ["test_city-Rome.yaml", "test_weather.yaml"]

@@ -15,6 +15,7 @@ remembers how the agent was set up (model, system prompt, ``--tool`` specs, sett
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -26,9 +27,9 @@ from typing import Any, Literal
 
 from reverie.agent import Agent
 from reverie.approval import Approval, Denial, ExternalResult, PendingCall
+from reverie.cli._agent import build_agent, choose_model, describe
 from reverie.cli._console import Console
 from reverie.cli._render import EventPrinter, event_json
-from reverie.cli._run import build_agent, choose_model, describe
 from reverie.content import ErrorOutput
 from reverie.errors import ConfigurationError, DataFormatError, ReverieError
 from reverie.events import RunFinish
@@ -50,9 +51,21 @@ class Setup:
     max_tokens: int | None
     temperature: float | None
     approve: ApproveMode
+    base_url: str | None = None
 
-    def agent(self) -> Agent:
-        agent = build_agent(self.model, self.system, self.tools, self.max_tokens, self.temperature)
+    def agent(self, api_key: str | None = None) -> Agent:
+        """The agent, built as ``reverie run`` builds it (a key comes from the environment,
+        or from ``api_key``: never from the saved state)."""
+        options = argparse.Namespace(
+            model=self.model,
+            system=self.system,
+            tool=list(self.tools),
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            base_url=self.base_url,
+            api_key=api_key,
+        )
+        agent = build_agent(options)
         agent.requires_approval = self.approve == "all"
         return agent
 
@@ -64,6 +77,7 @@ class Setup:
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "approve": self.approve,
+            "base_url": self.base_url,
         }
 
     @classmethod
@@ -82,29 +96,38 @@ class Setup:
             info.get("max_tokens"),
             info.get("temperature"),
             "all" if info.get("approve") == "all" else "marked",
+            info.get("base_url"),
         )
 
 
-def run_approving(
-    prompt: str,
-    *,
-    model: str | None,
-    system: str | None,
-    tools: Sequence[str],
-    as_json: bool,
-    max_tokens: int | None,
-    temperature: float | None,
-    approve: ApproveMode | None,
-    save_state: str | None,
-) -> int:
+def run_approving(args: argparse.Namespace) -> int:
     """``reverie run`` with ``--approve`` and/or ``--save-state``."""
     setup = Setup(
-        choose_model(model), system, tuple(tools), max_tokens, temperature, approve or "marked"
+        choose_model(args.model),
+        args.system,
+        tuple(args.tool),
+        args.max_tokens,
+        args.temperature,
+        args.approve or "marked",
+        args.base_url,
     )
-    agent = setup.agent()
-    state = agent.start(prompt).with_metadata(cli=setup.to_json())
-    ask = save_state is None and approve is not None
-    return _main(agent, state, (), (), as_json=as_json, ask=ask, save_to=save_state)
+    agent = setup.agent(args.api_key)
+    state = agent.start(args.prompt).with_metadata(cli=setup.to_json())
+    ask = args.save_state is None and args.approve is not None
+    return _main(agent, state, (), (), as_json=args.json, ask=ask, save_to=args.save_state)
+
+
+def resume_main(args: argparse.Namespace) -> int:
+    """The ``reverie resume`` handler."""
+    return resume_saved(
+        args.state,
+        approve=args.approve,
+        deny=args.deny,
+        results=args.result,
+        ask=args.ask,
+        as_json=args.json,
+        save_state=args.save_state,
+    )
 
 
 def resume_saved(
@@ -182,7 +205,7 @@ def _main(
     if save_to is not None:
         Path(save_to).write_text(result.state.to_json())
     if printer is not None:
-        printer.finish(result.usage, len(result.steps), seconds)
+        printer.finish(result, seconds)
     if result.status == "finished":
         return 0
     _explain_pause(result, save_to)

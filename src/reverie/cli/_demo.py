@@ -3,18 +3,20 @@
 The seed is the recording reverie began from: Cerebras's ``qwen-3-coder-480b`` asked to add
 and multiply 2 and 3 calls both tools in one streamed chunk, gets ``5`` and ``6`` back, and
 answers. Every request the agent sends must equal the recorded one, so this is the real
-wire path with the network replaced by a cassette.
+wire path with the network replaced by a cassette. ``--json`` prints the same events, in
+the same form, as ``reverie run --json``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import json
 import sys
 import time
 from importlib import resources
 
 from reverie.agent import Agent
+from reverie.cli._render import JsonEventWriter, usage_text
 from reverie.events import (
     AgentEvent,
     ReasoningDelta,
@@ -37,6 +39,7 @@ async def _demo(json_lines: bool) -> int:
     scenario = SCENARIOS["multi_tool_streaming"]
     out = sys.stdout
     started = time.perf_counter()
+    writer = JsonEventWriter(out, started) if json_lines else None
     async with transport.client() as http:
         model = get_model("cerebras:qwen-3-coder-480b", api_key="replayed-key", http_client=http)
         agent = Agent(
@@ -51,11 +54,11 @@ async def _demo(json_lines: bool) -> int:
             )
             out.write(f"system {scenario.system}\nuser   {scenario.prompt}\n")
         async for event in agent.stream(scenario.prompt):
-            if json_lines:
-                out.write(json.dumps(_event_json(event)) + "\n")
+            if writer is not None:
+                writer.event(event)
             else:
                 _print_event(event, out)
-            out.flush()
+                out.flush()
     if not json_lines:
         out.write(f"time   {(time.perf_counter() - started) * 1000:.1f} ms\n")
     return 0
@@ -76,25 +79,13 @@ def _print_event(event: AgentEvent, out: object) -> None:
         shown = getattr(output, "text", None) or getattr(output, "message", "")
         write(f"result {event.result.tool_name} -> {shown}\n")
     elif isinstance(event, RunFinish):
-        u = event.result.usage
-        write(
-            f"\nusage  {u.input_tokens} in, {u.output_tokens} out, {u.total_tokens} total "
-            f"over {len(event.result.steps)} steps\n"
-        )
-
-
-def _event_json(event: AgentEvent) -> dict[str, object]:
-    data: dict[str, object] = {"type": event.type}
-    if isinstance(event, TextDelta | ReasoningDelta):
-        data["delta"] = event.delta
-    elif isinstance(event, ToolCall):
-        data.update(id=event.call.tool_call_id, name=event.call.tool_name, input=event.call.input)
-    elif isinstance(event, ToolResult):
-        data.update(id=event.result.tool_call_id, output=repr(event.result.output))
-    elif isinstance(event, RunFinish):
-        data.update(text=event.result.text, total_tokens=event.result.usage.total_tokens)
-    return data
+        steps = len(event.result.steps)
+        write(f"\nusage  {usage_text(event.result.usage)} over {steps} steps\n")
 
 
 def run_demo(*, json_lines: bool = False) -> int:
     return asyncio.run(_demo(json_lines))
+
+
+def main(args: argparse.Namespace) -> int:
+    return run_demo(json_lines=args.json)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -39,3 +40,7 @@ def install(name: str) -> int:
         )
         return 1
     return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    return status() if args.action == "status" else install(args.model)

@@ -1,50 +1,33 @@
-"""The ``reverie`` command.
+"""The ``reverie`` command (also ``python -m reverie``).
 
-Subcommands live in their own modules and are imported only when chosen, so ``reverie
---help`` is quick. Exit codes: 0 success, 1 a check failed, 2 bad usage or configuration.
+Each subcommand is a parser built here and a handler, ``"module:function"``, imported only
+when that subcommand runs, so ``reverie --help`` stays quick. A handler takes the parsed
+``argparse.Namespace`` and returns the exit code; to add an option, add it to the parser
+here and read it from ``args`` in the handler. Exit codes: 0 success, 1 a run or check
+failed, 2 bad usage or configuration (one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+from reverie import __version__
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reverie", description="Build and test AI agents on any LLM provider."
     )
+    parser.add_argument("--version", action="version", version=f"reverie {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser(
-        "demo", help="replay the seed conversation (add and multiply) through the agent"
-    )
-    demo.add_argument("--json", action="store_true", help="print events as JSON lines")
-
-    check = sub.add_parser(
-        "check", help="replay cassettes through their scenarios, or run them live (--live)"
-    )
-    check.add_argument("paths", nargs="*", help="cassette files or folders")
-    check.add_argument(
-        "--live", action="store_true", help="run the scenarios against a real endpoint (-m)"
-    )
-    check.add_argument("-m", "--model", help="with --live: the model, as provider:model-id")
-    check.add_argument(
-        "--scenario", action="append", default=[], help="with --live: only this scenario"
-    )
-    check.add_argument("--match", choices=("strict", "lenient"), default="strict")
-    check.add_argument(
-        "--resume",
-        choices=("steps", "approvals"),
-        help="run each conversation in pieces through saved run states: a pause at every "
-        "step boundary (steps), and before every tool call (approvals)",
-    )
-    check.add_argument("--json", action="store_true", help="print one JSON summary object")
-    check.add_argument("-v", "--verbose", action="store_true", help="list every cassette")
-
-    run = sub.add_parser("run", help="run an agent on one prompt, streaming its answer")
+    run = _command(sub, "run", "reverie.cli._run:main", "run an agent on one prompt, streaming")
     run.add_argument("prompt", help="what to ask")
     _agent_options(run)
     run.add_argument("--json", action="store_true", help="print events as JSON lines")
@@ -61,7 +44,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="when the run pauses for approval, save it to FILE and exit 3 (see resume)",
     )
 
-    resume = sub.add_parser("resume", help="answer the tool calls a saved run waits on, go on")
+    resume = _command(
+        sub, "resume", "reverie.cli._approve:resume_main", "answer a saved run's calls, go on"
+    )
     resume.add_argument("state", help="a run state saved by reverie run --save-state")
     resume.add_argument("--approve", action="append", default=[], metavar="ID")
     resume.add_argument(
@@ -74,21 +59,77 @@ def _build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--save-state", metavar="FILE", help="where to save (default: STATE)")
     resume.add_argument("--json", action="store_true", help="print events as JSON lines")
 
-    chat = sub.add_parser("chat", help="talk with an agent, turn by turn")
+    chat = _command(sub, "chat", "reverie.cli._chat:main", "talk with an agent, turn by turn")
     _agent_options(chat)
 
-    replay = sub.add_parser("replay", help="print a recorded cassette as a readable transcript")
+    demo = _command(
+        sub,
+        "demo",
+        "reverie.cli._demo:main",
+        "replay the seed conversation (add and multiply) through the agent",
+    )
+    demo.add_argument("--json", action="store_true", help="print events as JSON lines")
+
+    check = _command(
+        sub,
+        "check",
+        "reverie.cli._check:main",
+        "replay cassettes through their conformance scenarios, or run them live (--live)",
+    )
+    check.add_argument("paths", nargs="*", help="cassette files or folders")
+    check.add_argument(
+        "--live", action="store_true", help="run the scenarios against a real model (-m)"
+    )
+    check.add_argument("-m", "--model", help="with --live: the model, as provider:model-id")
+    check.add_argument(
+        "--scenario", action="append", default=[], help="with --live: only this scenario"
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        help="with --live: seconds each scenario may take (default: 120 on a local model, "
+        "300 otherwise)",
+    )
+    check.add_argument(
+        "--max-tokens",
+        type=int,
+        help="with --live: cap each call's output tokens (default: 256 on a local model, "
+        "else the scenario's own)",
+    )
+    check.add_argument("--match", choices=("strict", "lenient"), default="strict")
+    check.add_argument(
+        "--resume",
+        choices=("steps", "approvals"),
+        help="run each conversation in pieces through saved run states: a pause at every "
+        "step boundary (steps), and before every tool call (approvals)",
+    )
+    check.add_argument("--json", action="store_true", help="print one JSON summary object")
+    check.add_argument("-v", "--verbose", action="store_true", help="list every cassette")
+
+    replay = _command(
+        sub, "replay", "reverie.cli._replay:main", "print a cassette as a readable transcript"
+    )
     replay.add_argument("cassette", help="a go-vcr cassette file (.yaml)")
 
-    sub.add_parser("models", help="list providers and how to configure them")
+    _command(sub, "models", "reverie.cli._models:main", "list providers and how to configure them")
 
-    local = sub.add_parser("local", help="the built-in local model: status or install")
+    local = _command(
+        sub, "local", "reverie.cli._local:main", "the built-in local model: status or install"
+    )
     local.add_argument("action", choices=("status", "install"))
     local.add_argument("--model", default="smollm2", help="which known model (default smollm2)")
     return parser
 
 
+def _command(sub: Any, name: str, handler: str, help_text: str) -> argparse.ArgumentParser:
+    """A subcommand whose handler (``module:function``) is imported only when it runs."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def _agent_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that run an agent (``run``, ``chat``)."""
     parser.add_argument(
         "-m",
         "--model",
@@ -106,110 +147,43 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-tokens", type=int, help="maximum output tokens per step")
     parser.add_argument("--temperature", type=float, help="sampling temperature (0 = greedy)")
+    parser.add_argument(
+        "--base-url", help="the provider's endpoint (else its <PROVIDER>_BASE_URL variable)"
+    )
+    parser.add_argument(
+        "--api-key", help="the provider's key (better: its environment variable, see models)"
+    )
+
+
+_LIBRARY_HINT = re.compile(r"\b(api_key|base_url)=")
+
+
+def cli_hint(message: str) -> str:
+    """A library message with its Python hints (``pass api_key=...``) as the options that
+    do the same here (``--api-key``)."""
+    return _LIBRARY_HINT.sub(lambda m: "--" + m.group(1).replace("_", "-") + " ", message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     from reverie.errors import ConfigurationError
 
+    module, _, function = str(args.handler).partition(":")
     try:
-        if args.command == "demo":
-            from reverie.cli._demo import run_demo
-
-            return run_demo(json_lines=args.json)
-        if args.command == "check":
-            from reverie.cli._check import run_check, run_live_check
-
-            if args.live:
-                if not args.model or args.paths:
-                    print(
-                        "reverie check --live takes -m provider:model and no paths", file=sys.stderr
-                    )
-                    return 2
-                return run_live_check(
-                    args.model, args.scenario, as_json=args.json, verbose=args.verbose
-                )
-            if not args.paths:
-                print(
-                    "reverie check: name cassette files or folders (or use --live)", file=sys.stderr
-                )
-                return 2
-            return run_check(
-                args.paths,
-                match=args.match,
-                as_json=args.json,
-                verbose=args.verbose,
-                resume=args.resume,
-            )
-        if args.command == "run" and (args.approve or args.save_state):
-            from reverie.cli._approve import run_approving
-
-            return run_approving(
-                args.prompt,
-                model=args.model,
-                system=args.system,
-                tools=args.tool,
-                as_json=args.json,
-                max_tokens=args.max_tokens,
-                temperature=args.temperature,
-                approve=args.approve,
-                save_state=args.save_state,
-            )
-        if args.command == "resume":
-            from reverie.cli._approve import resume_saved
-
-            return resume_saved(
-                args.state,
-                approve=args.approve,
-                deny=args.deny,
-                results=args.result,
-                ask=args.ask,
-                as_json=args.json,
-                save_state=args.save_state,
-            )
-        if args.command == "run":
-            from reverie.cli._run import run_once
-
-            return run_once(
-                args.prompt,
-                model=args.model,
-                system=args.system,
-                tools=args.tool,
-                as_json=args.json,
-                max_tokens=args.max_tokens,
-                temperature=args.temperature,
-            )
-        if args.command == "chat":
-            from reverie.cli._run import run_chat
-
-            return run_chat(
-                model=args.model,
-                system=args.system,
-                tools=args.tool,
-                max_tokens=args.max_tokens,
-                temperature=args.temperature,
-            )
-        if args.command == "replay":
-            from reverie.cli._replay import replay
-
-            return replay(args.cassette)
-        if args.command == "models":
-            from reverie.cli._models import list_models
-
-            return list_models()
-        if args.command == "local":
-            from reverie.cli import _local
-
-            return _local.status() if args.action == "status" else _local.install(args.model)
+        handler = getattr(importlib.import_module(module), function)
+        code: int = handler(args)
+        return code
     except ConfigurationError as exc:
-        print(f"reverie: {exc}", file=sys.stderr)
+        print(f"reverie {args.command}: {cli_hint(str(exc))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\nreverie {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
-        # The reader went away (``reverie models | head``): stop quietly, as Unix tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (``reverie models | head``): stop quietly, as Unix tools do;
+        # and keep Python from complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    return 2
 
 
 if __name__ == "__main__":

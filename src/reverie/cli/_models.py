@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 
+from reverie.cli._main import cli_hint
 from reverie.providers import ProviderInfo, providers
 
 
@@ -14,7 +16,9 @@ def _endpoint(info: ProviderInfo) -> str:
         ready = engine_available() and find_model("smollm2") is not None
         return "in-process llama.cpp" + ("" if ready else " (not installed: uv sync)")
     env_url = os.environ.get(info.base_url_env) if info.base_url_env else None
-    return env_url or info.base_url or "(base_url=...)"
+    if env_url or info.base_url:
+        return env_url or info.base_url or ""
+    return f"(--base-url or {info.base_url_env})" if info.base_url_env else "(--base-url)"
 
 
 def _key(info: ProviderInfo) -> str:
@@ -25,7 +29,7 @@ def _key(info: ProviderInfo) -> str:
 
 def list_models() -> int:
     rows = [("provider", "key variable", "endpoint", "")]
-    rows += [(i.name, _key(i), _endpoint(i), i.description) for i in providers()]
+    rows += [(i.name, _key(i), _endpoint(i), cli_hint(i.description)) for i in providers()]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
@@ -35,3 +39,7 @@ def list_models() -> int:
         "provider whose key is set, else local:smollm2 (no key, no network)."
     )
     return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    return list_models()

@@ -3,13 +3,20 @@
 :class:`EventPrinter` writes the answer's text to one console (stdout) and everything else
 (reasoning, tool calls and results, usage) to another: stderr when output is piped, so
 ``reverie run "..." > answer.txt`` keeps only the answer; the same terminal, in colour,
-otherwise. :func:`event_json` is the ``--json`` form: one JSON object per event.
+otherwise. When a run stops short of a finished answer (the output token limit, the step
+limit) the printer says so after the text: ``… [stopped: max tokens]``.
+
+:func:`event_json` is the ``--json`` form, one JSON object per event, written by
+:class:`JsonEventWriter` (``reverie run --json`` and ``reverie demo --json`` alike).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import time
+from typing import Any, TextIO
 
+from reverie.agent import RunResult
 from reverie.cli._console import Console
 from reverie.content import ErrorOutput, JsonOutput, MediaOutput, TextOutput, ToolOutput
 from reverie.events import (
@@ -28,7 +35,7 @@ from reverie.events import (
     ToolResult,
     Warnings,
 )
-from reverie.model import Usage
+from reverie.model import FinishReason, Usage
 
 
 def output_text(output: ToolOutput) -> tuple[str, bool]:
@@ -40,20 +47,46 @@ def output_text(output: ToolOutput) -> tuple[str, bool]:
     if isinstance(output, MediaOutput):
         return output.text or f"({output.media_type}, {len(output.data)} bytes)", False
     if isinstance(output, JsonOutput):  # pyright: ignore[reportUnnecessaryIsInstance]
-        import json
-
         return json.dumps(output.value, default=str)[:500], False
     return str(output), False
 
 
-def usage_line(usage: Usage, steps: int, seconds: float) -> str:
-    text = f"{usage.input_tokens} in, {usage.output_tokens} out, {usage.total_tokens} total"
+def usage_text(usage: Usage) -> str:
+    """``184 in (3 cached), 45 out, 229 total``: input counts every prompt token, the ones
+    the provider read from (or wrote to) its cache included, so in + out = total."""
+    prompt = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+    cache = [
+        f"{n} {what}"
+        for n, what in (
+            (usage.cache_read_tokens, "cached"),
+            (usage.cache_write_tokens, "written to cache"),
+        )
+        if n
+    ]
+    text = f"{prompt} in" + (f" ({', '.join(cache)})" if cache else "")
+    text += f", {usage.output_tokens} out"
     if usage.reasoning_tokens:
         text += f" ({usage.reasoning_tokens} reasoning)"
-    if usage.cache_read_tokens:
-        text += f", {usage.cache_read_tokens} cached"
+    return f"{text}, {usage.total_tokens} total"
+
+
+def usage_line(usage: Usage, steps: int, seconds: float) -> str:
     plural = "s" if steps != 1 else ""
-    return f"usage: {text} · {steps} step{plural} · {seconds:.1f} s"
+    return f"usage: {usage_text(usage)} · {steps} step{plural} · {seconds:.1f} s"
+
+
+def stopped_short(result: RunResult) -> str:
+    """Why the run's answer is not a finished one (empty when it is)."""
+    if not result.steps:
+        return ""
+    last = result.steps[-1]
+    if last.finish_reason == FinishReason.LENGTH:
+        return "stopped: max tokens (raise --max-tokens for a longer answer)"
+    if last.finish_reason == FinishReason.TOOL_CALLS and not any(
+        r.stop_turn for r in last.tool_results
+    ):
+        return f"stopped: step limit ({len(result.steps)} steps) while still calling tools"
+    return ""
 
 
 class EventPrinter:
@@ -119,10 +152,14 @@ class EventPrinter:
             self._reasoning = False
             self.info.line()
 
-    def finish(self, usage: Usage, steps: int, seconds: float) -> None:
+    def finish(self, result: RunResult, seconds: float) -> None:
+        """After the run: why it stopped short, if it did, and the usage line."""
         self._close_reasoning()
         self._end_line()
-        self.info.line(usage_line(usage, steps, seconds), "dim")
+        short = stopped_short(result)
+        if short:
+            self.info.line(f"… [{short}]", "yellow")
+        self.info.line(usage_line(result.usage, len(result.steps), seconds), "dim")
 
 
 def _usage_json(usage: Usage) -> dict[str, int]:
@@ -193,3 +230,21 @@ def event_json(event: AgentEvent) -> dict[str, Any] | None:
             "usage": _usage_json(result.usage),
         }
     return None
+
+
+class JsonEventWriter:
+    """Writes events as JSON lines (:func:`event_json`); ``run-finish`` gets the seconds the
+    run took since ``started`` (a ``time.perf_counter()`` value)."""
+
+    def __init__(self, stream: TextIO, started: float | None = None) -> None:
+        self.stream = stream
+        self.started = time.perf_counter() if started is None else started
+
+    def event(self, event: AgentEvent) -> None:
+        data = event_json(event)
+        if data is None:
+            return
+        if isinstance(event, RunFinish):
+            data["seconds"] = round(time.perf_counter() - self.started, 3)
+        self.stream.write(json.dumps(data) + "\n")
+        self.stream.flush()

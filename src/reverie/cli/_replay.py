@@ -8,12 +8,14 @@ are decoded by reverie's own wire code; other wires are read loosely (see
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 import orjson
 
 from reverie.cli._console import Console
+from reverie.cli._render import usage_text
 from reverie.cli._transcript import Turn, request_turns, response_turns
 from reverie.content import ReasoningPart, TextPart, ToolCallPart
 from reverie.errors import ReverieError
@@ -126,11 +128,7 @@ def replay(path: str) -> int:
             answer = [("note", f"(response not decodable: {exc})")]
         _print_turns(console, answer)
         if usage is not None and usage.total_tokens:
-            console.line(
-                f"  usage: {usage.input_tokens} in, {usage.output_tokens} out, "
-                f"{usage.total_tokens} total",
-                "dim",
-            )
+            console.line(f"  usage: {usage_text(usage)}", "dim")
     return 0
 
 
@@ -140,3 +138,7 @@ def _is_json(body: str | bytes) -> bool:
     except orjson.JSONDecodeError:
         return False
     return True
+
+
+def main(args: argparse.Namespace) -> int:
+    return replay(args.cassette)

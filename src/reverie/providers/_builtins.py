@@ -37,12 +37,12 @@ def _chat_factory(
     ) -> LanguageModel:
         from reverie.providers._openai.provider import chat_model
 
-        env_url = os.environ.get(f"{name.upper().replace('-', '_')}_BASE_URL")
-        url = base_url or env_url or default_url
+        url_env = f"{name.upper().replace('-', '_')}_BASE_URL"
+        url = base_url or os.environ.get(url_env) or default_url
         if not url:
             raise ConfigurationError(
-                f"provider {name!r} needs a base URL: pass base_url=... (for example "
-                "'http://localhost:8000/v1')"
+                f"provider {name!r} needs a base URL: set {url_env} or pass base_url=... "
+                "(for example 'http://localhost:8000/v1')"
             )
         key = resolve_key(name, key_env, api_key, key_required)
         return chat_model(

@@ -156,7 +156,12 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         return cls(load_cassette(path), match=match)
 
     def client(self, **kwargs: object) -> httpx2.AsyncClient:
-        """A new ``httpx2.AsyncClient`` that uses this transport."""
+        """A new ``httpx2.AsyncClient`` that uses this transport.
+
+        Without a ``timeout`` argument the client sets none of its own: reverie's
+        :class:`~reverie.timeouts.Timeouts` apply, as with its default client (httpx's own
+        default, 5 s between bytes, cut slow models off while recording)."""
+        kwargs.setdefault("timeout", None)
         return httpx2.AsyncClient(transport=self, **kwargs)  # pyright: ignore[reportArgumentType]
 
     @property

@@ -115,12 +115,28 @@ class CassetteSession:
 
 
 def _cassette_path(item: pytest.Item) -> Path:
-    """``<test dir>/cassettes/<module>/<Class.>test_name.yaml`` (parameters kept, made safe)."""
+    """``<test dir>/cassettes/<module>/<Class.>test_name.yaml`` (parameters kept, made safe).
+
+    The anyio backend that anyio's plugin parametrizes async tests with (``[asyncio]``,
+    ``[trio]``) is left out: the traffic is the same on every backend, so they share one
+    cassette, and the file is named as the test is."""
     path = Path(str(item.path))
     cls = getattr(item, "cls", None)
-    name = (f"{cls.__name__}." if cls is not None else "") + item.name
+    name = (f"{cls.__name__}." if cls is not None else "") + _without_backend(item)
     name = re.sub(r"[^\w.\-]+", "-", name.replace("]", "")).strip("-")
     return path.parent / "cassettes" / path.stem / f"{name}.yaml"
+
+
+def _without_backend(item: pytest.Item) -> str:
+    """``item.name`` without the anyio backend's id among its parameters."""
+    params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
+    backend = params.get("anyio_backend")
+    if backend is None:
+        return item.name
+    backend_id = re.escape(str(backend if isinstance(backend, str) else backend[0]))
+    name = re.sub(rf"\[{backend_id}\]$", "", item.name)
+    name = re.sub(rf"-{backend_id}\]$", "]", name)
+    return re.sub(rf"\[{backend_id}-", "[", name)
 
 
 @pytest.fixture

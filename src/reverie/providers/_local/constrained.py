@@ -9,8 +9,11 @@ provider's ``extra_body`` option) makes the model reply with exactly one JSON ob
 comes back as a :class:`~reverie.content.ToolCallPart` or as answer text. The protocol is
 in :mod:`reverie.providers._local.tooljson`.
 
-This is a weaker tool mode than a model's own: one call per step, and after a tool result
-the model must answer. It is what lets a 135M model drive the agent loop at all.
+A reply may hold several calls (the agent runs them in parallel, as it does a hosted
+model's parallel calls); after a result, the tools not yet used in this turn stay offered.
+Tool steps sample greedily (temperature 0) unless the call sets a temperature: which tool
+and which arguments is a decision a small model makes best, and reproducibly, that way.
+It is what lets a 135M model drive the agent loop at all.
 """
 
 from __future__ import annotations
@@ -20,12 +23,24 @@ from dataclasses import replace
 from typing import Any
 
 from reverie.events import Finish, StreamEvent, TextDelta, ToolCall, Warnings
-from reverie.model import Call, FinishReason, LanguageModel, Response, ToolSpec
+from reverie.model import (
+    Call,
+    CallWarning,
+    FinishReason,
+    LanguageModel,
+    Response,
+    SpecificTool,
+    ToolSpec,
+)
 from reverie.providers._local import tooljson
+from reverie.providers._local.answerstream import AnswerStreamer
 
 
 class ConstrainedToolModel:
     """``inner`` with tool calls carried as constrained JSON (see the module docstring)."""
+
+    tool_temperature = 0.0
+    """The temperature of tool steps whose call sets none (see the module docstring)."""
 
     def __init__(self, inner: LanguageModel) -> None:
         self.inner = inner
@@ -35,7 +50,7 @@ class ConstrainedToolModel:
         """What this model is (shown by ``reverie run``): the inner model's own words, if
         it has any."""
         inner: object = getattr(self.inner, "label", "")
-        return str(inner) or "small local model: tools via constrained JSON, one call per step"
+        return str(inner) or "small local model: tools via constrained JSON"
 
     @property
     def provider(self) -> str:
@@ -53,18 +68,26 @@ class ConstrainedToolModel:
         tools = [t for t in call.tools if isinstance(t, ToolSpec)]
         if not tools:
             return None
-        after_result = bool(call.messages) and call.messages[-1].role == "tool"
-        offered, allow_answer = tooljson.offered_tools(tools, call.tool_choice, after_result)
-        schema = tooljson.answer_schema(offered, allow_answer)
-        messages = tooljson.rewrite_messages(call.messages, offered, after_result)
+        offered, allow_answer = tooljson.offered_tools(tools, call.tool_choice, call.messages)
+        forced = isinstance(call.tool_choice, SpecificTool)
+        schema = tooljson.answer_schema(
+            offered, allow_answer, 1 if forced else tooljson.MAX_CALLS_PER_STEP
+        )
+        messages = tooljson.rewrite_messages(call.messages, offered, allow_answer)
         options: dict[str, Mapping[str, Any]] = dict(call.provider_options)
         mine = dict(options.get(self.provider, {}))
         extra = dict(mine.get("extra_body") or {})
         extra["response_format"] = tooljson.response_format(schema)
         mine["extra_body"] = extra
         options[self.provider] = mine
+        temperature = self.tool_temperature if call.temperature is None else call.temperature
         return replace(
-            call, messages=messages, tools=(), tool_choice=None, provider_options=options
+            call,
+            messages=messages,
+            tools=(),
+            tool_choice=None,
+            provider_options=options,
+            temperature=temperature,
         )
 
     async def generate(self, call: Call) -> Response:
@@ -73,10 +96,9 @@ class ConstrainedToolModel:
             return await self.inner.generate(call)
         response = await self.inner.generate(sent)
         parts = tooljson.decode_answer(response.text)
-        reason = response.finish_reason
-        if any(p.type == "tool-call" for p in parts):
-            reason = FinishReason.TOOL_CALLS
-        return replace(response, content=parts, finish_reason=reason)
+        reason = _finish_reason(response.finish_reason, any(p.type == "tool-call" for p in parts))
+        warnings = response.warnings + _reply_warnings(response.text, reason)
+        return replace(response, content=parts, finish_reason=reason, warnings=warnings)
 
     async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
         sent = self.prepare(call)
@@ -84,7 +106,7 @@ class ConstrainedToolModel:
             async for event in self.inner.stream(call):
                 yield event
             return
-        streamer = tooljson.AnswerStreamer()
+        streamer = AnswerStreamer()
         events = self.inner.stream(sent)
         try:
             async for event in events:
@@ -97,7 +119,10 @@ class ConstrainedToolModel:
                     closing, called = streamer.finish()
                     for out in closing:
                         yield out
-                    reason = FinishReason.TOOL_CALLS if called else event.finish_reason
+                    reason = _finish_reason(event.finish_reason, called)
+                    warnings = _reply_warnings(streamer.text, reason)
+                    if warnings:
+                        yield Warnings(warnings)
                     yield Finish(reason, event.usage, event.provider_metadata)
                 elif isinstance(event, ToolCall):
                     yield event  # a server that made a native call after all: keep it
@@ -105,3 +130,21 @@ class ConstrainedToolModel:
             aclose = getattr(events, "aclose", None)
             if aclose is not None:
                 await aclose()
+
+
+def _finish_reason(inner: FinishReason, called: bool) -> FinishReason:
+    """``tool-calls`` for a reply with calls, unless the token limit cut it off: calls
+    repaired out of a cut-off reply must not run (the agent answers them with an error)."""
+    return FinishReason.TOOL_CALLS if called and inner != FinishReason.LENGTH else inner
+
+
+def _reply_warnings(text: str, reason: FinishReason) -> tuple[CallWarning, ...]:
+    """A warning when the reply is not the protocol's JSON (it is then shown as text)."""
+    if not text.strip() or tooljson.is_protocol_reply(text):
+        return ()
+    why = " (cut off by the output token limit)" if reason == FinishReason.LENGTH else ""
+    return (
+        CallWarning(
+            "other", f"the model's reply is not the JSON it was asked for{why}: shown as text"
+        ),
+    )

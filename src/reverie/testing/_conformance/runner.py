@@ -38,6 +38,8 @@ from reverie.testing._conformance.scenarios import (
     Failure,
     Scenario,
     Skip,
+    clip,
+    is_scenario_path,
     parse_scenario,
     person_type,
 )
@@ -60,17 +62,27 @@ def find_image(path: Path) -> bytes:
     raise Skip("wish.png is not in the corpus folder")
 
 
+NOT_A_SCENARIO = (
+    "not a conformance scenario: scenarios live in the corpus layout "
+    "<suite>/Test<Name>/<model>/<scenario>.yaml (reverie replay shows what it holds)"
+)
+
+
 async def run_cassette(
     path: Path, match: Literal["strict", "lenient"] = "strict", resume: ResumeMode | None = None
 ) -> CheckResult:
     """Replay one cassette through its scenario and check the outcome. With ``resume``, an
-    agent scenario runs in pieces through saved run states (:mod:`.resumed`)."""
+    agent scenario runs in pieces through saved run states (:mod:`.resumed`). A cassette
+    outside the corpus layout is ``not-scenario``: its file name may be a scenario's
+    (``simple``), but nothing says it was recorded as one."""
+    if not is_scenario_path(path):
+        return CheckResult(str(path), "not-scenario", NOT_A_SCENARIO)
     try:
         await _run(path, match, resume)
     except Skip as exc:
         return CheckResult(str(path), "skipped", str(exc))
     except Failure as exc:
-        return CheckResult(str(path), "failed", str(exc))
+        return CheckResult(str(path), "failed", clip(str(exc)))
     except ReverieError as exc:
         return CheckResult(str(path), "failed", f"{type(exc).__name__}: {exc}")
     return CheckResult(str(path), "passed")
@@ -202,10 +214,14 @@ async def run_agent_scenario(
 
 
 async def run_object_scenario(
-    model: LanguageModel, key: str, streaming: bool, provider_options: ProviderData | None = None
+    model: LanguageModel,
+    key: str,
+    streaming: bool,
+    provider_options: ProviderData | None = None,
+    max_output_tokens: int = 4000,
 ) -> None:
     """A structured-output scenario (``generate_object`` / ``stream_object``, mode auto) on
-    ``model``, checked as the corpus README says."""
+    ``model``, checked as the corpus README says (whose output cap is 4000 tokens)."""
     from reverie.output import PartialObject, generate_object, stream_object
 
     if key == "simple_object":
@@ -218,7 +234,7 @@ async def run_object_scenario(
         "schema": schema,
         "name": name,
         "description": description,
-        "max_output_tokens": 4000,
+        "max_output_tokens": max_output_tokens,
         "provider_options": provider_options or {},
     }
     partials = 0
@@ -322,7 +338,7 @@ async def run_all(
 
 
 def summarize(results: Sequence[CheckResult]) -> Mapping[str, int]:
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "not-scenario": 0}
     for r in results:
         counts[r.status] += 1
     return counts

@@ -14,7 +14,10 @@ from typing import Annotated, Any, Literal
 
 from reverie.model import ProviderTool
 
-Status = Literal["passed", "failed", "skipped"]
+Status = Literal["passed", "failed", "skipped", "not-scenario"]
+"""``not-scenario``: a cassette outside the corpus layout
+(``<suite>/Test<Name>/<model>/<scenario>.yaml``), which no scenario names: information, not a
+failure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +167,19 @@ def parse_scenario(path: Path) -> tuple[str, bool]:
             base = stem[: -len(suffix)]
             return ("multi_tool_streaming" if base == "multi_tool" else base), True
     return stem, False
+
+
+def is_scenario_path(path: Path) -> bool:
+    """Whether ``path`` follows the corpus layout, where the folders name the scenario."""
+    return bool(test_folder(path))
+
+
+def clip(text: str, limit: int = 300) -> str:
+    """``text`` cut to about ``limit`` characters, saying how much was left out (model output
+    in a failure message can run to thousands of characters)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 def test_folder(path: Path) -> str:

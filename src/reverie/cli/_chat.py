@@ -1,0 +1,75 @@
+"""``reverie chat``: a conversation with an agent until ``/exit`` or the end of input.
+
+Each line read is one turn; the history is kept between turns (``/reset`` clears it). The
+``you>`` prompt is written to stderr and only when stdin is a terminal, so
+``reverie chat < questions.txt > answers.txt`` leaves nothing but the answers in the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from reverie.agent import Agent
+from reverie.cli._agent import build_agent, describe
+from reverie.cli._render import EventPrinter
+from reverie.cli._run import consoles, stream_turn
+from reverie.content import Message, user
+from reverie.errors import ReverieError
+
+PROMPT = "you> "
+
+
+def read_line() -> str | None:
+    """The next line of input, or None at its end; prompts only a person at a terminal."""
+    if sys.stdin.isatty():
+        sys.stderr.write(PROMPT)
+        sys.stderr.flush()
+        try:
+            return input()
+        except EOFError:
+            sys.stderr.write("\n")
+            return None
+    line = sys.stdin.readline()
+    return line if line else None
+
+
+async def _chat(agent: Agent) -> int:
+    out, info = consoles()
+    info.line(describe(agent.model), "bold")
+    if sys.stdin.isatty():
+        info.line("Type a message; /reset starts over, /exit (or Ctrl-D) leaves.", "dim")
+    history: list[Message] = []
+    while True:
+        line = await asyncio.to_thread(read_line)
+        if line is None:
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/exit", "/quit"):
+            return 0
+        if text == "/reset":
+            history.clear()
+            info.line("(conversation cleared)", "dim")
+            continue
+        printer = EventPrinter(out, info)
+        try:
+            result, seconds = await stream_turn(agent, [*history, user(text)], printer)
+        except ReverieError as exc:
+            info.line(f"error: {type(exc).__name__}: {exc}", "red")
+            continue
+        if result is not None:
+            history = [m for m in result.messages if m.role != "system"]
+            printer.finish(result, seconds)
+
+
+def main(args: argparse.Namespace) -> int:
+    """0 when the conversation ends (``/exit``, end of input or Ctrl-C)."""
+    agent = build_agent(args)
+    try:
+        return asyncio.run(_chat(agent))
+    except KeyboardInterrupt:
+        print("\nreverie: bye", file=sys.stderr)
+        return 0
