@@ -123,11 +123,14 @@ class Warnings:
 
 @dataclass(frozen=True, slots=True)
 class Finish:
-    """The end of one model call: why it stopped and what it used."""
+    """The end of one model call: why it stopped, what it used, and the provider's id and
+    model name for the response (as in :class:`~reverie.model.Response`)."""
 
     finish_reason: FinishReason
     usage: Usage
     provider_metadata: ProviderData = field(default_factory=dict[str, Any])
+    response_id: str | None = None
+    response_model: str | None = None
     type: Literal["finish"] = "finish"
 
 

@@ -36,8 +36,9 @@ class FinishReason(StrEnum):
 class Usage:
     """Token counts for one call, or summed over a run.
 
-    ``input_tokens`` excludes tokens read from the provider's prompt cache, which are counted
-    in ``cache_read_tokens``; ``cache_write_tokens`` counts tokens written to it.
+    ``input_tokens`` excludes the prompt tokens read from or written to the provider's prompt
+    cache, which are counted in ``cache_read_tokens`` and ``cache_write_tokens``: the whole
+    prompt is the sum of the three (:attr:`prompt_tokens`), whatever each provider reports.
     ``reasoning_tokens`` is the part of ``output_tokens`` spent on reasoning, where reported.
     """
 
@@ -47,6 +48,11 @@ class Usage:
     reasoning_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Every input token of the call: uncached, read from the cache, written to it."""
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -124,13 +130,20 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A model's complete answer to one call."""
+    """A model's complete answer to one call.
+
+    ``response_id`` is the provider's id for this response and ``response_model`` the model
+    that answered as the provider names it (often a dated snapshot of the requested id);
+    both are None when the provider sent none.
+    """
 
     content: tuple[Part, ...]
     finish_reason: FinishReason
     usage: Usage = Usage()
     warnings: tuple[CallWarning, ...] = ()
     provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
+    response_id: str | None = None
+    response_model: str | None = None
 
     @property
     def text(self) -> str:

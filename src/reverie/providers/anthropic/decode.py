@@ -163,9 +163,20 @@ def decode_response(
         usage=decode_usage(data.get("usage")),
         warnings=tuple(warnings),
         provider_metadata=response_metadata(data),
+        response_id=_text(data.get("id")),
+        response_model=_text(data.get("model")),
     )
 
 
 def response_metadata(message: Mapping[str, Any]) -> dict[str, Any]:
     meta = {k: message[k] for k in ("id", "model") if message.get(k)}
     return {WIRE: meta} if meta else {}
+
+
+def response_identity(message: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The message's ``id`` and ``model`` (None when absent): Response.response_id/_model."""
+    return _text(message.get("id")), _text(message.get("model"))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -50,6 +50,7 @@ from reverie.providers.anthropic.decode import (
     map_finish_reason,
     merge_usage,
     reasoning_metadata,
+    response_identity,
     response_metadata,
     server_tool_result,
 )
@@ -198,5 +199,6 @@ class MessagesStreamDecoder:
                 map_finish_reason(self._stop_reason),
                 decode_usage(self._usage),
                 response_metadata(self._message),
+                *response_identity(self._message),
             )
         ]

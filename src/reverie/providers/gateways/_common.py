@@ -96,13 +96,14 @@ class GatewayExtension:
         )
 
     def decode_usage(self, usage: Mapping[str, Any]) -> Usage:
-        """Chat usage, plus the prompt-cache writes the gateways report."""
+        """Chat usage, plus the prompt-cache writes the gateways report. Their
+        ``prompt_tokens`` counts the writes too; :class:`Usage` counts them apart only."""
         base = decode_usage(usage)
         details: Mapping[str, Any] = usage.get("prompt_tokens_details") or {}
         writes = details.get("cache_write_tokens") or usage.get("cache_creation_input_tokens")
         if isinstance(writes, int) and writes > 0:
             return Usage(
-                input_tokens=base.input_tokens,
+                input_tokens=max(base.input_tokens - writes, 0),
                 output_tokens=base.output_tokens,
                 total_tokens=base.total_tokens,
                 reasoning_tokens=base.reasoning_tokens,

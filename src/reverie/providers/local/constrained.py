@@ -93,7 +93,7 @@ class ConstrainedToolModel:
                     for out in closing:
                         yield out
                     reason = FinishReason.TOOL_CALLS if called else event.finish_reason
-                    yield Finish(reason, event.usage, event.provider_metadata)
+                    yield replace(event, finish_reason=reason)
                 elif isinstance(event, ToolCall):
                     yield event  # a server that made a native call after all: keep it
         finally:

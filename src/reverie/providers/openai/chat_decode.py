@@ -96,7 +96,14 @@ def decode_response(
         else decode_usage(data.get("usage")),
         warnings=tuple(warnings),
         provider_metadata=_metadata(data, dialect),
+        response_id=text_or_none(data.get("id")),
+        response_model=text_or_none(data.get("model")),
     )
+
+
+def text_or_none(value: Any) -> str | None:
+    """``value`` when it is a non-empty string (a response id or model name), else None."""
+    return value if isinstance(value, str) and value else None
 
 
 def sources(annotations: Any) -> list[SourcePart]:

@@ -43,7 +43,12 @@ from reverie.events import (
 from reverie.model import FinishReason, Usage
 from reverie.providers._http import error_from_event
 from reverie.providers.openai.chat import ChatDialect
-from reverie.providers.openai.chat_decode import decode_usage, map_finish_reason, sources
+from reverie.providers.openai.chat_decode import (
+    decode_usage,
+    map_finish_reason,
+    sources,
+    text_or_none,
+)
 
 TEXT_ID = "0"
 REASONING_ID = "reasoning-0"
@@ -224,5 +229,14 @@ class ChatStreamDecoder:
                 f"{self._dialect.name}: the stream ended without a finish reason"
             )
         metadata = {self._dialect.name: self._metadata} if self._metadata else {}
-        events.append(Finish(reason, self._usage, metadata))
+        meta = self._metadata
+        events.append(
+            Finish(
+                reason,
+                self._usage,
+                metadata,
+                text_or_none(meta.get("id")),
+                text_or_none(meta.get("model")),
+            )
+        )
         return events

@@ -23,6 +23,7 @@ import orjson
 from reverie.content import (
     JsonOutput,
     Part,
+    ProviderData,
     ReasoningPart,
     SourcePart,
     TextPart,
@@ -59,6 +60,8 @@ def decode_response(
         usage=decode_usage(data.get("usage")),
         warnings=tuple(warnings),
         provider_metadata=response_metadata(data, dialect.name),
+        response_id=text_or_none(data.get("id")),
+        response_model=text_or_none(data.get("model")),
     )
 
 
@@ -216,6 +219,17 @@ def response_error(error: Any, provider: str) -> ProviderError:
         code = error.get("type") or error.get("code") or ""
         error = {**error, "type": str(code)}
     return error_from_event(error, provider)
+
+
+def response_identity(metadata: ProviderData, provider: str) -> tuple[str | None, str | None]:
+    """The response id and model name from :func:`response_metadata`'s output."""
+    meta: Mapping[str, Any] = metadata.get(provider) or {}
+    return text_or_none(meta.get("response_id")), text_or_none(meta.get("model"))
+
+
+def text_or_none(value: Any) -> str | None:
+    """``value`` when it is a non-empty string (a response id or model name), else None."""
+    return value if isinstance(value, str) and value else None
 
 
 def _meta(provider: str, item_id: str) -> dict[str, Mapping[str, Any]]:
