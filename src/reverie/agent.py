@@ -27,6 +27,10 @@ With an ``output_type``, the run ends with a validated structured output in
 
 A step's model call is retried on transient failures (see :mod:`reverie.retry`); in a stream a
 ``Retry`` event comes first, so consumers can drop what they showed of the failed attempt.
+
+``observers`` watch each run from beside the loop (:mod:`reverie.observe`: OpenTelemetry in
+:mod:`reverie.otel`); ``budget`` stops a run once its cost or tokens reach a limit
+(:mod:`reverie.cost`). Why a run stopped early is ``RunResult.stopped_by``.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ from reverie.model import (
     ToolChoice,
     Usage,
 )
+from reverie.observe import NO_WATCH, ModelRequest, Observer, RunInfo, Watch
 from reverie.retry import RetryPolicy
 from reverie.steps import (
     DEFAULT_MAX_STEPS,
@@ -86,6 +91,7 @@ from reverie.steps import (
     StepContext,
     StepOverrides,
     StopCondition,
+    StopReason,
     finish_reason_is,
     has_tool_call,
     make_step,
@@ -106,6 +112,7 @@ __all__ = [
     "StepContext",
     "StepOverrides",
     "StopCondition",
+    "StopReason",
     "finish_reason_is",
     "has_tool_call",
     "max_tokens_used",
@@ -113,6 +120,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from reverie.cost import Budget
     from reverie.output.agent import AgentOutput, OutputRun
     from reverie.output.modes import ObjectMode
     from reverie.output.parse import RepairText
@@ -153,6 +161,10 @@ class Agent:
     ``output_type`` (a pydantic model, dataclass, TypedDict or JSON schema dict) makes the
     run end with a validated structured output in ``RunResult.output``, asked for per
     ``output_mode`` and repaired by ``repair_output``; see :mod:`reverie.output.agent`.
+
+    ``observers`` watch every run (:mod:`reverie.observe`); ``budget``
+    (:class:`~reverie.cost.Budget`) stops a run at a cost or token limit, in addition to
+    ``stop_when``.
     """
 
     def __init__(
@@ -179,6 +191,8 @@ class Agent:
         output_type: Any = None,
         output_mode: ObjectMode = "auto",
         repair_output: RepairText | None = None,
+        observers: Sequence[Observer] = (),
+        budget: Budget | None = None,
     ) -> None:
         if isinstance(model, str):
             from reverie.providers import get_model
@@ -210,6 +224,10 @@ class Agent:
             self.stop_when = (stop_when,)
         else:
             self.stop_when = tuple(stop_when)
+        if budget is not None:
+            self.stop_when = (*self.stop_when, budget)
+        self.budget = budget
+        self.observers: tuple[Observer, ...] = tuple(observers)
         self.prepare_step = prepare_step
         self.repair_tool_call = repair_tool_call
         if max_tool_concurrency < 1:
@@ -231,7 +249,7 @@ class Agent:
     ) -> RunResult:
         """Run to completion and return every step. Raises on provider failure."""
         result: RunResult | None = None
-        async for event in self._run(prompt, files, streaming=False):
+        async for event in self._events(prompt, files, streaming=False):
             if isinstance(event, RunFinish):
                 result = event.result
         assert result is not None
@@ -244,7 +262,7 @@ class Agent:
 
         After iteration, ``stream.result`` holds the :class:`RunResult`.
         """
-        return AgentStream(self._run(prompt, files, streaming=True))
+        return AgentStream(self._events(prompt, files, streaming=True))
 
     def generate_sync(
         self, prompt: str | Sequence[Message] = "", *, files: Sequence[FilePart] = ()
@@ -253,6 +271,15 @@ class Agent:
         return _sync.run(self.generate(prompt, files=files))
 
     # -- the loop --------------------------------------------------------------------------
+
+    def _events(
+        self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
+    ) -> AsyncGenerator[AgentEvent, None]:
+        """The run's events, shown to the observers first when the agent has any."""
+        if not self.observers:
+            return self._run(prompt, files, streaming=streaming, watch=NO_WATCH)
+        watch = Watch(self.observers, RunInfo(self, self.model, streaming))
+        return watch.observe(self._run(prompt, files, streaming=streaming, watch=watch))
 
     def _initial_messages(
         self, prompt: str | Sequence[Message], files: Sequence[FilePart]
@@ -272,12 +299,18 @@ class Agent:
         return tuple(messages)
 
     async def _run(
-        self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
+        self,
+        prompt: str | Sequence[Message],
+        files: Sequence[FilePart],
+        *,
+        streaming: bool,
+        watch: Watch,
     ) -> AsyncGenerator[AgentEvent, None]:
         initial = self._initial_messages(prompt, files)
         history: list[Message] = []
         steps: list[Step] = []
         output = self.output.start() if self.output is not None else None
+        stopped_by: StopReason | None = None
         while True:
             plan = await self._plan(len(steps), tuple(steps), initial + tuple(history), output)
             yield StepStart(len(steps))
@@ -285,7 +318,9 @@ class Agent:
             checked: list[Checked] = []
             # aclosing: an abandoned run closes the model's HTTP stream now, not whenever
             # the garbage collector finalizes the inner generator on another task.
-            async with aclosing(self._call_model(plan, streaming)) as model_events:
+            async with aclosing(
+                self._call_model(plan, streaming, len(steps), watch)
+            ) as model_events:
                 async for event in model_events:
                     if isinstance(event, Retry):
                         acc = ResponseAccumulator()
@@ -312,28 +347,36 @@ class Agent:
                 checked = [cut_off(c) for c in checked]
             results: list[ToolResultPart] = []
             async with aclosing(
-                execute_calls(checked, plan.tools, self.max_tool_concurrency)
+                execute_calls(checked, plan.tools, self.max_tool_concurrency, watch)
             ) as executed:
                 async for result in executed:
                     results.append(result)
                     yield ToolResult(result)
-            step = make_step(len(steps), response, results)
+            step = make_step(len(steps), response, results, plan.model)
             steps.append(step)
             history.extend(step.messages)
             yield StepFinish(step)
-            if self._should_stop(steps, checked, results, response):
-                if output is not None and await output.wants_final_step(
-                    step.text, len(step.tool_calls), step.usage, step.finish_reason
+            stop = self._should_stop(steps, checked, results, response)
+            if stop:
+                stopped_by = stop if isinstance(stop, StopReason) else None
+                if (
+                    output is not None
+                    and not _is_budget(stopped_by)
+                    and await output.wants_final_step(
+                        step.text, len(step.tool_calls), step.usage, step.finish_reason
+                    )
                 ):
+                    stopped_by = None
                     continue  # one more step, forced to give the structured output
                 break
         total = Usage()
         for s in steps:
             total = total + s.usage
         value = None
-        if output is not None:
+        if output is not None and not (_is_budget(stopped_by) and not output.has_value):
             value = output.require(steps[-1].text, total, steps[-1].finish_reason)
-        yield RunFinish(RunResult(tuple(steps), total, initial + tuple(history), value))
+        messages = initial + tuple(history)
+        yield RunFinish(RunResult(tuple(steps), total, messages, value, stopped_by))
 
     def _should_stop(
         self,
@@ -341,12 +384,20 @@ class Agent:
         calls: Sequence[Checked],
         results: Sequence[ToolResultPart],
         response: Response,
-    ) -> bool:
+    ) -> bool | StopReason:
+        """False to go on; True when the model is done; else why the run stops early."""
         if not calls or response.finish_reason != FinishReason.TOOL_CALLS:
             return True
-        if any(r.stop_turn for r in results):
-            return True
-        return any(cond(steps) for cond in self.stop_when)
+        for r in results:
+            if r.stop_turn:
+                return StopReason("tool", f"the tool {r.tool_name!r} ended the turn")
+        for cond in self.stop_when:
+            verdict = cond(steps)
+            if isinstance(verdict, StopReason):
+                return verdict
+            if verdict:
+                return StopReason("condition", "a stop_when condition held")
+        return False
 
     async def _plan(
         self,
@@ -393,12 +444,15 @@ class Agent:
             call, tools = output.prepare(model, call, tools, tool_choice is not None)
         return _StepPlan(model, messages, system, call, tools)
 
-    async def _call_model(self, plan: _StepPlan, streaming: bool) -> AsyncGenerator[Any, None]:
+    async def _call_model(
+        self, plan: _StepPlan, streaming: bool, number: int, watch: Watch
+    ) -> AsyncGenerator[Any, None]:
         """The model's events for one step, retried per the policy. Generate mode turns the
         response into the same events a stream would end with, so one path serves both."""
         failures: list[Exception] = []
         while True:
             attempt = len(failures) + 1
+            watch.model_request(ModelRequest(number, attempt, plan.model, plan.call, streaming))
             try:
                 if streaming:
                     events = plan.model.stream(plan.call)
@@ -474,6 +528,10 @@ class AgentStream:
 
 # ---------------------------------------------------------------------------------------
 # Helpers
+
+
+def _is_budget(reason: StopReason | None) -> bool:
+    return reason is not None and reason.kind == "budget"
 
 
 def _default_choice(tools: Mapping[str, Any], provider_tools: Sequence[Any]) -> ToolChoice | None:

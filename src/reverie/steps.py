@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from reverie.content import (
@@ -24,6 +25,7 @@ from reverie.content import (
 from reverie.model import CallWarning, FinishReason, LanguageModel, Response, ToolChoice, Usage
 
 if TYPE_CHECKING:
+    from reverie.cost import Cost
     from reverie.tool import FunctionTool
 
 
@@ -34,6 +36,11 @@ class Step:
     ``content`` is what the model returned, with client tool calls as validated (and
     repaired) and followed by their results; ``messages`` are what this step added to the
     conversation (an assistant message, then a tool message when tools ran).
+
+    ``provider`` and ``model_id`` name the model that was called (``prepare_step`` may change
+    it from step to step); ``response_id`` and ``response_model`` are what the provider said
+    about its answer (see :class:`~reverie.model.Response`); ``finished_at`` is when the
+    model's answer was complete (UTC), the date its price is looked up for.
     """
 
     number: int
@@ -43,6 +50,19 @@ class Step:
     messages: tuple[Message, ...]
     warnings: tuple[CallWarning, ...] = ()
     provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
+    provider: str = ""
+    model_id: str = ""
+    response_id: str | None = None
+    response_model: str | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def cost(self) -> Cost | None:
+        """What this step's model call cost in USD, None when its price is unknown (see
+        :mod:`reverie.cost`)."""
+        from reverie.cost import step_cost
+
+        return step_cost(self)
 
     @property
     def text(self) -> str:
@@ -70,13 +90,19 @@ class RunResult:
     """A finished run: every step, the total usage, and the whole conversation.
 
     ``output`` is the validated structured output when the agent has an ``output_type``
-    (an instance of that type, or JSON values for a JSON schema), else None.
+    (an instance of that type, or JSON values for a JSON schema), else None; it is None too
+    when the run stopped at its budget before the model gave it.
+
+    ``stopped_by`` says why the run ended while the model still wanted to continue (its
+    last step asked for tools): a stop condition, a tool that ended the turn, or the budget
+    (:class:`~reverie.cost.BudgetExceeded`). None when the model finished by itself.
     """
 
     steps: tuple[Step, ...]
     usage: Usage
     messages: tuple[Message, ...]
     output: Any = None
+    stopped_by: StopReason | None = None
 
     @property
     def final_step(self) -> Step:
@@ -95,15 +121,41 @@ class RunResult:
     def finish_reason(self) -> FinishReason:
         return self.steps[-1].finish_reason
 
+    @property
+    def cost(self) -> Cost | None:
+        """The run's cost in USD: the sum of its steps', None when any step's is unknown."""
+        from reverie.cost import run_cost
+
+        return run_cost(self.steps)
+
+
+@dataclass(frozen=True, slots=True)
+class StopReason:
+    """Why a run stopped before the model was done; a stop condition may return one.
+
+    ``kind`` is ``"max-steps"`` (:func:`step_count_is`), ``"tool"`` (a tool ended the turn),
+    ``"budget"`` (:class:`~reverie.cost.BudgetExceeded`), or ``"condition"`` (any other stop
+    condition, including one that returned plain ``True``); ``message`` says it in words.
+    """
+
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
 
 # Stop conditions
 
-StopCondition: TypeAlias = Callable[[Sequence[Step]], bool]
+StopCondition: TypeAlias = Callable[[Sequence[Step]], "bool | StopReason | None"]
+"""Called after each step that would continue the run; a truthy answer stops it. Returning
+a :class:`StopReason` says why (it becomes ``RunResult.stopped_by``)."""
 
 
 def step_count_is(count: int) -> StopCondition:
     """Stop once ``count`` steps have run."""
-    return lambda steps: len(steps) >= count
+    reason = StopReason("max-steps", f"the run reached its limit of {count} steps")
+    return lambda steps: reason if len(steps) >= count else None
 
 
 def has_tool_call(tool_name: str) -> StopCondition:
@@ -174,8 +226,14 @@ RepairToolCall: TypeAlias = Callable[
 DEFAULT_MAX_STEPS = 20
 
 
-def make_step(number: int, response: Response, results: Sequence[ToolResultPart]) -> Step:
-    """The step record; ``response`` already holds the validated tool calls."""
+def make_step(
+    number: int,
+    response: Response,
+    results: Sequence[ToolResultPart],
+    model: LanguageModel | None = None,
+) -> Step:
+    """The step record; ``response`` already holds the validated tool calls; ``model`` is
+    the model that was called."""
     content = (*response.content, *results)
     assistant = tuple(
         p
@@ -196,4 +254,9 @@ def make_step(number: int, response: Response, results: Sequence[ToolResultPart]
         messages=tuple(messages),
         warnings=response.warnings,
         provider_metadata=response.provider_metadata,
+        provider=model.provider if model is not None else "",
+        model_id=model.model_id if model is not None else "",
+        response_id=response.response_id,
+        response_model=response.response_model,
+        finished_at=datetime.now(UTC),
     )

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from reverie.content import ErrorOutput, Message, ToolCallPart, ToolResultPart
+from reverie.observe import NO_WATCH, Watch
 from reverie.steps import RepairContext, RepairToolCall
 from reverie.tool import FunctionTool, ToolArgumentsError, ToolResponse
 
@@ -64,9 +65,13 @@ async def check_call(
 
 
 async def execute_calls(
-    calls: Sequence[Checked], tools: Mapping[str, FunctionTool], max_concurrency: int
+    calls: Sequence[Checked],
+    tools: Mapping[str, FunctionTool],
+    max_concurrency: int,
+    watch: Watch = NO_WATCH,
 ) -> AsyncGenerator[ToolResultPart, None]:
-    """Run valid calls concurrently; yield results in call order as they become ready."""
+    """Run valid calls concurrently; yield results in call order as they become ready.
+    ``watch`` hears of each execution from inside the task that runs it."""
     if not calls:
         return
     limit = asyncio.Semaphore(max_concurrency)
@@ -76,15 +81,13 @@ async def execute_calls(
         if item.arguments is None:
             return ToolResultPart(call.tool_call_id, call.tool_name, ErrorOutput(item.error or ""))
         async with limit:
+            result: ToolResultPart | None = None
+            watch.tool_start(call)
             try:
-                response = await tools[call.tool_name].run(item.arguments)
-            except ToolArgumentsError as exc:
-                response = ToolResponse(ErrorOutput(str(exc)))
-        output = response.output
-        assert not isinstance(output, str)
-        return ToolResultPart(
-            call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn
-        )
+                result = await _run_tool(tools[call.tool_name], call, item.arguments)
+                return result
+            finally:
+                watch.tool_end(call, result)
 
     tasks = [asyncio.ensure_future(run_one(c)) for c in calls]
     try:
@@ -94,6 +97,18 @@ async def execute_calls(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _run_tool(
+    tool: FunctionTool, call: ToolCallPart, arguments: dict[str, Any]
+) -> ToolResultPart:
+    try:
+        response = await tool.run(arguments)
+    except ToolArgumentsError as exc:
+        response = ToolResponse(ErrorOutput(str(exc)))
+    output = response.output
+    assert not isinstance(output, str)
+    return ToolResultPart(call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn)
 
 
 def unique_id(call: ToolCallPart, earlier: Sequence[Checked]) -> ToolCallPart:

@@ -197,9 +197,7 @@ def decode_response(
     if not candidates:
         feedback: Mapping[str, Any] = data.get("promptFeedback") or {}
         if feedback.get("blockReason"):
-            return Response(
-                (), FinishReason.CONTENT_FILTER, usage, warnings, meta, *identity
-            )
+            return Response((), FinishReason.CONTENT_FILTER, usage, warnings, meta, *identity)
         raise ProtocolError(f"{dialect.name}: the response has no candidates: {str(data)[:300]}")
     candidate: Mapping[str, Any] = candidates[0]
     content: Mapping[str, Any] = candidate.get("content") or {}

@@ -22,6 +22,7 @@ from reverie.content import (
 )
 from reverie.errors import CassetteError, ReverieError
 from reverie.model import Call, FinishReason, LanguageModel, ProviderTool, Response
+from reverie.observe import Observer
 from reverie.steps import PrepareStep, RunResult
 from reverie.testing.cassette import Cassette, load_cassette
 from reverie.testing.conformance.scenarios import (
@@ -61,10 +62,15 @@ def find_image(path: Path) -> bytes:
     raise Skip("wish.png is not in the corpus folder")
 
 
-async def run_cassette(path: Path, match: Literal["strict", "lenient"] = "strict") -> CheckResult:
-    """Replay one cassette through its scenario and check the outcome."""
+async def run_cassette(
+    path: Path,
+    match: Literal["strict", "lenient"] = "strict",
+    observers: Sequence[Observer] = (),
+) -> CheckResult:
+    """Replay one cassette through its scenario and check the outcome. ``observers`` watch
+    the agent runs of agent scenarios (telemetry tests replay the corpus this way)."""
     try:
-        await _run(path, match)
+        await _run(path, match, observers)
     except Skip as exc:
         return CheckResult(str(path), "skipped", str(exc))
     except Failure as exc:
@@ -74,7 +80,9 @@ async def run_cassette(path: Path, match: Literal["strict", "lenient"] = "strict
     return CheckResult(str(path), "passed")
 
 
-async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
+async def _run(
+    path: Path, match: Literal["strict", "lenient"], observers: Sequence[Observer] = ()
+) -> None:
     try:
         cassette = load_cassette(path)
     except CassetteError as exc:
@@ -108,11 +116,12 @@ async def _run(path: Path, match: Literal["strict", "lenient"]) -> None:
             provider_tools=provider_tools(scenario, target),
             provider_options=folder_options(path, target),
             prepare_step=folder_prepare_step(path),
+            observers=observers,
         )
         follow_up = WEB_SEARCH_FOLLOW_UPS.get(target.provider)
         if scenario.name == "web_search" and streaming and follow_up is not None:
             # Turn 2 continues from turn 1's messages (the agent adds its system prompt).
-            agent = _agent(model, scenario, provider_tools(scenario, target), {}, None)
+            agent = _agent(model, scenario, provider_tools(scenario, target), {}, None, observers)
             history = [m for m in result.messages if m.role != "system"]
             second = await agent.stream([*history, user(follow_up[0])]).collect()
             expect(follow_up[1] in second.text, f"turn 2 lacks {follow_up[1]}: {second.text!r}")
@@ -140,6 +149,7 @@ def _agent(
     tools: tuple[ProviderTool, ...],
     options: ProviderData,
     prepare: PrepareStep | None,
+    observers: Sequence[Observer] = (),
 ) -> Agent:
     return Agent(
         model,
@@ -149,6 +159,7 @@ def _agent(
         max_output_tokens=scenario.max_output_tokens,
         provider_options=options,
         prepare_step=prepare,
+        observers=observers,
     )
 
 
@@ -161,9 +172,10 @@ async def run_agent_scenario(
     provider_tools: tuple[ProviderTool, ...] = (),
     provider_options: ProviderData | None = None,
     prepare_step: PrepareStep | None = None,
+    observers: Sequence[Observer] = (),
 ) -> RunResult:
     """One agent scenario on ``model`` (replayed or live); the caller checks the result."""
-    agent = _agent(model, scenario, provider_tools, provider_options or {}, prepare_step)
+    agent = _agent(model, scenario, provider_tools, provider_options or {}, prepare_step, observers)
     if streaming:
         return await agent.stream(scenario.prompt, files=files).collect()
     return await agent.generate(scenario.prompt, files=files)

@@ -1,0 +1,142 @@
+"""Model prices from ``genai-prices``: reverie's usage in, US dollars out, or None.
+
+``genai-prices`` keeps dated price lists for most hosted providers (cache reads and writes,
+tiers above a prompt size, service tiers). This module is the only code that imports it,
+lazily: its price tables take a few hundred milliseconds to load, paid on the first price
+asked for, never by ``import reverie``.
+
+A price is None, never a guess, when the provider is not one genai-prices prices, the
+model is not in its list, or the list lacks a price for a kind of token the call used.
+Two exceptions are facts rather than lists: a model run on the user's own machine costs
+nothing, and the Vercel gateway states what it charged, which is used as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from reverie.content import ProviderData
+from reverie.model import Usage
+
+if TYPE_CHECKING:
+    from reverie.cost import Cost
+
+# reverie provider name -> genai-prices provider id.
+PROVIDER_IDS: Mapping[str, str] = {
+    "anthropic": "anthropic",
+    "avian": "avian",
+    "azure": "azure",
+    "azure-responses": "azure",
+    "bedrock": "aws",
+    "cerebras": "cerebras",
+    "deepseek": "deepseek",
+    "fireworks": "fireworks",
+    "google": "google",
+    "groq": "groq",
+    "mistral": "mistral",
+    "openai": "openai",
+    "openai-responses": "openai",
+    "openrouter": "openrouter",
+    "together": "together",
+    "vertex": "google",
+    "vertex-anthropic": "google",  # genai-prices lists Claude on Vertex under Google
+    "xai": "x-ai",
+    "zai": "zai",
+}
+
+# Engines on the user's own machine: no provider bills them.
+LOCAL_PROVIDERS = frozenset({"local", "llamacpp", "lmstudio", "ollama", "vllm"})
+
+# Gateways that report what they charged for each response, in provider_metadata[name].
+REPORTED_COST = frozenset({"vercel"})
+
+
+def price(
+    provider: str,
+    model_ids: tuple[str | None, ...],
+    usage: Usage,
+    when: datetime | None,
+    metadata: ProviderData,
+) -> Cost | None:
+    """The cost of one model call, or None when it is not known (see the module docstring).
+
+    ``model_ids`` are tried in order (the response's dated model name, then the requested
+    id); ``when`` dates the price (None: now); ``metadata`` is the response's provider
+    metadata (service tier, a gateway's stated charge).
+    """
+    from reverie.cost import Cost
+
+    if provider in LOCAL_PROVIDERS:
+        return Cost(Decimal(0), Decimal(0), Decimal(0))
+    if provider in REPORTED_COST:
+        return _reported(metadata.get(provider) or {})
+    provider_id = PROVIDER_IDS.get(provider)
+    if provider_id is None:
+        return None
+    context = _price_context(metadata)
+    for model_id in dict.fromkeys(m for m in model_ids if m):
+        cost = _calc(provider_id, model_id, usage, when, context)
+        if cost is not None:
+            return cost
+    return None
+
+
+def _calc(
+    provider_id: str,
+    model_id: str,
+    usage: Usage,
+    when: datetime | None,
+    context: Mapping[str, str] | None,
+) -> Cost | None:
+    import genai_prices
+
+    from reverie.cost import Cost
+
+    tokens = genai_prices.Usage(
+        input_tokens=usage.prompt_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        output_tokens=usage.output_tokens,  # reasoning is part of it, billed as output
+    )
+    try:
+        calc = genai_prices.calc_price(
+            tokens,
+            model_id,
+            provider_id=provider_id,
+            genai_request_timestamp=when,
+            price_context=context,
+        )
+    except (LookupError, ValueError):
+        return None  # not in the list, or counts the list cannot price
+    prices = calc.model_price
+    needed = {
+        "input_mtok": usage.prompt_tokens,
+        "output_mtok": usage.output_tokens,
+    }
+    if any(count and getattr(prices, key, None) is None for key, count in needed.items()):
+        return None  # listed without a price for tokens this call used: unknown, not free
+    return Cost(calc.total_price, calc.input_price, calc.output_price)
+
+
+def _price_context(metadata: ProviderData) -> Mapping[str, str] | None:
+    for values in metadata.values():
+        tier = values.get("service_tier")
+        if isinstance(tier, str) and tier:
+            return {"service_tier": tier}
+    return None
+
+
+def _reported(values: Mapping[str, Any]) -> Cost | None:
+    from reverie.cost import Cost
+
+    value = values.get("cost")
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        total = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return Cost(total) if total.is_finite() and total >= 0 else None

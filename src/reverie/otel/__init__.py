@@ -1,0 +1,117 @@
+"""OpenTelemetry for agent runs: GenAI semantic-convention spans and metrics.
+
+::
+
+    pip install 'reverie[otel]'
+
+    from reverie.otel import OpenTelemetry
+
+    agent = Agent("openai:gpt-4o", tools=[...], observers=[OpenTelemetry()])
+
+reverie configures no exporter: it uses the tracer and meter providers the application set
+up (the global ones, or those passed here), and with none set it costs next to nothing (the
+API's no-op tracer and meter; no attribute is built for a span that is not recorded).
+
+What is recorded (names from the GenAI semantic conventions; ``docs/observability.md``
+lists every attribute):
+
+- an ``invoke_agent`` span per run, with the run's total usage, its last finish reason,
+  its cost (``reverie.usage.cost_usd``) and, when a budget or condition stopped it,
+  ``reverie.run.stopped_by``;
+- a ``chat {model}`` span per model call attempt (request parameters, response id and
+  model, finish reasons, usage with cache and reasoning tokens, cost); a failed attempt
+  carries ``error.type`` and, when retried, a ``reverie.retry`` event;
+- an ``execute_tool {name}`` span per tool call, current while the tool runs;
+- the metrics ``gen_ai.client.operation.duration``, ``gen_ai.client.token.usage`` and, for
+  streams, ``gen_ai.client.operation.time_to_first_chunk``.
+
+Message content (prompts, answers, tool arguments and results, tool definitions) is only
+recorded when the application opts in: ``capture_content=True``, or the environment
+variable ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`` when the argument is
+not given.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from reverie.observe import RunInfo, RunObserver
+
+try:
+    from opentelemetry import metrics, trace
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "reverie.otel needs the OpenTelemetry API: pip install 'reverie[otel]'"
+    ) from exc
+
+from reverie.otel import _names as names
+from reverie.otel._run import RunTelemetry, provider_name
+
+__all__ = ["CAPTURE_CONTENT_ENV", "OpenTelemetry", "names", "provider_name"]
+
+CAPTURE_CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+"""The environment variable the OpenTelemetry GenAI instrumentations read for content opt-in."""
+
+
+class OpenTelemetry:
+    """An observer (:mod:`reverie.observe`) reporting runs as OpenTelemetry spans and metrics.
+
+    ``tracer_provider`` / ``meter_provider`` default to the global ones (set by the
+    application, or no-ops). ``capture_content`` records message content (see the module
+    docstring); ``agent_name`` becomes ``gen_ai.agent.name`` and the run span's name (an
+    agent's ``name`` attribute is used when this is not given). One instance can watch any
+    number of agents and concurrent runs.
+    """
+
+    def __init__(
+        self,
+        *,
+        tracer_provider: trace.TracerProvider | None = None,
+        meter_provider: metrics.MeterProvider | None = None,
+        capture_content: bool | None = None,
+        agent_name: str | None = None,
+    ) -> None:
+        if capture_content is None:
+            capture_content = os.environ.get(CAPTURE_CONTENT_ENV, "").lower() in ("true", "1")
+        self.capture_content = capture_content
+        self.agent_name = agent_name
+        scope_version = _version()
+        self.tracer = trace.get_tracer("reverie", scope_version, tracer_provider=tracer_provider)
+        meter = metrics.get_meter("reverie", scope_version, meter_provider=meter_provider)
+        self.duration = meter.create_histogram(
+            names.GEN_AI_CLIENT_OPERATION_DURATION,
+            unit="s",
+            description="GenAI operation duration.",
+            explicit_bucket_boundaries_advisory=names.DURATION_BUCKETS,
+        )
+        self.tokens = meter.create_histogram(
+            names.GEN_AI_CLIENT_TOKEN_USAGE,
+            unit="{token}",
+            description="Number of input and output tokens used.",
+            explicit_bucket_boundaries_advisory=names.TOKEN_BUCKETS,
+        )
+        self.first_chunk = meter.create_histogram(
+            names.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+            unit="s",
+            description="Time to receive the first chunk of a streamed response.",
+            explicit_bucket_boundaries_advisory=names.DURATION_BUCKETS,
+        )
+
+    def start_run(self, run: RunInfo) -> RunObserver:
+        """The telemetry of one run (starts its ``invoke_agent`` span)."""
+        return RunTelemetry(self, run)
+
+    def __repr__(self) -> str:
+        extra: dict[str, Any] = {"capture_content": self.capture_content}
+        if self.agent_name:
+            extra["agent_name"] = self.agent_name
+        return f"OpenTelemetry({', '.join(f'{k}={v!r}' for k, v in extra.items())})"
+
+
+def _version() -> str:
+    try:
+        return version("reverie")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
