@@ -1,9 +1,9 @@
 """Model prices from ``genai-prices``: reverie's usage in, US dollars out, or None.
 
 ``genai-prices`` keeps dated price lists for most hosted providers (cache reads and writes,
-tiers above a prompt size, service tiers). This module is the only code that imports it,
-lazily: its price tables take a few hundred milliseconds to load, paid on the first price
-asked for, never by ``import reverie``.
+tiers above a prompt size, service tiers, hosted web searches). This module is the only
+code that imports it, lazily: its price tables take a few hundred milliseconds to load,
+paid on the first price asked for, never by ``import reverie``.
 
 A price is None, never a guess, when the provider is not one genai-prices prices, the
 model is not in its list, or the list lacks a price for a kind of token the call used.
@@ -13,12 +13,12 @@ nothing, and the Vercel gateway states what it charged, which is used as it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from reverie.content import ProviderData
+from reverie.content import ProviderData, ToolCallPart
 from reverie.model import Usage
 
 if TYPE_CHECKING:
@@ -60,12 +60,14 @@ def price(
     usage: Usage,
     when: datetime | None,
     metadata: ProviderData,
+    web_searches: int = 0,
 ) -> Cost | None:
     """The cost of one model call, or None when it is not known (see the module docstring).
 
     ``model_ids`` are tried in order (the response's dated model name, then the requested
     id); ``when`` dates the price (None: now); ``metadata`` is the response's provider
-    metadata (service tier, a gateway's stated charge).
+    metadata (service tier, a gateway's stated charge); ``web_searches`` counts the hosted
+    web searches the provider ran in the call, which it bills apart.
     """
     from reverie.cost import Cost
 
@@ -78,7 +80,7 @@ def price(
         return None
     context = _price_context(metadata)
     for model_id in dict.fromkeys(m for m in model_ids if m):
-        cost = _calc(provider_id, model_id, usage, when, context)
+        cost = _calc(provider_id, model_id, usage, web_searches, when, context)
         if cost is not None:
             return cost
     return None
@@ -88,6 +90,7 @@ def _calc(
     provider_id: str,
     model_id: str,
     usage: Usage,
+    web_searches: int,
     when: datetime | None,
     context: Mapping[str, str] | None,
 ) -> Cost | None:
@@ -100,6 +103,7 @@ def _calc(
         cache_read_tokens=usage.cache_read_tokens,
         cache_write_tokens=usage.cache_write_tokens,
         output_tokens=usage.output_tokens,  # reasoning is part of it, billed as output
+        web_searches=web_searches,
     )
     try:
         calc = genai_prices.calc_price(
@@ -115,10 +119,19 @@ def _calc(
     needed = {
         "input_mtok": usage.prompt_tokens,
         "output_mtok": usage.output_tokens,
+        "web_searches_kcount": web_searches,
     }
     if any(count and getattr(prices, key, None) is None for key, count in needed.items()):
         return None  # listed without a price for tokens this call used: unknown, not free
     return Cost(calc.total_price, calc.input_price, calc.output_price)
+
+
+def web_searches(calls: Iterable[ToolCallPart]) -> int:
+    """How many hosted web searches the provider ran: its own ``web_search`` calls."""
+    return sum(1 for c in calls if c.provider_executed and c.tool_name == WEB_SEARCH)
+
+
+WEB_SEARCH = "web_search"
 
 
 def _price_context(metadata: ProviderData) -> Mapping[str, str] | None:

@@ -13,11 +13,11 @@
 
 Prices come from the ``genai-prices`` package's dated lists, for the model that answered
 (the response's dated model name when the provider sent one, else the requested id) on the
-day of the call: cache reads and writes at their own rates, reasoning as output, service
-tiers and prompt-size tiers where the list has them. A price that is not known is None, for
-a step and for any run that contains such a step: never a guess. Models run on your own
-machine (``local``, ``ollama``, ``llamacpp``, ``lmstudio``, ``vllm``) cost 0; the Vercel
-gateway's own statement of what it charged is used as it is.
+day of the call: cache reads and writes at their own rates, reasoning as output, hosted web
+searches per search, service tiers and prompt-size tiers where the list has them. A price
+that is not known is None, for a step and for any run that contains such a step: never a
+guess. Models run on your own machine (``local``, ``ollama``, ``llamacpp``, ``lmstudio``,
+``vllm``) cost 0; the Vercel gateway's own statement of what it charged is used as it is.
 
 A :class:`Budget` is checked after each step that would continue the run (the model asked
 for tools); the run then stops, cleanly, with ``RunResult.stopped_by`` a
@@ -84,7 +84,7 @@ def format_usd(amount: Decimal) -> str:
 
 def step_cost(step: Step) -> Cost | None:
     """What ``step``'s model call cost, None when its price is not known."""
-    from reverie._pricing import price
+    from reverie._pricing import price, web_searches
 
     return price(
         step.provider,
@@ -92,6 +92,7 @@ def step_cost(step: Step) -> Cost | None:
         step.usage,
         step.finished_at,
         step.provider_metadata,
+        web_searches(step.tool_calls),
     )
 
 

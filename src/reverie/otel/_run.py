@@ -30,6 +30,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from reverie._pricing import WEB_SEARCH, price, web_searches
 from reverie.accumulate import ResponseAccumulator
 from reverie.content import ErrorOutput, ToolCallPart, ToolResultPart
 from reverie.events import (
@@ -70,6 +71,7 @@ class _Chat:
     started: float
     first_chunk: float | None = None
     output: ResponseAccumulator | None = None
+    web_searches: int = 0
 
 
 @dataclass(slots=True)
@@ -139,6 +141,8 @@ class RunTelemetry(RunObserver):
                 chat.first_chunk = time.perf_counter()
             if chat.output is not None and not isinstance(event, Retry | RunFinish):
                 chat.output.add(event)  # pyright: ignore[reportArgumentType]
+            if isinstance(event, ToolCall) and event.call.tool_name == WEB_SEARCH:
+                chat.web_searches += web_searches((event.call,))
             if isinstance(event, Finish):
                 self._finish_chat(chat, event)
             elif isinstance(event, Retry):
@@ -170,7 +174,7 @@ class RunTelemetry(RunObserver):
         metric = self._metric_attributes(request, finish.response_model)
         cost = None
         if self._recording:
-            cost = self._cost(request, finish)
+            cost = self._cost(chat, finish)
             totals.cost = None if cost is None or totals.cost is None else totals.cost + cost.total
         if span.is_recording():
             attributes: dict[str, Any] = {
@@ -221,16 +225,15 @@ class RunTelemetry(RunObserver):
             attributes[n.GEN_AI_RESPONSE_MODEL] = response_model
         return attributes
 
-    def _cost(self, request: ModelRequest, finish: Finish) -> Cost | None:
-        from reverie._pricing import price
-
-        model = request.model
+    def _cost(self, chat: _Chat, finish: Finish) -> Cost | None:
+        model = chat.request.model
         return price(
             model.provider,
             (finish.response_model, model.model_id),
             finish.usage,
             None,
             finish.provider_metadata,
+            chat.web_searches,
         )
 
     # -- tools -------------------------------------------------------------------------------
