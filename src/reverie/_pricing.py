@@ -8,7 +8,9 @@ paid on the first price asked for, never by ``import reverie``.
 A price is None, never a guess, when the provider is not one genai-prices prices, the
 model is not in its list, or the list lacks a price for a kind of token the call used.
 Two exceptions are facts rather than lists: a model run on the user's own machine costs
-nothing, and the Vercel gateway states what it charged, which is used as it is.
+nothing, and the gateways (OpenRouter, Vercel) state what they charged for each response,
+which is used as it is: they bill the price of whichever upstream served the request,
+which one list price cannot know.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ PROVIDER_IDS: Mapping[str, str] = {
 LOCAL_PROVIDERS = frozenset({"local", "llamacpp", "lmstudio", "ollama", "vllm"})
 
 # Gateways that report what they charged for each response, in provider_metadata[name].
-REPORTED_COST = frozenset({"vercel"})
+REPORTED_COST = frozenset({"openrouter", "vercel"})
 
 
 def price(
@@ -74,7 +76,9 @@ def price(
     if provider in LOCAL_PROVIDERS:
         return Cost(Decimal(0), Decimal(0), Decimal(0))
     if provider in REPORTED_COST:
-        return _reported(metadata.get(provider) or {})
+        reported = _reported(metadata.get(provider) or {})
+        if reported is not None:
+            return reported
     provider_id = PROVIDER_IDS.get(provider)
     if provider_id is None:
         return None

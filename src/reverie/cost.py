@@ -17,7 +17,8 @@ day of the call: cache reads and writes at their own rates, reasoning as output,
 searches per search, service tiers and prompt-size tiers where the list has them. A price
 that is not known is None, for a step and for any run that contains such a step: never a
 guess. Models run on your own machine (``local``, ``ollama``, ``llamacpp``, ``lmstudio``,
-``vllm``) cost 0; the Vercel gateway's own statement of what it charged is used as it is.
+``vllm``) cost 0; the OpenRouter and Vercel gateways state what they charged for each
+response (the price of whichever upstream served it), which is used as it is.
 
 A :class:`Budget` is checked after each step that would continue the run (the model asked
 for tools); the run then stops, cleanly, with ``RunResult.stopped_by`` a

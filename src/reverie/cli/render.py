@@ -12,6 +12,7 @@ from typing import Any
 
 from reverie.cli._console import Console
 from reverie.content import ErrorOutput, JsonOutput, MediaOutput, TextOutput, ToolOutput
+from reverie.cost import Cost
 from reverie.events import (
     AgentEvent,
     Finish,
@@ -45,12 +46,15 @@ def output_text(output: ToolOutput) -> tuple[str, bool]:
     return str(output), False
 
 
-def usage_line(usage: Usage, steps: int, seconds: float) -> str:
+def usage_line(usage: Usage, steps: int, seconds: float, cost: Cost | None = None) -> str:
+    """The line after a run; its cost in USD when the price is known (see reverie.cost)."""
     text = f"{usage.input_tokens} in, {usage.output_tokens} out, {usage.total_tokens} total"
     if usage.reasoning_tokens:
         text += f" ({usage.reasoning_tokens} reasoning)"
     if usage.cache_read_tokens:
         text += f", {usage.cache_read_tokens} cached"
+    if cost is not None:
+        text += f" · {cost}"
     plural = "s" if steps != 1 else ""
     return f"usage: {text} · {steps} step{plural} · {seconds:.1f} s"
 
@@ -113,10 +117,10 @@ class EventPrinter:
             self._reasoning = False
             self.info.line()
 
-    def finish(self, usage: Usage, steps: int, seconds: float) -> None:
+    def finish(self, usage: Usage, steps: int, seconds: float, cost: Cost | None = None) -> None:
         self._close_reasoning()
         self._end_line()
-        self.info.line(usage_line(usage, steps, seconds), "dim")
+        self.info.line(usage_line(usage, steps, seconds, cost), "dim")
 
 
 def _usage_json(usage: Usage) -> dict[str, int]:
@@ -128,6 +132,11 @@ def _usage_json(usage: Usage) -> dict[str, int]:
         "cache_read_tokens": usage.cache_read_tokens,
         "cache_write_tokens": usage.cache_write_tokens,
     }
+
+
+def _cost_json(cost: Cost | None) -> float | None:
+    """USD as a JSON number; null when the price is unknown (never a guess)."""
+    return None if cost is None else float(cost.total)
 
 
 def event_json(event: AgentEvent) -> dict[str, Any] | None:
@@ -160,6 +169,7 @@ def event_json(event: AgentEvent) -> dict[str, Any] | None:
             "step": step.number,
             "finish_reason": str(step.finish_reason),
             "usage": _usage_json(step.usage),
+            "cost_usd": _cost_json(step.cost),
         }
     if isinstance(event, Retry):
         return {
@@ -178,5 +188,6 @@ def event_json(event: AgentEvent) -> dict[str, Any] | None:
             "steps": len(result.steps),
             "finish_reason": str(result.finish_reason),
             "usage": _usage_json(result.usage),
+            "cost_usd": _cost_json(result.cost),
         }
     return None

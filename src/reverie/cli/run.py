@@ -183,7 +183,7 @@ def run_once(
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     if printer is not None and result is not None:
-        printer.finish(result.usage, len(result.steps), seconds)
+        printer.finish(result.usage, len(result.steps), seconds, result.cost)
     return 0
 
 
@@ -215,7 +215,7 @@ async def _chat(agent: Agent) -> int:
             continue
         if result is not None:
             history = [m for m in result.messages if m.role != "system"]
-            printer.finish(result.usage, len(result.steps), seconds)
+            printer.finish(result.usage, len(result.steps), seconds, result.cost)
 
 
 def run_chat(
