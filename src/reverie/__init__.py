@@ -13,7 +13,9 @@
     print(agent.generate_sync("What is 2 + 3?").text)
 
 Stream events live in :mod:`reverie.events`, errors in :mod:`reverie.errors`, cassette
-testing in :mod:`reverie.testing`. Importing reverie loads no provider, HTTP or YAML code.
+testing in :mod:`reverie.testing`, run observers in :mod:`reverie.observe` (OpenTelemetry:
+:mod:`reverie.otel`), prices and budgets in :mod:`reverie.cost`. Importing reverie loads no
+provider, HTTP or YAML code.
 """
 
 from reverie.accumulate import collect
@@ -25,6 +27,7 @@ from reverie.agent import (
     Step,
     StepContext,
     StepOverrides,
+    StopReason,
     finish_reason_is,
     has_tool_call,
     max_tokens_used,
@@ -45,6 +48,7 @@ from reverie.content import (
     system,
     user,
 )
+from reverie.cost import Budget, BudgetExceeded, Cost
 from reverie.errors import ReverieError
 from reverie.events import PartialObject
 from reverie.model import (
@@ -74,7 +78,10 @@ __version__ = "0.1.0"
 __all__ = [
     "Agent",
     "AgentStream",
+    "Budget",
+    "BudgetExceeded",
     "Call",
+    "Cost",
     "ErrorOutput",
     "FilePart",
     "FinishReason",
@@ -97,6 +104,7 @@ __all__ = [
     "Step",
     "StepContext",
     "StepOverrides",
+    "StopReason",
     "TextOutput",
     "TextPart",
     "Timeouts",

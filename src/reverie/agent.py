@@ -275,11 +275,14 @@ class Agent:
     def _events(
         self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
     ) -> AsyncGenerator[AgentEvent, None]:
-        """The run's events, shown to the observers first when the agent has any."""
-        if not self.observers:
-            return self._run(prompt, files, streaming=streaming, watch=NO_WATCH)
-        watch = Watch(self.observers, RunInfo(self, self.model, streaming))
-        return watch.observe(self._run(prompt, files, streaming=streaming, watch=watch))
+        """The run's events, shown first to the observers that watch it, if any do (they
+        are asked now, so an unwatched run pays nothing per event)."""
+        watch = NO_WATCH
+        if self.observers:
+            watch = Watch(self.observers, RunInfo(self, self.model, streaming))
+            watch.start()
+        run = self._run(prompt, files, streaming=streaming, watch=watch)
+        return watch.observe(run) if watch.watching else run
 
     def _initial_messages(
         self, prompt: str | Sequence[Message], files: Sequence[FilePart]

@@ -15,9 +15,11 @@
 
     agent = Agent("openai:gpt-4o", observers=[Timers()])
 
-An :class:`Observer` is told of every run of the agents it is given to (``start_run``) and
-returns a :class:`RunObserver` for that run (or None to skip it), so per-run state lives in
-that object even when runs overlap. The run then calls, all on the event loop's thread:
+An :class:`Observer` is told of every run of the agents it is given to (``start_run``, when
+``generate`` is called or ``stream`` returns its stream) and returns a :class:`RunObserver`
+for that run, or None to skip it (a run nobody watches pays nothing per event). Per-run
+state lives in that object, even when runs overlap. The run then calls, all on the event
+loop's thread:
 
 - ``model_request(request)`` before each attempt at a step's model call (a retried call
   makes several attempts; a ``Retry`` event comes between them);
@@ -31,7 +33,7 @@ that object even when runs overlap. The run then calls, all on the event loop's 
   error ``ToolResult`` event;
 - ``end(result, error)`` once: the :class:`~reverie.steps.RunResult`, or the exception
   that ended the run (``GeneratorExit`` or ``asyncio.CancelledError`` when the caller
-  abandoned it).
+  abandoned it). A stream that is never iterated never runs, and never ends.
 
 Observers watch; they cannot change a run. To stop a run, use a stop condition or a
 budget (:mod:`reverie.cost`). An exception raised by an observer never reaches the run: it
@@ -41,7 +43,6 @@ the run. With no observers the agent skips all of this.
 
 from __future__ import annotations
 
-import uuid
 import warnings
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
@@ -80,7 +81,7 @@ class RunInfo:
     agent: Any
     model: LanguageModel
     streaming: bool
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    run_id: str = field(default_factory=lambda: _new_id())
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,39 +141,44 @@ class Watch:
         self._runs: list[RunObserver] = []
 
     def model_request(self, request: ModelRequest) -> None:
-        for run in tuple(self._runs):
+        for run in self._runs:
             try:
                 run.model_request(request)
             except Exception as exc:
                 self._drop(run, "model_request", exc)
 
     def tool_start(self, call: ToolCallPart) -> None:
-        for run in tuple(self._runs):
+        for run in self._runs:
             try:
                 run.tool_start(call)
             except Exception as exc:
                 self._drop(run, "tool_start", exc)
 
     def tool_end(self, call: ToolCallPart, result: ToolResultPart | None) -> None:
-        for run in tuple(self._runs):
+        for run in self._runs:
             try:
                 run.tool_end(call, result)
             except Exception as exc:
                 self._drop(run, "tool_end", exc)
 
+    @property
+    def watching(self) -> bool:
+        """Whether any observer watches this run (after :meth:`start`)."""
+        return bool(self._runs)
+
     async def observe(
         self, events: AsyncGenerator[AgentEvent, None]
     ) -> AsyncGenerator[AgentEvent, None]:
         """``events``, each shown to the observers first; ``end`` is called once, however
-        the run ends (closing this generator closes ``events`` too)."""
-        self._start()
+        the run ends (closing this generator closes ``events`` too). Call :meth:`start`
+        first."""
         result: RunResult | None = None
         async with aclosing(events):
             try:
                 async for event in events:
                     if isinstance(event, RunFinish):
                         result = event.result
-                    for run in tuple(self._runs):
+                    for run in self._runs:
                         try:
                             run.event(event)
                         except Exception as exc:
@@ -183,7 +189,8 @@ class Watch:
                 raise
         self._end(result, None)
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Ask each observer whether it watches this run (``start_run``)."""
         assert self._info is not None
         for observer in self._observers:
             try:
@@ -195,17 +202,23 @@ class Watch:
                 self._runs.append(run)
 
     def _end(self, result: RunResult | None, error: BaseException | None) -> None:
-        for run in tuple(self._runs):
+        for run in self._runs:
             try:
                 run.end(result, error)
             except Exception as exc:
                 self._drop(run, "end", exc)
-        self._runs.clear()
+        self._runs = []
 
     def _drop(self, run: RunObserver, method: str, exc: Exception) -> None:
-        if run in self._runs:
-            self._runs.remove(run)
+        # A new list, not an in-place removal: the caller may be iterating the old one.
+        self._runs = [r for r in self._runs if r is not run]
         _warn(run, method, exc)
+
+
+def _new_id() -> str:
+    import uuid  # only runs that are observed need ids
+
+    return uuid.uuid4().hex
 
 
 def _warn(who: object, method: str, exc: Exception) -> None:

@@ -18,6 +18,7 @@ from reverie.cost import Budget
 from reverie.errors import AuthenticationError, RateLimitError
 from reverie.events import TextDelta
 from reverie.model import Usage
+from reverie.observe import RunInfo
 from reverie.otel import CAPTURE_CONTENT_ENV, OpenTelemetry
 from reverie.otel import names as n
 from reverie.testing.fake import FakeModel
@@ -263,7 +264,10 @@ async def test_with_no_provider_configured_runs_work_and_nothing_is_recorded() -
     # The global providers are the API's defaults here (tests never set them).
     assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
     model = FakeModel([FakeModel.tool_calls(("weather", {"location": "x"})), FakeModel.text("hi")])
-    agent = Agent(model, tools=[weather], observers=[OpenTelemetry(capture_content=True)])
+    observer = OpenTelemetry(capture_content=True)
+    agent = Agent(model, tools=[weather], observers=[observer])
     result = await agent.stream("go").collect()
+    # Nothing configured anywhere: runs are not even watched.
+    assert observer.start_run(RunInfo(agent, model, True)) is None
     assert result.text == "hi"
     assert not trace.get_current_span().is_recording()

@@ -9,8 +9,9 @@
     agent = Agent("openai:gpt-4o", tools=[...], observers=[OpenTelemetry()])
 
 reverie configures no exporter: it uses the tracer and meter providers the application set
-up (the global ones, or those passed here), and with none set it costs next to nothing (the
-API's no-op tracer and meter; no attribute is built for a span that is not recorded).
+up (the global ones, or those passed here). While the application has set neither, a run
+is not watched at all (checked as each run starts), so it costs next to nothing; with only
+one set, the other is the API's no-op, and no attribute is built for a span not recorded.
 
 What is recorded (names from the GenAI semantic conventions; ``docs/observability.md``
 lists every attribute):
@@ -77,6 +78,7 @@ class OpenTelemetry:
             capture_content = os.environ.get(CAPTURE_CONTENT_ENV, "").lower() in ("true", "1")
         self.capture_content = capture_content
         self.agent_name = agent_name
+        self._explicit = tracer_provider is not None or meter_provider is not None
         scope_version = _version()
         self.tracer = trace.get_tracer("reverie", scope_version, tracer_provider=tracer_provider)
         meter = metrics.get_meter("reverie", scope_version, meter_provider=meter_provider)
@@ -99,8 +101,11 @@ class OpenTelemetry:
             explicit_bucket_boundaries_advisory=names.DURATION_BUCKETS,
         )
 
-    def start_run(self, run: RunInfo) -> RunObserver:
-        """The telemetry of one run (starts its ``invoke_agent`` span)."""
+    def start_run(self, run: RunInfo) -> RunObserver | None:
+        """The telemetry of one run (starts its ``invoke_agent`` span); None while no
+        provider is configured anywhere."""
+        if not self._explicit and _nothing_configured():
+            return None
         return RunTelemetry(self, run)
 
     def __repr__(self) -> str:
@@ -108,6 +113,19 @@ class OpenTelemetry:
         if self.agent_name:
             extra["agent_name"] = self.agent_name
         return f"OpenTelemetry({', '.join(f'{k}={v!r}' for k, v in extra.items())})"
+
+
+def _nothing_configured() -> bool:
+    """Whether the global tracer and meter providers are still the API's placeholders."""
+    from opentelemetry.metrics import _internal as metrics_internal
+
+    # The API keeps its placeholder meter provider in a private singleton; if that ever
+    # moves, the answer is "configured" and runs are simply watched by the no-ops.
+    placeholder = getattr(metrics_internal, "_PROXY_METER_PROVIDER", None)
+    return (
+        isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+        and metrics.get_meter_provider() is placeholder
+    )
 
 
 def _version() -> str:

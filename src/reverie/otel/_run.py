@@ -41,6 +41,7 @@ from reverie.events import (
     RunFinish,
     TextDelta,
     ToolCall,
+    ToolInputDelta,
     ToolInputStart,
     ToolResult,
 )
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from reverie.steps import RunResult
 
 _FIRST_CHUNK = (TextDelta, ReasoningDelta, ToolInputStart, ToolCall)
+_DELTAS = frozenset({TextDelta, ReasoningDelta, ToolInputDelta})
 
 
 def provider_name(provider: str) -> str:
@@ -136,6 +138,13 @@ class RunTelemetry(RunObserver):
 
     def event(self, event: AgentEvent) -> None:
         chat = self._chat
+        if type(event) in _DELTAS:  # most of a stream: the fewest checks
+            if chat is not None:
+                if chat.first_chunk is None:
+                    chat.first_chunk = time.perf_counter()
+                if chat.output is not None:
+                    chat.output.add(event)  # pyright: ignore[reportArgumentType]
+            return
         if chat is not None:
             if chat.first_chunk is None and isinstance(event, _FIRST_CHUNK):
                 chat.first_chunk = time.perf_counter()
