@@ -26,9 +26,12 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "__main__",
         "cli",
         "testing",
+        "otel",  # OpenTelemetry for runs: an observer, the optional `otel` extra
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
         "_driver _start",  # the run's loop, and how a run starts
+        "_watch",  # the loop's side of observing: one run's observers behind one object
+        "observe",  # the observer contract: what watchers of a run are told
         "output",
         # providers and their wires, hosts and HTTP
         "providers",
@@ -37,9 +40,10 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_accumulate _tool_calls",
         "events",
         "run_state",
-        "codec",
+        "_stop_json",  # why a run stopped, as JSON (a saved state's stopped_by)
+        "codec cost",  # the public JSON codec; what runs cost, and budgets
         "_steps",
-        "tool",
+        "tool _pricing",  # _pricing: prices (genai-prices, lazily), Cost; below Step.cost
         "_deadline",
         "model retry _codec_json",
         # bottom: imports nothing of reverie's but other bottom rooms

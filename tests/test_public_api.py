@@ -32,10 +32,13 @@ PUBLIC = (
     "reverie.cli",
     "reverie.codec",
     "reverie.content",
+    "reverie.cost",
     "reverie.effects",
     "reverie.errors",
     "reverie.events",
     "reverie.model",
+    "reverie.observe",
+    "reverie.otel",
     "reverie.output",
     "reverie.providers",
     "reverie.retry",
@@ -53,6 +56,8 @@ DELIBERATE = {
     ("reverie.output", "reverie._jsonschema"),
     # The JSON building blocks (tagged values, checked documents) of the public codec.
     ("reverie.codec", "reverie._codec_json"),
+    # Cost sits below the steps that report one (Step.cost); users meet it in reverie.cost.
+    ("reverie.cost", "reverie._pricing"),
 }
 """(public module, private module) pairs where the first re-exports from the second."""
 

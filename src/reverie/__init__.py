@@ -27,6 +27,8 @@ change in any release):
   answering the calls a paused run waits on, :mod:`reverie.codec` — the versioned JSON of
   messages and steps, :mod:`reverie.effects` — the seam durable engines wrap;
 - :mod:`reverie.retry` and :mod:`reverie.timeouts` — how failures are retried and waited on;
+- :mod:`reverie.observe` — observers that watch runs (OpenTelemetry: :mod:`reverie.otel`,
+  the ``otel`` extra); :mod:`reverie.cost` — what runs cost, and budgets that stop them;
 - :mod:`reverie.output` — structured output: typed objects, whole or streamed;
 - :mod:`reverie.providers` — models by name (:func:`get_model`) and registering your own;
 - :mod:`reverie.testing` — a scripted model and cassettes of recorded traffic, with the
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
         Step,
         StepContext,
         StepOverrides,
+        StopReason,
         finish_reason_is,
         has_tool_call,
         max_tokens_used,
@@ -74,6 +77,7 @@ if TYPE_CHECKING:
         system,
         user,
     )
+    from reverie.cost import Budget, BudgetExceeded, Cost
     from reverie.errors import ReverieError
     from reverie.events import PartialObject
     from reverie.model import (
@@ -111,6 +115,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Step",
         "StepContext",
         "StepOverrides",
+        "StopReason",
         "finish_reason_is",
         "has_tool_call",
         "max_tokens_used",
@@ -131,6 +136,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "system",
         "user",
     ),
+    "reverie.cost": ("Budget", "BudgetExceeded", "Cost"),
     "reverie.errors": ("ReverieError",),
     "reverie.events": ("PartialObject",),
     "reverie.model": (
@@ -169,8 +175,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Agent",
     "AgentStream",
+    "Budget",
+    "BudgetExceeded",
     "Call",
     "CallDeferred",
+    "Cost",
     "ErrorOutput",
     "FilePart",
     "FinishReason",
@@ -195,6 +204,7 @@ __all__ = [
     "Step",
     "StepContext",
     "StepOverrides",
+    "StopReason",
     "TextOutput",
     "TextPart",
     "Timeouts",

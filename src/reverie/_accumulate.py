@@ -121,6 +121,8 @@ class ResponseAccumulator:
             usage=self._finish.usage,
             warnings=tuple(self._warnings),
             provider_metadata=self._finish.provider_metadata,
+            response_id=self._finish.response_id,
+            response_model=self._finish.response_model,
         )
 
 
@@ -169,7 +171,15 @@ def response_events(response: Response, chunk_size: int | None = None) -> list[S
             events.append(ToolResult(part))
         elif isinstance(part, SourcePart):
             events.append(Source(part))
-    events.append(Finish(response.finish_reason, response.usage, response.provider_metadata))
+    events.append(
+        Finish(
+            response.finish_reason,
+            response.usage,
+            response.provider_metadata,
+            response.response_id,
+            response.response_model,
+        )
+    )
     return events
 
 

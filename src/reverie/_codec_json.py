@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, cast
 
 import orjson
@@ -83,6 +84,24 @@ def decode_provider_data(value: JsonValue, where: str = "provider data") -> dict
     for name, values in object_(value, where).items():
         out[name] = decode_json(object_(values, f"{where}.{name}"), where)
     return out
+
+
+def encode_datetime(when: datetime) -> str:
+    """An instant as ISO 8601 text with its UTC offset, to the microsecond (exact)."""
+    return when.isoformat()
+
+
+def decode_datetime(value: Any, where: str) -> datetime:
+    """The instant :func:`encode_datetime` wrote; it must carry its UTC offset."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise DataFormatError(f"{where}: expected ISO 8601 date and time text, got {kind(value)}")
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise DataFormatError(f"{where}: not an ISO 8601 date and time: {value!r}") from None
+    if when.tzinfo is None:
+        raise DataFormatError(f"{where}: {value!r} has no UTC offset")
+    return when
 
 
 def check_document(text: str | bytes, fmt: str, fields_: set[str]) -> dict[str, Any]:

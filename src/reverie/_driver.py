@@ -5,12 +5,17 @@ durable engine): read the next action from the state (:mod:`reverie._machine`), 
 fold its outcome in, yield the events. The agent's own hooks (``prepare_step``, stop
 conditions, the approval policy, structured output) are asked here, in the same order an
 uninterrupted run asks them, so a run resumed from a saved state sends the same requests.
+
+Observers (:mod:`reverie.observe`) are told of what happens through a
+:class:`~reverie._watch.Watch`: the agent wraps the events, the model effect calls the
+request's ``on_attempt`` before each attempt, and each tool's task calls ``tool_start`` and
+``tool_end`` around the tool effect. Nothing else here knows about them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -18,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from reverie import _machine as machine
 from reverie._deadline import RunDeadline
 from reverie._machine import evolve
-from reverie._steps import Step, StepContext, StepOverrides
+from reverie._steps import Step, StepContext, StepOverrides, StopReason
 from reverie._tool_calls import maybe_await, run_call
+from reverie._watch import NO_WATCH, Watch
 from reverie.content import ErrorOutput, Message, ToolCallPart, ToolResultPart
 from reverie.content import system as system_message
 from reverie.effects import Effects, ModelOutcome, ModelRequest, ToolOutcome, ToolRequest
@@ -76,8 +82,10 @@ async def drive(
     *,
     streaming: bool,
     pause_after_steps: int | None = None,
+    watch: Watch = NO_WATCH,
 ) -> AsyncGenerator[AgentEvent, None]:
-    """Run ``state`` on until it finishes or pauses; the last event is a ``RunFinish``."""
+    """Run ``state`` on until it finishes or pauses; the last event is a ``RunFinish``.
+    ``watch`` hears of model attempts and tool runs (the caller shows it the events)."""
     output = agent.output.start() if agent.output is not None else None
     if output is not None:
         await output.restore(state.steps, state.open_step, state.output_forced, state.finished)
@@ -108,6 +116,7 @@ async def drive(
                 streaming,
                 agent.run_timeout,
                 deadline.left(),
+                watch.model_attempt if watch.watching else None,
             )
             outcome: ModelOutcome | None = None
             items = deadline.iterate(effects.call_model(request), "reading the model")
@@ -128,7 +137,9 @@ async def drive(
                     await aclose()
             if outcome is None:
                 raise RuntimeError("the model effect ended without an outcome")
-            state = machine.open_step(state, number, outcome, classifier(agent, plan.tools))
+            state = machine.open_step(
+                state, number, outcome, classifier(agent, plan.tools), plan.model
+            )
         elif isinstance(action, machine.RunCalls):
             assert state.open_step is not None  # RunCalls comes from the open step
             number = state.open_step.number
@@ -140,6 +151,7 @@ async def drive(
                 effects,
                 agent.max_tool_concurrency,
                 output,
+                watch,
             )
             async with aclosing(deadline.iterate(runs, "running tools")) as settled:
                 async for call_id, result in settled:
@@ -153,16 +165,23 @@ async def drive(
         elif isinstance(action, machine.CloseStep):
             state, step = machine.close_step(state)
             yield StepFinish(step)
-            if should_stop(agent, state.steps, step):
-                if output is not None and await output.wants_final_step(
-                    step.text, len(_client_calls(step)), step.usage, step.finish_reason
+            stop = should_stop(agent, state.steps, step)
+            if stop:
+                reason = stop if isinstance(stop, StopReason) else None
+                # A budget stops the run as it is: no extra step to get the output.
+                if (
+                    output is not None
+                    and not _is_budget(reason)
+                    and await output.wants_final_step(
+                        step.text, len(_client_calls(step)), step.usage, step.finish_reason
+                    )
                 ):
                     state = evolve(state, output_forced=True)
                     continue  # one more step, forced to give the structured output
-                state = evolve(state, finished=True)
+                state = evolve(state, finished=True, stopped_by=reason)
         else:
             value = None
-            if output is not None:
+            if output is not None and not (_is_budget(state.stopped_by) and not output.has_value):
                 last = state.steps[-1]
                 value = output.require(last.text, state.usage, last.finish_reason)
             yield RunFinish(_result(state, "finished", value))
@@ -229,15 +248,24 @@ async def plan_step(
     return StepPlan(model, messages, system, call, dict(tools))
 
 
-def should_stop(agent: Agent, steps: tuple[Step, ...], step: Step) -> bool:
-    """After ``step``: the run ends when the step made no client tool call, was cut off by
-    the output token limit (``length``), a tool asked to end the turn, or a stop condition
-    holds. Any other finish reason goes on: some servers say ``stop`` with complete calls."""
+def should_stop(agent: Agent, steps: tuple[Step, ...], step: Step) -> bool | StopReason:
+    """After ``step``: the run ends when the step made no client tool call or was cut off by
+    the output token limit (``length``): True, the model is done. It also ends, though the
+    model would go on, when a tool asked to end the turn or a stop condition holds: then
+    the answer says why (``RunResult.stopped_by``). False: go on. Any other finish reason
+    goes on: some servers say ``stop`` with complete calls."""
     if not _client_calls(step) or step.finish_reason == FinishReason.LENGTH:
         return True
-    if any(r.stop_turn for r in step.tool_results):
-        return True
-    return any(cond(steps) for cond in agent.stop_when)
+    for r in step.tool_results:
+        if r.stop_turn:
+            return StopReason("tool", f"the tool {r.tool_name!r} ended the turn")
+    for cond in agent.stop_when:
+        verdict = cond(steps)
+        if isinstance(verdict, StopReason):
+            return verdict
+        if verdict:
+            return StopReason("condition", "a stop_when condition held")
+    return False
 
 
 def classifier(
@@ -286,9 +314,11 @@ async def _run_calls(
     effects: Effects,
     max_concurrency: int,
     output: OutputRun | None,
+    watch: Watch = NO_WATCH,
 ) -> AsyncGenerator[tuple[str, ToolOutcome], None]:
     """Run the ready calls concurrently (at most ``max_concurrency`` at once) and yield each
-    call's outcome in call order; answered calls are delivered as they are.
+    call's outcome in call order; answered calls are delivered as they are. ``watch`` hears
+    of each tool effect from inside the task that runs it.
 
     The structured-output tool is not an effect: it only validates the model's answer (and
     keeps it for the result), so it runs here, also when an engine replays the others."""
@@ -302,9 +332,21 @@ async def _run_calls(
             message = f"tool not found: {call.tool_name}. Available tools: {names}"
             return ToolResultPart(call.tool_call_id, call.tool_name, ErrorOutput(message))
         if output is not None and tool is output.tool:
-            return await run_call(call, item.arguments(), tool)
+            return await watched(call, run_call(call, item.arguments(), tool))
         async with limit:
-            return await effects.call_tool(ToolRequest(run_id, step, call, item.arguments(), tool))
+            request = ToolRequest(run_id, step, call, item.arguments(), tool)
+            return await watched(call, effects.call_tool(request))
+
+    async def watched(call: ToolCallPart, work: Awaitable[ToolOutcome]) -> ToolOutcome:
+        if not watch.watching:
+            return await work
+        outcome: ToolOutcome | None = None
+        watch.tool_start(call)
+        try:
+            outcome = await work
+            return outcome
+        finally:
+            watch.tool_end(call, outcome)
 
     tasks = {
         c.call.tool_call_id: asyncio.ensure_future(run_one(c)) for c in calls if c.status == "ready"
@@ -323,6 +365,10 @@ async def _run_calls(
         await asyncio.gather(*tasks.values(), return_exceptions=True)
 
 
+def _is_budget(reason: StopReason | None) -> bool:
+    return reason is not None and reason.kind == "budget"
+
+
 def _client_calls(step: Step) -> list[Any]:
     return [c for c in step.tool_calls if not c.provider_executed]
 
@@ -336,4 +382,5 @@ def _result(state: RunState, status: Literal["finished", "paused"], value: Any =
         status=status,
         pending=state.pending,
         state=state,
+        stopped_by=state.stopped_by,
     )

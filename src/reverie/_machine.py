@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from reverie._steps import Step, make_step
+from reverie._steps import Step, StopReason, make_step
 from reverie._tool_calls import CUT_OFF
 from reverie.approval import Approval, Denial, ExternalResult, PendingCall, fingerprint
 from reverie.content import ErrorOutput, ToolCallPart, ToolResultPart
 from reverie.effects import Deferred, ModelOutcome, ToolOutcome
 from reverie.errors import ApprovalError
-from reverie.model import FinishReason
+from reverie.model import FinishReason, LanguageModel
 from reverie.run_state import CallState, OpenStep, RunState
 from reverie.tool import ToolResponse
 
@@ -79,8 +79,9 @@ def open_step(
     number: int,
     outcome: ModelOutcome,
     classify: Callable[[ToolCallPart, dict[str, Any]], Classification],
+    model: LanguageModel,
 ) -> RunState:
-    """The model answered step ``number``: each client call becomes ready, answered (invalid,
+    """``model`` answered step ``number``: each client call becomes ready, answered (invalid,
     or cut off by the token limit: never run on a guess), or waiting (per ``classify``)."""
     response = outcome.response
     cut = response.finish_reason == FinishReason.LENGTH
@@ -99,7 +100,10 @@ def open_step(
         if kind != "ready":
             item = CallState(part, kind, fingerprint=waiting_fingerprint(item))
         calls.append(item)
-    return evolve(state, open_step=OpenStep(number, response, tuple(calls)))
+    opened = OpenStep(
+        number, response, tuple(calls), model.provider, model.model_id, outcome.finished_at
+    )
+    return evolve(state, open_step=opened)
 
 
 def settle(state: RunState, call_id: str, outcome: ToolOutcome) -> RunState:
@@ -112,7 +116,7 @@ def settle(state: RunState, call_id: str, outcome: ToolOutcome) -> RunState:
                 calls[i] = CallState(c.call, "external", fingerprint=waiting_fingerprint(c))
             else:
                 calls[i] = CallState(c.call, "done", outcome)
-            return evolve(state, open_step=OpenStep(step.number, step.response, tuple(calls)))
+            return evolve(state, open_step=_with_calls(step, calls))
     raise KeyError(call_id)
 
 
@@ -121,7 +125,14 @@ def close_step(state: RunState) -> tuple[RunState, Step]:
     step = _open(state)
     results = [c.result for c in step.calls if c.result is not None]
     assert len(results) == len(step.calls), "close_step with calls still open"
-    done = make_step(step.number, step.response, results)
+    done = make_step(
+        step.number,
+        step.response,
+        results,
+        provider=step.provider,
+        model_id=step.model_id,
+        finished_at=step.finished_at,
+    )
     return evolve(state, steps=(*state.steps, done), open_step=None), done
 
 
@@ -162,7 +173,7 @@ def decide(
             )
         calls[answer.call_id] = _answered(current, answer)
     updated = tuple(calls[c.call.tool_call_id] for c in step.calls)
-    return evolve(state, open_step=OpenStep(step.number, step.response, updated))
+    return evolve(state, open_step=_with_calls(step, updated))
 
 
 def _answered(current: CallState, answer: Approval | Denial | ExternalResult) -> CallState:
@@ -178,6 +189,12 @@ def _answered(current: CallState, answer: Approval | Denial | ExternalResult) ->
     assert not isinstance(output, str)
     result = ToolResultPart(call.tool_call_id, call.tool_name, output, stop_turn=response.stop_turn)
     return CallState(call, "answered", result)
+
+
+def _with_calls(step: OpenStep, calls: Iterable[CallState]) -> OpenStep:
+    return OpenStep(
+        step.number, step.response, tuple(calls), step.provider, step.model_id, step.finished_at
+    )
 
 
 def _error(call: ToolCallPart, message: str) -> ToolResultPart:
@@ -205,6 +222,7 @@ def evolve(
     finished: bool | None = None,
     output_forced: bool | None = None,
     model: str | None = None,
+    stopped_by: StopReason | None = None,
 ) -> RunState:
     """``state`` with the given fields changed: what ``dataclasses.replace`` does, built
     directly (the loop makes a few per step, and ``replace`` costs several times more)."""
@@ -218,6 +236,7 @@ def evolve(
         state.model if model is None else model,
         state.tools,
         state.metadata,
+        state.stopped_by if stopped_by is None else stopped_by,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from reverie.content import (
@@ -25,6 +26,7 @@ from reverie.content import (
 from reverie.model import CallWarning, FinishReason, LanguageModel, Response, ToolChoice, Usage
 
 if TYPE_CHECKING:
+    from reverie._pricing import Cost
     from reverie.tool import FunctionTool
 
 
@@ -35,6 +37,11 @@ class Step:
     ``content`` is what the model returned, with client tool calls as validated (and
     repaired) and followed by their results; ``messages`` are what this step added to the
     conversation (an assistant message, then a tool message when tools ran).
+
+    ``provider`` and ``model_id`` name the model that was called (``prepare_step`` may change
+    it from step to step); ``response_id`` and ``response_model`` are what the provider said
+    about its answer (see :class:`~reverie.model.Response`); ``finished_at`` is when the
+    model's answer was complete (UTC), the date its price is looked up for.
     """
 
     number: int
@@ -44,6 +51,26 @@ class Step:
     messages: tuple[Message, ...]
     warnings: tuple[CallWarning, ...] = ()
     provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
+    provider: str = ""
+    model_id: str = ""
+    response_id: str | None = None
+    response_model: str | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def cost(self) -> Cost | None:
+        """What this step's model call cost in USD, None when its price is unknown (see
+        :mod:`reverie.cost`)."""
+        from reverie._pricing import price, web_searches
+
+        return price(
+            self.provider,
+            (self.response_model, self.model_id),
+            self.usage,
+            self.finished_at,
+            self.provider_metadata,
+            web_searches(self.tool_calls),
+        )
 
     @property
     def text(self) -> str:
@@ -66,14 +93,35 @@ class Step:
         return tuple(p for p in self.content if isinstance(p, SourcePart))
 
 
+@dataclass(frozen=True, slots=True)
+class StopReason:
+    """Why a run stopped before the model was done; a stop condition may return one.
+
+    ``kind`` is ``"max-steps"`` (:func:`step_count_is`), ``"tool"`` (a tool ended the turn),
+    ``"budget"`` (:class:`~reverie.cost.BudgetExceeded`), or ``"condition"`` (any other stop
+    condition, including one that returned plain ``True``); ``message`` says it in words.
+    A run's state keeps it (``RunState.stopped_by``); a subclass other than
+    ``BudgetExceeded`` is saved as its ``kind`` and ``message``.
+    """
+
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 # Stop conditions
 
-StopCondition: TypeAlias = Callable[[Sequence[Step]], bool]
+StopCondition: TypeAlias = Callable[[Sequence[Step]], "bool | StopReason | None"]
+"""Called after each step that would continue the run; a truthy answer stops it. Returning
+a :class:`StopReason` says why (it becomes ``RunResult.stopped_by``)."""
 
 
 def step_count_is(count: int) -> StopCondition:
     """Stop once ``count`` steps have run."""
-    return lambda steps: len(steps) >= count
+    reason = StopReason("max-steps", f"the run reached its limit of {count} steps")
+    return lambda steps: reason if len(steps) >= count else None
 
 
 def has_tool_call(tool_name: str) -> StopCondition:
@@ -144,8 +192,17 @@ RepairToolCall: TypeAlias = Callable[
 DEFAULT_MAX_STEPS = 20
 
 
-def make_step(number: int, response: Response, results: Sequence[ToolResultPart]) -> Step:
-    """The step record; ``response`` already holds the validated tool calls."""
+def make_step(
+    number: int,
+    response: Response,
+    results: Sequence[ToolResultPart],
+    *,
+    provider: str = "",
+    model_id: str = "",
+    finished_at: datetime | None = None,
+) -> Step:
+    """The step record; ``response`` already holds the validated tool calls. ``provider``
+    and ``model_id`` name the model that was called, ``finished_at`` when it answered."""
     content = (*response.content, *results)
     assistant = tuple(
         p
@@ -166,4 +223,9 @@ def make_step(number: int, response: Response, results: Sequence[ToolResultPart]
         messages=tuple(messages),
         warnings=response.warnings,
         provider_metadata=response.provider_metadata,
+        provider=provider,
+        model_id=model_id,
+        response_id=response.response_id,
+        response_model=response.response_model,
+        finished_at=finished_at,
     )

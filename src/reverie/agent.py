@@ -45,6 +45,11 @@ Time limits: ``tool_timeout`` is the default limit of one tool call (a tool's ow
 ``timeout`` wins; see :mod:`reverie.tool`); ``run_timeout`` bounds the whole run (each
 :meth:`Agent.resume` of it), retries, waits and tools included, and raises
 :class:`~reverie.errors.RunTimeoutError` when it runs out. Both are off by default.
+
+``observers`` watch each run from beside the loop (:mod:`reverie.observe`; OpenTelemetry in
+:mod:`reverie.otel`), in ``generate``, ``stream`` and each ``resume`` of a paused run alike;
+``budget`` stops a run once its cost or tokens reach a limit (:mod:`reverie.cost`). Why a
+run stopped before the model was done is ``RunResult.stopped_by``.
 """
 
 from __future__ import annotations
@@ -66,17 +71,20 @@ from reverie._steps import (
     StepContext,
     StepOverrides,
     StopCondition,
+    StopReason,
     finish_reason_is,
     has_tool_call,
     max_tokens_used,
     step_count_is,
 )
+from reverie._watch import Watch
 from reverie.approval import Approval, ApprovalPolicy, Denial, ExternalResult
 from reverie.content import FilePart, Message, ProviderData
 from reverie.effects import Effects, LocalEffects
 from reverie.errors import ConfigurationError
 from reverie.events import AgentEvent, RunFinish
 from reverie.model import LanguageModel, ProviderTool, ToolChoice
+from reverie.observe import Observer, RunInfo
 from reverie.retry import RetryPolicy
 from reverie.run_state import RunResult, RunState
 from reverie.tool import FunctionTool
@@ -92,6 +100,7 @@ __all__ = [
     "StepContext",
     "StepOverrides",
     "StopCondition",
+    "StopReason",
     "finish_reason_is",
     "has_tool_call",
     "max_tokens_used",
@@ -99,6 +108,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from reverie.cost import Budget
     from reverie.output._agent import AgentOutput
     from reverie.output._modes import ObjectMode
     from reverie.output._parse import RepairText
@@ -119,6 +129,10 @@ class Agent:
     ``requires_approval`` is the agent's approval policy, on top of each tool's own: True
     makes every tool call wait for approval; a predicate ``(tool name, arguments) -> bool``
     picks the calls.
+
+    ``observers`` watch every run (:mod:`reverie.observe`); ``budget``
+    (:class:`~reverie.cost.Budget`) stops a run at a cost or token limit, in addition to
+    ``stop_when``.
     """
 
     def __init__(
@@ -148,6 +162,8 @@ class Agent:
         output_mode: ObjectMode = "auto",
         repair_output: RepairText | None = None,
         requires_approval: ApprovalPolicy = False,
+        observers: Sequence[Observer] = (),
+        budget: Budget | None = None,
     ) -> None:
         if isinstance(model, str):
             from reverie.providers import get_model
@@ -179,6 +195,10 @@ class Agent:
             self.stop_when = (stop_when,)
         else:
             self.stop_when = tuple(stop_when)
+        if budget is not None:
+            self.stop_when = (*self.stop_when, budget)
+        self.budget = budget
+        self.observers: tuple[Observer, ...] = tuple(observers)
         self.prepare_step = prepare_step
         self.repair_tool_call = repair_tool_call
         if max_tool_concurrency < 1:
@@ -345,7 +365,23 @@ class Agent:
         check_tools((*self.tools, *output_tool), state)
         if effects is None:
             effects = LocalEffects(self.retry, self.repair_tool_call, self.tool_timeout)
-        return drive(self, state, effects, streaming=streaming, pause_after_steps=pause_after_steps)
+        if not self.observers:
+            return drive(
+                self, state, effects, streaming=streaming, pause_after_steps=pause_after_steps
+            )
+        # Observers are asked now (when generate is called or the stream is returned), and
+        # an unwatched run keeps its bare event generator: it pays nothing per event.
+        watch = Watch(self.observers, RunInfo(self, self.model, streaming, state))
+        watch.start()
+        events = drive(
+            self,
+            state,
+            effects,
+            streaming=streaming,
+            pause_after_steps=pause_after_steps,
+            watch=watch,
+        )
+        return watch.observe(events) if watch.watching else events
 
 
 class AgentStream:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, fields, replace
+from datetime import datetime
 from typing import Any, cast
 
 import orjson
@@ -45,8 +46,10 @@ from reverie._codec_json import (
     JsonValue,
     b64,
     check_document,
+    decode_datetime,
     decode_json,
     decode_provider_data,
+    encode_datetime,
     encode_json,
     encode_provider_data,
     kind,
@@ -319,8 +322,20 @@ def _finish(value: JsonValue) -> FinishReason:
         raise DataFormatError(f"unknown finish reason {value!r}; known: {known}") from None
 
 
+_RESPONSE_FIELDS = {
+    "content",
+    "finish_reason",
+    "usage",
+    "warnings",
+    "provider_metadata",
+    "response_id",
+    "response_model",
+}
+
+
 def encode_response(response: Response) -> dict[str, Any]:
-    """A model's response: content, finish reason, usage, warnings, provider metadata."""
+    """A model's response: content, finish reason, usage, warnings, provider metadata, and
+    the provider's id and model name for it when it sent them."""
     out: dict[str, Any] = {
         "content": [encode_part(p) for p in response.content],
         "finish_reason": response.finish_reason.value,
@@ -330,28 +345,40 @@ def encode_response(response: Response) -> dict[str, Any]:
         out["warnings"] = [_encode_warning(w) for w in response.warnings]
     if response.provider_metadata:
         out["provider_metadata"] = encode_provider_data(response.provider_metadata)
+    if response.response_id is not None:
+        out["response_id"] = response.response_id
+    if response.response_model is not None:
+        out["response_model"] = response.response_model
     return out
 
 
 def decode_response(value: JsonValue) -> Response:
     obj = object_(value, "response")
-    refuse_unknown(
-        obj, {"content", "finish_reason", "usage", "warnings", "provider_metadata"}, "response"
-    )
+    refuse_unknown(obj, _RESPONSE_FIELDS, "response")
     return Response(
         content=tuple(decode_part(p) for p in list_(obj.get("content"), "response.content")),
         finish_reason=_finish(obj.get("finish_reason")),
         usage=decode_usage(obj.get("usage", {})),
         warnings=tuple(_decode_warning(w) for w in list_(obj.get("warnings", []), "warnings")),
         provider_metadata=decode_provider_data(obj.get("provider_metadata", {})),
+        response_id=_optional_text(obj.get("response_id"), "response.response_id"),
+        response_model=_optional_text(obj.get("response_model"), "response.response_model"),
     )
 
 
 def encode_step(step: Step) -> dict[str, Any]:
-    """A step. Its messages are left out when they follow from its content, as they do for
-    every step the agent makes (:func:`reverie._steps.make_step`); otherwise they are kept."""
+    """A step: its number, its response's fields, the model called (``provider``,
+    ``model_id``) and when it answered (``finished_at``) when known. Its messages are left
+    out when they follow from its content, as they do for every step the agent makes
+    (:func:`reverie._steps.make_step`); otherwise they are kept."""
     out: dict[str, Any] = {"number": step.number}
     out.update(encode_response(_as_response(step)))
+    if step.provider:
+        out["provider"] = step.provider
+    if step.model_id:
+        out["model_id"] = step.model_id
+    if step.finished_at is not None:
+        out["finished_at"] = encode_datetime(step.finished_at)
     if _derive_messages(step) != step.messages:
         out["messages"] = encode_messages(step.messages)
     return out
@@ -363,22 +390,50 @@ def decode_step(value: JsonValue) -> Step:
     if not isinstance(number, int) or isinstance(number, bool):
         raise DataFormatError(f"step.number: expected an integer, got {number!r}")
     messages = decode_messages(obj.pop("messages")) if "messages" in obj else None
-    step = _step_from(number, decode_response(obj))
+    provider = _text(obj.pop("provider", ""), "step.provider")
+    model_id = _text(obj.pop("model_id", ""), "step.model_id")
+    finished_at = obj.pop("finished_at", None)
+    step = _step_from(
+        number,
+        decode_response(obj),
+        provider,
+        model_id,
+        None if finished_at is None else decode_datetime(finished_at, "step.finished_at"),
+    )
     return step if messages is None else replace(step, messages=messages)
 
 
 def _as_response(step: Step) -> Response:
     return Response(
-        step.content, step.finish_reason, step.usage, step.warnings, step.provider_metadata
+        step.content,
+        step.finish_reason,
+        step.usage,
+        step.warnings,
+        step.provider_metadata,
+        step.response_id,
+        step.response_model,
     )
 
 
-def _step_from(number: int, saved: Response) -> Step:
+def _step_from(
+    number: int,
+    saved: Response,
+    provider: str = "",
+    model_id: str = "",
+    finished_at: datetime | None = None,
+) -> Step:
     """The step whose content is ``saved.content``: the model's parts, then the client tool
     results (as :func:`~reverie._steps.make_step` puts them)."""
     model = tuple(p for p in saved.content if not _client_result(p))
     results = [p for p in saved.content if isinstance(p, ToolResultPart) and _client_result(p)]
-    return make_step(number, replace(saved, content=model), results)
+    return make_step(
+        number,
+        replace(saved, content=model),
+        results,
+        provider=provider,
+        model_id=model_id,
+        finished_at=finished_at,
+    )
 
 
 def _client_result(part: Part) -> bool:

@@ -6,8 +6,10 @@ state and the outcomes of two kinds of effect; an :class:`Effects` object perfor
 - :meth:`Effects.call_model` takes a :class:`ModelRequest` (one step's model call: the model,
   the :class:`~reverie.model.Call`, the tools to validate calls against) and yields the
   step's events as they happen, then exactly one :class:`ModelOutcome`: the response, with
-  client tool calls validated and repaired, and which calls were rejected or repaired. It
-  owns retries of the model call (yielding ``Retry`` events).
+  client tool calls validated and repaired, which calls were rejected or repaired, and when
+  the answer was complete. It owns retries of the model call (yielding ``Retry`` events)
+  and, before each attempt it sends, calls the request's ``on_attempt`` hook when it has
+  one (how run observers see attempts: :mod:`reverie.observe`).
 - :meth:`Effects.call_tool` takes a :class:`ToolRequest` (one valid call, its arguments and
   its tool) and returns its outcome: a :class:`~reverie.content.ToolResultPart`, or
   :class:`Deferred` when the result must come from outside the run.
@@ -20,7 +22,8 @@ JSON-able with :func:`encode_model_outcome` / :func:`encode_tool_outcome` (built
 :mod:`reverie.codec`), and every request carries ``run_id``, ``step`` and, for tools, the call
 id, which together name an effect uniquely within a run. An engine that cannot stream events
 out of a recorded effect drains ``call_model`` with :func:`drain` and yields only the
-outcome; the loop does not need the events.
+outcome; the loop does not need the events. An outcome answered from the record sent
+nothing, so it makes no ``on_attempt`` call: observers see the attempts that were made.
 
 The contract an engine must keep: for the same request, give back the outcome the inner
 effects gave the first time (same parts, same ids); never call an inner effect whose outcome
@@ -35,9 +38,11 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeAlias, cast
 
 from reverie._accumulate import ResponseAccumulator, response_events
+from reverie._codec_json import decode_datetime, encode_datetime
 from reverie._deadline import RunDeadline
 from reverie._redact import seal
 from reverie._steps import RepairToolCall
@@ -84,18 +89,26 @@ class ModelRequest:
     time_left: float | None = None
     """What was left of it when this call began: the call, its retries and their waits must
     end within it (a wait that would not is not started)."""
+    on_attempt: Callable[[ModelRequest, int], None] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """Called with this request and the attempt number (1, then one more per retry) right
+    before each attempt is sent; the agent sets it when the run is observed. Not part of
+    the request's identity: an engine may drop it where the call runs out of process."""
 
 
 @dataclass(frozen=True, slots=True)
 class ModelOutcome:
     """A step's model call, done: the response with client tool calls as validated (repaired
     arguments, ids made unique), ``rejected`` (call id → why it is invalid; such a call is
-    answered with that error and never run) and ``repaired`` (ids of calls whose arguments
-    were repaired)."""
+    answered with that error and never run), ``repaired`` (ids of calls whose arguments
+    were repaired) and ``finished_at``, when the answer was complete (UTC; the step's
+    ``finished_at``, the date its price is looked up for)."""
 
     response: Response
     rejected: Mapping[str, str] = field(default_factory=dict[str, str])
     repaired: frozenset[str] = frozenset()
+    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +168,8 @@ class LocalEffects:
         deadline = RunDeadline(request.run_timeout, request.time_left)
         while True:
             attempt = len(failures) + 1
+            if request.on_attempt is not None:
+                request.on_attempt(request, attempt)
             acc = ResponseAccumulator()
             checked: list[Checked] = []
             failure: Exception | None = None
@@ -196,6 +211,7 @@ class LocalEffects:
                     acc.response(),
                     {c.call.tool_call_id: c.error or "" for c in checked if c.arguments is None},
                     frozenset(c.call.tool_call_id for c in checked if c.repaired),
+                    datetime.now(UTC),
                 )
                 return
             seal(failure)  # no secret in the chain, whatever model raised it
@@ -255,6 +271,8 @@ def encode_model_outcome(outcome: ModelOutcome) -> dict[str, Any]:
         value["rejected"] = dict(outcome.rejected)
     if outcome.repaired:
         value["repaired"] = sorted(outcome.repaired)
+    if outcome.finished_at is not None:
+        value["finished_at"] = encode_datetime(outcome.finished_at)
     return value
 
 
@@ -264,13 +282,16 @@ def decode_model_outcome(value: Any) -> ModelOutcome:
         "response",
         "rejected",
         "repaired",
+        "finished_at",
     }:
         raise DataFormatError(f"not a model outcome: {value!r:.200}")
     obj = cast(dict[str, Any], value)
+    finished_at = obj.get("finished_at")
     return ModelOutcome(
         decode_response(obj.get("response")),
         {str(k): str(v) for k, v in cast(dict[str, Any], obj.get("rejected", {})).items()},
         frozenset(str(i) for i in cast(list[Any], obj.get("repaired", []))),
+        None if finished_at is None else decode_datetime(finished_at, "finished_at"),
     )
 
 

@@ -77,8 +77,9 @@ class FinishReason(StrEnum):
 class Usage:
     """Token counts for one call, or summed over a run.
 
-    ``input_tokens`` excludes tokens read from the provider's prompt cache, which are counted
-    in ``cache_read_tokens``; ``cache_write_tokens`` counts tokens written to it.
+    ``input_tokens`` excludes the prompt tokens read from or written to the provider's prompt
+    cache, which are counted in ``cache_read_tokens`` and ``cache_write_tokens``: the whole
+    prompt is the sum of the three (:attr:`prompt_tokens`), whatever each provider reports.
     ``reasoning_tokens`` is the part of ``output_tokens`` spent on reasoning, where reported.
     """
 
@@ -88,6 +89,11 @@ class Usage:
     reasoning_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Every input token of the call: uncached, read from the cache, written to it."""
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -165,13 +171,20 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A model's complete answer to one call."""
+    """A model's complete answer to one call.
+
+    ``response_id`` is the provider's id for this response and ``response_model`` the model
+    that answered as the provider names it (often a dated snapshot of the requested id);
+    both are None when the provider sent none.
+    """
 
     content: tuple[Part, ...]
     finish_reason: FinishReason
     usage: Usage = Usage()
     warnings: tuple[CallWarning, ...] = ()
     provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
+    response_id: str | None = None
+    response_model: str | None = None
 
     @property
     def text(self) -> str:
@@ -278,11 +291,14 @@ class Warnings:
 
 @dataclass(frozen=True, slots=True)
 class Finish:
-    """The end of one model call: why it stopped and what it used."""
+    """The end of one model call: why it stopped, what it used, and the provider's id and
+    model name for the response (as in :class:`Response`)."""
 
     finish_reason: FinishReason
     usage: Usage
     provider_metadata: ProviderData = field(default_factory=dict[str, Any])
+    response_id: str | None = None
+    response_model: str | None = None
     type: Literal["finish"] = "finish"
 
 

@@ -18,15 +18,18 @@ A state holds what the run needs to go on exactly as if it had never stopped:
 - ``open_step``: the step under way when the run paused: the model's response and where each
   of its client tool calls stands (run, waiting for approval, waiting for an external result).
   ``pending`` lists the calls it waits on.
-- ``run_id``; ``finished``; ``output_forced`` (structured output: the next step is the forced
-  final one); ``model`` and ``tools``, what the run was using (tools are kept by name: the
-  resuming agent must have every tool a pending call names); ``metadata``, the application's
-  own JSON data, carried along untouched.
+- ``run_id``; ``finished``; ``stopped_by``, why a finished run stopped before the model was
+  done (a stop condition, a tool, the budget: :class:`~reverie._steps.StopReason`), None when
+  the model finished by itself; ``output_forced`` (structured output: the next step is the
+  forced final one); ``model`` and ``tools``, what the run was using (tools are kept by name:
+  the resuming agent must have every tool a pending call names); ``metadata``, the
+  application's own JSON data, carried along untouched.
 
 The JSON (``format: reverie.run-state``) is written with :mod:`reverie.codec` and versioned
 the same way: a newer version, or a field this version does not know, is a
-:class:`~reverie.errors.DataFormatError`, never silently dropped. An example, paused on one
-call::
+:class:`~reverie.errors.DataFormatError`, never silently dropped. Fields are only ever added,
+optional, so a document of an earlier reverie loads as it was written (the version number
+goes up when a change would make one read differently). An example, paused on one call::
 
     {"format": "reverie.run-state", "version": 1, "run_id": "run_5f0c...",
      "input": [{"role": "system", "content": [{"type": "text", "text": "You pay bills."}]},
@@ -44,12 +47,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeAlias, cast
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import orjson
 
-from reverie._codec_json import check_document, list_, object_, refuse_unknown
-from reverie._steps import Step
+from reverie._codec_json import (
+    check_document,
+    decode_datetime,
+    encode_datetime,
+    list_,
+    object_,
+    refuse_unknown,
+)
+from reverie._steps import Step, StopReason, make_step
+from reverie._stop_json import decode_stop, encode_stop
 from reverie.approval import PendingCall
 from reverie.codec import (
     FORMAT_VERSION,
@@ -65,8 +77,12 @@ from reverie.codec import (
     encode_step,
 )
 from reverie.content import Message, ToolCallPart, ToolResultPart
+from reverie.cost import run_cost
 from reverie.errors import DataFormatError
 from reverie.model import FinishReason, Response, Usage
+
+if TYPE_CHECKING:
+    from reverie.cost import Cost
 
 __all__ = ["CallState", "CallStatus", "OpenStep", "RunResult", "RunState"]
 
@@ -111,11 +127,15 @@ class CallState:
 @dataclass(frozen=True, slots=True)
 class OpenStep:
     """The step under way: the model's response (client tool calls as validated) and where
-    each client call stands, in call order."""
+    each client call stands, in call order; ``provider``, ``model_id`` and ``finished_at``
+    are the finished step's (:class:`~reverie._steps.Step`)."""
 
     number: int
     response: Response
     calls: tuple[CallState, ...]
+    provider: str = ""
+    model_id: str = ""
+    finished_at: datetime | None = None
 
     def call(self, call_id: str) -> CallState | None:
         return next((c for c in self.calls if c.call.tool_call_id == call_id), None)
@@ -134,6 +154,7 @@ class RunState:
     model: str = ""
     tools: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    stopped_by: StopReason | None = None
 
     @property
     def messages(self) -> tuple[Message, ...]:
@@ -180,6 +201,8 @@ class RunState:
             "open_step": None if self.open_step is None else _encode_open(self.open_step),
             "finished": self.finished,
         }
+        if self.stopped_by is not None:
+            doc["stopped_by"] = encode_stop(self.stopped_by)
         if self.output_forced:
             doc["output_forced"] = True
         if self.model:
@@ -218,6 +241,7 @@ class RunState:
             model=str(doc.get("model", "")),
             tools=tuple(cast(list[str], tools)),
             metadata=decode_json(doc.get("metadata", {}), "metadata"),
+            stopped_by=decode_stop(doc["stopped_by"]) if "stopped_by" in doc else None,
         )
 
     def with_metadata(self, **values: Any) -> RunState:
@@ -235,6 +259,7 @@ _FIELDS = {
     "model",
     "tools",
     "metadata",
+    "stopped_by",
 }
 
 
@@ -247,12 +272,26 @@ def _encode_open(step: OpenStep) -> dict[str, Any]:
         if c.result is not None:
             entry["result"] = encode_part(c.result)
         calls.append(entry)
-    return {"number": step.number, "response": encode_response(step.response), "calls": calls}
+    out: dict[str, Any] = {
+        "number": step.number,
+        "response": encode_response(step.response),
+        "calls": calls,
+    }
+    if step.provider:
+        out["provider"] = step.provider
+    if step.model_id:
+        out["model_id"] = step.model_id
+    if step.finished_at is not None:
+        out["finished_at"] = encode_datetime(step.finished_at)
+    return out
+
+
+_OPEN_FIELDS = {"number", "response", "calls", "provider", "model_id", "finished_at"}
 
 
 def _decode_open(value: Any) -> OpenStep:
     obj = object_(value, "open_step")
-    refuse_unknown(obj, {"number", "response", "calls"}, "open_step")
+    refuse_unknown(obj, _OPEN_FIELDS, "open_step")
     number = obj.get("number")
     if not isinstance(number, int) or isinstance(number, bool):
         raise DataFormatError(f"open_step.number: expected an integer, got {number!r}")
@@ -289,7 +328,21 @@ def _decode_open(value: Any) -> OpenStep:
         if not isinstance(fp, str):
             raise DataFormatError("open_step.calls[].fingerprint must be a string")
         calls.append(CallState(call, status, result, fp))
-    return OpenStep(number, response, tuple(calls))
+    finished_at = obj.get("finished_at")
+    return OpenStep(
+        number,
+        response,
+        tuple(calls),
+        _text(obj.get("provider", ""), "open_step.provider"),
+        _text(obj.get("model_id", ""), "open_step.model_id"),
+        None if finished_at is None else decode_datetime(finished_at, "open_step.finished_at"),
+    )
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise DataFormatError(f"run state: {where} must be a string")
+    return value
 
 
 def _flag(value: Any, where: str) -> bool:
@@ -303,7 +356,13 @@ class RunResult:
     """A run that finished or paused: its steps, the total usage, and the conversation.
 
     ``output`` is the validated structured output when the agent has an ``output_type``
-    (an instance of that type, or JSON values for a JSON schema), else None.
+    (an instance of that type, or JSON values for a JSON schema), else None; it is None too
+    when the run stopped at its budget before the model gave it.
+
+    ``stopped_by`` says why a finished run ended while the model still wanted to continue
+    (its last step asked for tools): a stop condition, a tool that ended the turn, or the
+    budget (:class:`~reverie.cost.BudgetExceeded`). None when the model finished by itself,
+    and while the run is paused.
 
     ``status`` is ``"finished"``, or ``"paused"`` when the run stopped to wait: on the tool
     calls in ``pending`` (approval, or a result from outside), or at a step boundary when
@@ -320,10 +379,30 @@ class RunResult:
     status: Literal["finished", "paused"] = "finished"
     pending: tuple[PendingCall, ...] = ()
     state: RunState | None = None
+    stopped_by: StopReason | None = None
 
     @property
     def paused(self) -> bool:
         return self.status == "paused"
+
+    @property
+    def cost(self) -> Cost | None:
+        """What the run's model calls cost in USD (:mod:`reverie.cost`): the finished steps'
+        and, while paused, the waiting step's, as :attr:`usage` counts them; None when any
+        price is unknown."""
+        steps = self.steps
+        waiting = self.state.open_step if self.state is not None else None
+        if waiting is not None:
+            call = make_step(
+                waiting.number,
+                waiting.response,
+                (),
+                provider=waiting.provider,
+                model_id=waiting.model_id,
+                finished_at=waiting.finished_at,
+            )
+            steps = (*steps, call)
+        return run_cost(steps)
 
     @property
     def final_step(self) -> Step:

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from reverie.agent import RunResult
 from reverie.cli._console import Console
 from reverie.content import ErrorOutput, JsonOutput, MediaOutput, TextOutput, ToolOutput
+from reverie.cost import Cost
 from reverie.events import (
     AgentEvent,
     Finish,
@@ -70,9 +71,11 @@ def usage_text(usage: Usage) -> str:
     return f"{text}, {usage.total_tokens} total"
 
 
-def usage_line(usage: Usage, steps: int, seconds: float) -> str:
+def usage_line(usage: Usage, steps: int, seconds: float, cost: Cost | None = None) -> str:
+    """The line after a run; its cost in USD when the price is known (see reverie.cost)."""
     plural = "s" if steps != 1 else ""
-    return f"usage: {usage_text(usage)} · {steps} step{plural} · {seconds:.1f} s"
+    price = f" · {cost}" if cost is not None else ""
+    return f"usage: {usage_text(usage)}{price} · {steps} step{plural} · {seconds:.1f} s"
 
 
 def stopped_short(result: RunResult) -> str:
@@ -159,7 +162,7 @@ class EventPrinter:
         short = stopped_short(result)
         if short:
             self.info.line(f"… [{short}]", "yellow")
-        self.info.line(usage_line(result.usage, len(result.steps), seconds), "dim")
+        self.info.line(usage_line(result.usage, len(result.steps), seconds, result.cost), "dim")
 
 
 def _usage_json(usage: Usage) -> dict[str, int]:
@@ -171,6 +174,11 @@ def _usage_json(usage: Usage) -> dict[str, int]:
         "cache_read_tokens": usage.cache_read_tokens,
         "cache_write_tokens": usage.cache_write_tokens,
     }
+
+
+def _cost_json(cost: Cost | None) -> float | None:
+    """USD as a JSON number; null when the price is unknown (never a guess)."""
+    return None if cost is None else float(cost.total)
 
 
 def event_json(event: AgentEvent) -> dict[str, Any] | None:
@@ -203,6 +211,7 @@ def event_json(event: AgentEvent) -> dict[str, Any] | None:
             "step": step.number,
             "finish_reason": str(step.finish_reason),
             "usage": _usage_json(step.usage),
+            "cost_usd": _cost_json(step.cost),
         }
     if isinstance(event, Retry):
         return {
@@ -228,6 +237,7 @@ def event_json(event: AgentEvent) -> dict[str, Any] | None:
             "steps": len(result.steps),
             "finish_reason": str(result.finish_reason),
             "usage": _usage_json(result.usage),
+            "cost_usd": _cost_json(result.cost),
         }
     return None
 

@@ -19,6 +19,9 @@ wrong JSON type — as absent (``None`` or ``0``), or clamp it to a stated bound
                               retry policy refuses to wait that long), else None
 :func:`content_length`        ``Content-Length``: 1 to 18 digits, else None
 :func:`mapping`               a JSON object where one is expected, else ``{}``
+:func:`identifier`            a name a response gives (its id, the model that answered): a
+                              non-empty string of at most :data:`MAX_IDENTIFIER` characters,
+                              else None
 ============================  ==============================================================
 
 reverie reads no rate-limit *reset* header (``x-ratelimit-reset-*``,
@@ -40,6 +43,9 @@ MAX_COUNT = 10**12
 
 MAX_INDEX = 1 << 20
 """The largest stream index believed (about a million blocks or calls in one answer)."""
+
+MAX_IDENTIFIER = 256
+"""The longest response id or model name believed (real ones are well under 100)."""
 
 MAX_WAIT = 86_400.0
 """The longest wait a response can name, in seconds (one day). The retry policy's own
@@ -123,6 +129,14 @@ def mapping(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a JSON object, else an empty one: a usage or details field of
     the wrong type reads as absent instead of crashing the decoder."""
     return cast(Mapping[str, Any], value) if isinstance(value, Mapping) else {}
+
+
+def identifier(value: Any) -> str | None:
+    """A response id or model name (typed onto ``Response``, spans and price lookups): a
+    non-empty string up to :data:`MAX_IDENTIFIER` characters, else None."""
+    if isinstance(value, str) and 0 < len(value) <= MAX_IDENTIFIER:
+        return value
+    return None
 
 
 def _utc_timestamp(when: datetime.datetime) -> float:

@@ -168,9 +168,16 @@ def decode_response(
         usage=decode_usage(data.get("usage")),
         warnings=tuple(warnings),
         provider_metadata=response_metadata(data),
+        response_id=untrusted.identifier(data.get("id")),
+        response_model=untrusted.identifier(data.get("model")),
     )
 
 
 def response_metadata(message: Mapping[str, Any]) -> dict[str, Any]:
     meta = {k: message[k] for k in ("id", "model") if message.get(k)}
     return {WIRE: meta} if meta else {}
+
+
+def response_identity(message: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The message's ``id`` and ``model`` (None when absent): Response.response_id/_model."""
+    return untrusted.identifier(message.get("id")), untrusted.identifier(message.get("model"))

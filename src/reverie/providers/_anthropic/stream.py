@@ -50,6 +50,7 @@ from reverie.providers._anthropic.decode import (
     map_finish_reason,
     merge_usage,
     reasoning_metadata,
+    response_identity,
     response_metadata,
     server_tool_result,
 )
@@ -204,5 +205,6 @@ class MessagesStreamDecoder:
                 map_finish_reason(self._stop_reason),
                 decode_usage(self._usage),
                 response_metadata(self._message),
+                *response_identity(self._message),
             )
         ]

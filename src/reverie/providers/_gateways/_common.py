@@ -119,7 +119,8 @@ class GatewayExtension:
         )
 
     def decode_usage(self, usage: Mapping[str, Any]) -> Usage:
-        """Chat usage, plus the prompt-cache writes the gateways report."""
+        """Chat usage, plus the prompt-cache writes the gateways report. Their
+        ``prompt_tokens`` counts the writes too; :class:`Usage` counts them apart only."""
         base = decode_usage(usage)
         usage = untrusted.mapping(usage)
         details = untrusted.mapping(usage.get("prompt_tokens_details"))
@@ -128,7 +129,7 @@ class GatewayExtension:
         )
         if writes:
             return Usage(
-                input_tokens=base.input_tokens,
+                input_tokens=max(base.input_tokens - writes, 0),
                 output_tokens=base.output_tokens,
                 total_tokens=base.total_tokens,
                 reasoning_tokens=base.reasoning_tokens,

@@ -179,6 +179,13 @@ def response_metadata(data: Mapping[str, Any], dialect: GoogleDialect) -> dict[s
     return {dialect.name: meta} if meta else {}
 
 
+def response_identity(meta: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """``responseId`` and ``modelVersion`` from :func:`response_metadata`'s inner dict."""
+    return untrusted.identifier(meta.get("response_id")), untrusted.identifier(
+        meta.get("model_version")
+    )
+
+
 def decode_response(
     data: Mapping[str, Any],
     dialect: GoogleDialect,
@@ -189,10 +196,11 @@ def decode_response(
     candidates = data.get("candidates") or ()
     usage = decode_usage(data.get("usageMetadata"))
     meta = response_metadata(data, dialect)
+    identity = response_identity(meta.get(dialect.name) or {})
     if not candidates:
         feedback: Mapping[str, Any] = data.get("promptFeedback") or {}
         if feedback.get("blockReason"):
-            return Response((), FinishReason.CONTENT_FILTER, usage, warnings, meta)
+            return Response((), FinishReason.CONTENT_FILTER, usage, warnings, meta, *identity)
         raise ProtocolError(
             f"{dialect.name}: the response has no candidates: {excerpt(str(data), 300)}"
         )
@@ -226,7 +234,7 @@ def decode_response(
     reason = map_finish_reason(candidate.get("finishReason"), has_calls)
     if candidate.get("finishReason") is None and has_calls:
         reason = FinishReason.TOOL_CALLS
-    return Response(tuple(parts), reason, usage, warnings, meta)
+    return Response(tuple(parts), reason, usage, warnings, meta, *identity)
 
 
 _TOKEN_LIMIT = re.compile(

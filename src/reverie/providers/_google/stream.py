@@ -51,6 +51,7 @@ from reverie.providers._google.decode import (
     decode_usage,
     map_finish_reason,
     metadata,
+    response_identity,
     response_metadata,
     sources,
     tool_call,
@@ -195,5 +196,5 @@ class GeminiStreamDecoder:
                 "the answer is incomplete (retrying may help)"
             )
         meta = {self._dialect.name: self._metadata} if self._metadata else {}
-        events.append(Finish(reason, self._usage, meta))
+        events.append(Finish(reason, self._usage, meta, *response_identity(self._metadata)))
         return events

@@ -123,7 +123,7 @@ class ConstrainedToolModel:
                     warnings = _reply_warnings(streamer.text, reason)
                     if warnings:
                         yield Warnings(warnings)
-                    yield Finish(reason, event.usage, event.provider_metadata)
+                    yield replace(event, finish_reason=reason)
                 elif isinstance(event, ToolCall):
                     yield event  # a server that made a native call after all: keep it
         finally:

@@ -101,6 +101,8 @@ def decode_response(
         else decode_usage(data.get("usage")),
         warnings=tuple(warnings),
         provider_metadata=_metadata(data, dialect),
+        response_id=untrusted.identifier(data.get("id")),
+        response_model=untrusted.identifier(data.get("model")),
     )
 
 

@@ -41,6 +41,7 @@ from reverie.events import (
     ToolInputStart,
 )
 from reverie.model import FinishReason, Usage
+from reverie.providers import _untrusted as untrusted
 from reverie.providers._errors import error_from_event
 from reverie.providers._openai.chat_decode import decode_usage, map_finish_reason, sources
 from reverie.providers._openai.dialect import ChatDialect, ReasoningStream
@@ -218,5 +219,14 @@ class ChatStreamDecoder:
                 f"{self._dialect.name}: the stream ended without a finish reason"
             )
         metadata = {self._dialect.name: self._metadata} if self._metadata else {}
-        events.append(Finish(reason, self._usage, metadata))
+        meta = self._metadata
+        events.append(
+            Finish(
+                reason,
+                self._usage,
+                metadata,
+                untrusted.identifier(meta.get("id")),
+                untrusted.identifier(meta.get("model")),
+            )
+        )
         return events

@@ -24,6 +24,7 @@ from reverie._redact import excerpt
 from reverie.content import (
     JsonOutput,
     Part,
+    ProviderData,
     ReasoningPart,
     SourcePart,
     TextPart,
@@ -63,6 +64,8 @@ def decode_response(
         usage=decode_usage(data.get("usage")),
         warnings=tuple(warnings),
         provider_metadata=response_metadata(data, dialect.name),
+        response_id=untrusted.identifier(data.get("id")),
+        response_model=untrusted.identifier(data.get("model")),
     )
 
 
@@ -220,6 +223,12 @@ def response_error(error: Any, provider: str) -> ProviderError:
         code = error.get("type") or error.get("code") or ""
         error = {**error, "type": str(code)}
     return error_from_event(error, provider)
+
+
+def response_identity(metadata: ProviderData, provider: str) -> tuple[str | None, str | None]:
+    """The response id and model name from :func:`response_metadata`'s output."""
+    meta: Mapping[str, Any] = metadata.get(provider) or {}
+    return untrusted.identifier(meta.get("response_id")), untrusted.identifier(meta.get("model"))
 
 
 def _meta(provider: str, item_id: str) -> dict[str, Mapping[str, Any]]:

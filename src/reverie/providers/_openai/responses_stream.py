@@ -54,6 +54,7 @@ from reverie.providers._openai.responses_decode import (
     function_call,
     reasoning_metadata,
     response_error,
+    response_identity,
     response_metadata,
     source_of,
     web_search_parts,
@@ -230,7 +231,14 @@ class ResponsesStreamDecoder:
                 out.append(ReasoningEnd(item_id))
         self._reasoning.clear()
         reason, usage = self._finish
-        out.append(Finish(reason, usage, dict(self._metadata)))
+        out.append(
+            Finish(
+                reason,
+                usage,
+                dict(self._metadata),
+                *response_identity(self._metadata, self._provider),
+            )
+        )
         return out
 
 

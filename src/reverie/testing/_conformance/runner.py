@@ -23,6 +23,7 @@ from reverie.content import (
 )
 from reverie.errors import CassetteError, ReverieError
 from reverie.model import Call, FinishReason, LanguageModel, ProviderTool, Response
+from reverie.observe import Observer
 from reverie.run_state import RunResult, RunState
 from reverie.testing._cassette import Cassette, load_cassette
 from reverie.testing._conformance.checks import check, check_book, check_person, expect
@@ -69,16 +70,20 @@ NOT_A_SCENARIO = (
 
 
 async def run_cassette(
-    path: Path, match: Literal["strict", "lenient"] = "strict", resume: ResumeMode | None = None
+    path: Path,
+    match: Literal["strict", "lenient"] = "strict",
+    resume: ResumeMode | None = None,
+    observers: Sequence[Observer] = (),
 ) -> CheckResult:
     """Replay one cassette through its scenario and check the outcome. With ``resume``, an
     agent scenario runs in pieces through saved run states (:mod:`.resumed`). A cassette
     outside the corpus layout is ``not-scenario``: its file name may be a scenario's
-    (``simple``), but nothing says it was recorded as one."""
+    (``simple``), but nothing says it was recorded as one. ``observers`` watch the agent
+    runs of agent scenarios (telemetry tests replay the corpus this way)."""
     if not is_scenario_path(path):
         return CheckResult(str(path), "not-scenario", NOT_A_SCENARIO)
     try:
-        await _run(path, match, resume)
+        await _run(path, match, resume, observers)
     except Skip as exc:
         return CheckResult(str(path), "skipped", str(exc))
     except Failure as exc:
@@ -89,7 +94,10 @@ async def run_cassette(
 
 
 async def _run(
-    path: Path, match: Literal["strict", "lenient"], resume: ResumeMode | None = None
+    path: Path,
+    match: Literal["strict", "lenient"],
+    resume: ResumeMode | None = None,
+    observers: Sequence[Observer] = (),
 ) -> None:
     try:
         cassette = load_cassette(path)
@@ -128,6 +136,7 @@ async def _run(
                     tools,
                     options,
                     folder_prepare_step(path) if prepare else None,
+                    observers,
                 )
                 agent.requires_approval = resume == "approvals"
                 return agent
@@ -153,10 +162,11 @@ async def _run(
                 provider_tools=tools,
                 provider_options=options,
                 prepare_step=folder_prepare_step(path),
+                observers=observers,
             )
             if scenario.name == "web_search" and streaming and follow_up is not None:
                 # Turn 2 continues from turn 1's messages (the agent adds its system prompt).
-                agent = _agent(model, scenario, tools, {}, None)
+                agent = _agent(model, scenario, tools, {}, None, observers)
                 history = [m for m in result.messages if m.role != "system"]
                 second = await agent.stream([*history, user(follow_up[0])]).collect()
                 expect(follow_up[1] in second.text, f"turn 2 lacks {follow_up[1]}: {second.text!r}")
@@ -184,6 +194,7 @@ def _agent(
     tools: tuple[ProviderTool, ...],
     options: ProviderData,
     prepare: PrepareStep | None,
+    observers: Sequence[Observer] = (),
 ) -> Agent:
     return Agent(
         model,
@@ -193,6 +204,7 @@ def _agent(
         max_output_tokens=scenario.max_output_tokens,
         provider_options=options,
         prepare_step=prepare,
+        observers=observers,
     )
 
 
@@ -205,9 +217,10 @@ async def run_agent_scenario(
     provider_tools: tuple[ProviderTool, ...] = (),
     provider_options: ProviderData | None = None,
     prepare_step: PrepareStep | None = None,
+    observers: Sequence[Observer] = (),
 ) -> RunResult:
     """One agent scenario on ``model`` (replayed or live); the caller checks the result."""
-    agent = _agent(model, scenario, provider_tools, provider_options or {}, prepare_step)
+    agent = _agent(model, scenario, provider_tools, provider_options or {}, prepare_step, observers)
     if streaming:
         return await agent.stream(scenario.prompt, files=files).collect()
     return await agent.generate(scenario.prompt, files=files)
