@@ -104,6 +104,29 @@ def decode_datetime(value: Any, where: str) -> datetime:
     return when
 
 
+def encode_origin(provider: str, model_id: str, when: datetime | None) -> dict[str, str]:
+    """Who answered a model call and when: ``provider``, ``model_id`` and ``finished_at``
+    (:func:`encode_datetime`), each left out when unknown."""
+    out = {"provider": provider, "model_id": model_id}
+    out = {k: v for k, v in out.items() if v}
+    if when is not None:
+        out["finished_at"] = encode_datetime(when)
+    return out
+
+
+def decode_origin(obj: Mapping[str, Any], where: str) -> tuple[str, str, datetime | None]:
+    """The ``(provider, model_id, finished_at)`` :func:`encode_origin` wrote into ``obj``."""
+    names: list[str] = []
+    for name in ("provider", "model_id"):
+        value = obj.get(name, "")
+        if not isinstance(value, str):
+            raise DataFormatError(f"{where}.{name}: expected a string, got {kind(value)}")
+        names.append(value)
+    when = obj.get("finished_at")
+    at = None if when is None else decode_datetime(when, f"{where}.finished_at")
+    return names[0], names[1], at
+
+
 def check_document(text: str | bytes, fmt: str, fields_: set[str]) -> dict[str, Any]:
     """Parse a versioned document of format ``fmt``; refuse other formats, newer versions
     and unknown top-level fields. Returns the parsed object."""

@@ -77,7 +77,7 @@ from reverie._steps import (
     max_tokens_used,
     step_count_is,
 )
-from reverie._watch import Watch
+from reverie._watch import NO_WATCH, Watch
 from reverie.approval import Approval, ApprovalPolicy, Denial, ExternalResult
 from reverie.content import FilePart, Message, ProviderData
 from reverie.effects import Effects, LocalEffects
@@ -365,21 +365,15 @@ class Agent:
         check_tools((*self.tools, *output_tool), state)
         if effects is None:
             effects = LocalEffects(self.retry, self.repair_tool_call, self.tool_timeout)
-        if not self.observers:
-            return drive(
-                self, state, effects, streaming=streaming, pause_after_steps=pause_after_steps
-            )
-        # Observers are asked now (when generate is called or the stream is returned), and
-        # an unwatched run keeps its bare event generator: it pays nothing per event.
-        watch = Watch(self.observers, RunInfo(self, self.model, streaming, state))
-        watch.start()
+        # Observers are asked now (when generate is called or the stream is returned); with
+        # none watching, the run is the driver's bare generator: nothing more per event.
+        watch = NO_WATCH
+        if self.observers:
+            watch = Watch(self.observers, RunInfo(self, self.model, streaming, state))
+            watch.start()
+        pause = pause_after_steps
         events = drive(
-            self,
-            state,
-            effects,
-            streaming=streaming,
-            pause_after_steps=pause_after_steps,
-            watch=watch,
+            self, state, effects, streaming=streaming, pause_after_steps=pause, watch=watch
         )
         return watch.observe(events) if watch.watching else events
 

@@ -46,11 +46,11 @@ from reverie._codec_json import (
     JsonValue,
     b64,
     check_document,
-    decode_datetime,
     decode_json,
+    decode_origin,
     decode_provider_data,
-    encode_datetime,
     encode_json,
+    encode_origin,
     encode_provider_data,
     kind,
     list_,
@@ -322,15 +322,8 @@ def _finish(value: JsonValue) -> FinishReason:
         raise DataFormatError(f"unknown finish reason {value!r}; known: {known}") from None
 
 
-_RESPONSE_FIELDS = {
-    "content",
-    "finish_reason",
-    "usage",
-    "warnings",
-    "provider_metadata",
-    "response_id",
-    "response_model",
-}
+_RESPONSE = {"content", "finish_reason", "usage", "warnings", "provider_metadata"}
+_RESPONSE_FIELDS = {*_RESPONSE, "response_id", "response_model"}
 
 
 def encode_response(response: Response) -> dict[str, Any]:
@@ -373,12 +366,7 @@ def encode_step(step: Step) -> dict[str, Any]:
     (:func:`reverie._steps.make_step`); otherwise they are kept."""
     out: dict[str, Any] = {"number": step.number}
     out.update(encode_response(_as_response(step)))
-    if step.provider:
-        out["provider"] = step.provider
-    if step.model_id:
-        out["model_id"] = step.model_id
-    if step.finished_at is not None:
-        out["finished_at"] = encode_datetime(step.finished_at)
+    out.update(encode_origin(step.provider, step.model_id, step.finished_at))
     if _derive_messages(step) != step.messages:
         out["messages"] = encode_messages(step.messages)
     return out
@@ -390,50 +378,29 @@ def decode_step(value: JsonValue) -> Step:
     if not isinstance(number, int) or isinstance(number, bool):
         raise DataFormatError(f"step.number: expected an integer, got {number!r}")
     messages = decode_messages(obj.pop("messages")) if "messages" in obj else None
-    provider = _text(obj.pop("provider", ""), "step.provider")
-    model_id = _text(obj.pop("model_id", ""), "step.model_id")
-    finished_at = obj.pop("finished_at", None)
-    step = _step_from(
-        number,
-        decode_response(obj),
-        provider,
-        model_id,
-        None if finished_at is None else decode_datetime(finished_at, "step.finished_at"),
-    )
+    origin = decode_origin(obj, "step")
+    for name in ("provider", "model_id", "finished_at"):
+        obj.pop(name, None)
+    step = _step_from(number, decode_response(obj), *origin)
     return step if messages is None else replace(step, messages=messages)
 
 
 def _as_response(step: Step) -> Response:
     return Response(
-        step.content,
-        step.finish_reason,
-        step.usage,
-        step.warnings,
-        step.provider_metadata,
-        step.response_id,
-        step.response_model,
-    )
+        step.content, step.finish_reason, step.usage, step.warnings, step.provider_metadata,
+        step.response_id, step.response_model,
+    )  # fmt: skip
 
 
 def _step_from(
-    number: int,
-    saved: Response,
-    provider: str = "",
-    model_id: str = "",
-    finished_at: datetime | None = None,
+    number: int, saved: Response, provider: str = "", model_id: str = "", at: datetime | None = None
 ) -> Step:
     """The step whose content is ``saved.content``: the model's parts, then the client tool
     results (as :func:`~reverie._steps.make_step` puts them)."""
     model = tuple(p for p in saved.content if not _client_result(p))
     results = [p for p in saved.content if isinstance(p, ToolResultPart) and _client_result(p)]
-    return make_step(
-        number,
-        replace(saved, content=model),
-        results,
-        provider=provider,
-        model_id=model_id,
-        finished_at=finished_at,
-    )
+    saved = replace(saved, content=model)
+    return make_step(number, saved, results, provider=provider, model_id=model_id, finished_at=at)
 
 
 def _client_result(part: Part) -> bool:

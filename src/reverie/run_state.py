@@ -54,8 +54,8 @@ import orjson
 
 from reverie._codec_json import (
     check_document,
-    decode_datetime,
-    encode_datetime,
+    decode_origin,
+    encode_origin,
     list_,
     object_,
     refuse_unknown,
@@ -272,18 +272,8 @@ def _encode_open(step: OpenStep) -> dict[str, Any]:
         if c.result is not None:
             entry["result"] = encode_part(c.result)
         calls.append(entry)
-    out: dict[str, Any] = {
-        "number": step.number,
-        "response": encode_response(step.response),
-        "calls": calls,
-    }
-    if step.provider:
-        out["provider"] = step.provider
-    if step.model_id:
-        out["model_id"] = step.model_id
-    if step.finished_at is not None:
-        out["finished_at"] = encode_datetime(step.finished_at)
-    return out
+    out = {"number": step.number, "response": encode_response(step.response), "calls": calls}
+    return {**out, **encode_origin(step.provider, step.model_id, step.finished_at)}
 
 
 _OPEN_FIELDS = {"number", "response", "calls", "provider", "model_id", "finished_at"}
@@ -328,21 +318,7 @@ def _decode_open(value: Any) -> OpenStep:
         if not isinstance(fp, str):
             raise DataFormatError("open_step.calls[].fingerprint must be a string")
         calls.append(CallState(call, status, result, fp))
-    finished_at = obj.get("finished_at")
-    return OpenStep(
-        number,
-        response,
-        tuple(calls),
-        _text(obj.get("provider", ""), "open_step.provider"),
-        _text(obj.get("model_id", ""), "open_step.model_id"),
-        None if finished_at is None else decode_datetime(finished_at, "open_step.finished_at"),
-    )
-
-
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise DataFormatError(f"run state: {where} must be a string")
-    return value
+    return OpenStep(number, response, tuple(calls), *decode_origin(obj, "open_step"))
 
 
 def _flag(value: Any, where: str) -> bool:

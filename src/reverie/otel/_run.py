@@ -57,6 +57,7 @@ from reverie.events import (
 )
 from reverie.model import ToolSpec, Usage
 from reverie.observe import ModelAttempt, RunInfo, RunObserver
+from reverie.otel import _attributes as attributes_of
 from reverie.otel import _content as content
 from reverie.otel import _names as n
 
@@ -157,7 +158,7 @@ class RunTelemetry(RunObserver):
             n.REVERIE_ATTEMPT: request.attempt,
         }
         if self._recording:
-            attributes.update(_request_attributes(request, self._t.capture_content))
+            attributes.update(attributes_of.request(request, self._t.capture_content))
         self._descriptions = {t.name: t.description for t in call.tools if isinstance(t, ToolSpec)}
         span = self._t.tracer.start_span(
             f"{n.CHAT} {model.model_id}",
@@ -225,7 +226,7 @@ class RunTelemetry(RunObserver):
         if span.is_recording():
             attributes: dict[str, Any] = {
                 n.GEN_AI_RESPONSE_FINISH_REASONS: [reason],
-                **_usage_attributes(usage),
+                **attributes_of.usage(usage),
             }
             if finish.response_id:
                 attributes[n.GEN_AI_RESPONSE_ID] = finish.response_id
@@ -353,7 +354,7 @@ class RunTelemetry(RunObserver):
         span = self._span
         if span.is_recording():
             totals = self._totals
-            attributes: dict[str, Any] = _usage_attributes(totals.usage)
+            attributes: dict[str, Any] = attributes_of.usage(totals.usage)
             if totals.finish_reasons:
                 attributes[n.GEN_AI_RESPONSE_FINISH_REASONS] = totals.finish_reasons
             if totals.cost is not None:
@@ -384,40 +385,3 @@ def _fail(span: Span, error: BaseException | None, error_type: str, message: str
         span.record_exception(error)
         message = message or str(error)
     span.set_status(Status(StatusCode.ERROR, message or error_type))
-
-
-def _usage_attributes(usage: Usage) -> dict[str, Any]:
-    attributes: dict[str, Any] = {
-        n.GEN_AI_USAGE_INPUT_TOKENS: usage.prompt_tokens,
-        n.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
-        n.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read_tokens,
-        n.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_write_tokens,
-    }
-    if usage.reasoning_tokens:
-        attributes[n.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = usage.reasoning_tokens
-    return attributes
-
-
-def _request_attributes(request: ModelAttempt, capture_content: bool) -> dict[str, Any]:
-    """A chat span's request parameters, and its input content when captured."""
-    call = request.call
-    attributes: dict[str, Any] = {n.GEN_AI_REQUEST_STREAM: request.streaming}
-    for key, value in (
-        (n.GEN_AI_REQUEST_MAX_TOKENS, call.max_output_tokens),
-        (n.GEN_AI_REQUEST_TEMPERATURE, call.temperature),
-        (n.GEN_AI_REQUEST_TOP_P, call.top_p),
-        (n.GEN_AI_REQUEST_TOP_K, call.top_k),
-        (n.GEN_AI_REQUEST_PRESENCE_PENALTY, call.presence_penalty),
-        (n.GEN_AI_REQUEST_FREQUENCY_PENALTY, call.frequency_penalty),
-    ):
-        if value is not None:
-            attributes[key] = value
-    if capture_content:
-        attributes[n.GEN_AI_INPUT_MESSAGES] = content.input_messages(call.messages)
-        for key, value in (
-            (n.GEN_AI_SYSTEM_INSTRUCTIONS, content.system_instructions(call.messages)),
-            (n.GEN_AI_TOOL_DEFINITIONS, content.tool_definitions(call.tools)),
-        ):
-            if value is not None:
-                attributes[key] = value
-    return attributes
