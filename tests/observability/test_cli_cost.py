@@ -110,9 +110,11 @@ def test_the_usage_line_shows_the_cost(provider: None, capsys: pytest.CaptureFix
     assert f" · {format_usd(expected_cost('gpt-4o-mini'))} · 1 step · " in usage
 
 
-def test_the_usage_line_leaves_out_an_unknown_cost() -> None:
+def test_the_usage_line_leaves_out_an_unknown_cost_and_a_free_run() -> None:
     usage = Usage(10, 5, 15)
-    assert usage_line(usage, 2, 1.25) == "usage: 10 in, 5 out, 15 total · 2 steps · 1.2 s"
+    plain = "usage: 10 in, 5 out, 15 total · 2 steps · 1.2 s"
+    assert usage_line(usage, 2, 1.25) == plain
+    assert usage_line(usage, 2, 1.25, Cost(Decimal(0), Decimal(0), Decimal(0))) == plain
     assert usage_line(usage, 1, 0.5, Cost(Decimal("0.0123"))) == (
         "usage: 10 in, 5 out, 15 total · $0.0123 · 1 step · 0.5 s"
     )

@@ -72,9 +72,10 @@ def usage_text(usage: Usage) -> str:
 
 
 def usage_line(usage: Usage, steps: int, seconds: float, cost: Cost | None = None) -> str:
-    """The line after a run; its cost in USD when the price is known (see reverie.cost)."""
+    """The line after a run; its cost in USD when the price is known and not nothing (a
+    local model's runs cost nothing: ``--json`` says 0, the line stays as it was)."""
     plural = "s" if steps != 1 else ""
-    price = f" · {cost}" if cost is not None else ""
+    price = f" · {cost}" if cost is not None and cost.total else ""
     return f"usage: {usage_text(usage)}{price} · {steps} step{plural} · {seconds:.1f} s"
 
 
