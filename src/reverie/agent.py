@@ -38,7 +38,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,7 @@ from reverie.steps import (
 )
 from reverie.tool import FunctionTool
 from reverie.tool_calls import Checked, check_call, cut_off, execute_calls, maybe_await, unique_id
+from reverie.toolset import Toolset, open_toolsets, step_tools, with_toolsets
 
 __all__ = [
     "Agent",
@@ -160,7 +161,7 @@ class Agent:
         model: LanguageModel | str,
         *,
         system: str | None = None,
-        tools: Iterable[FunctionTool | Callable[..., Any]] = (),
+        tools: Iterable[FunctionTool | Toolset | Callable[..., Any]] = (),
         provider_tools: Iterable[ProviderTool] = (),
         max_output_tokens: int | None = None,
         temperature: float | None = None,
@@ -187,13 +188,21 @@ class Agent:
         self.model: LanguageModel = model
         self.system = system
         self.tools: dict[str, FunctionTool] = {}
+        toolsets: list[Toolset] = []
         for t in tools:
-            ft = t if isinstance(t, FunctionTool) else FunctionTool(t)
+            if isinstance(t, FunctionTool):
+                ft = t
+            elif isinstance(t, Toolset):
+                toolsets.append(t)
+                continue
+            else:
+                ft = FunctionTool(t)
             if ft.name in self.tools:
                 raise ConfigurationError(
                     f"two tools are named {ft.name!r}; tool names must be unique"
                 )
             self.tools[ft.name] = ft
+        self.toolsets: tuple[Toolset, ...] = tuple(toolsets)
         self.provider_tools = tuple(provider_tools)
         self.settings: dict[str, Any] = {
             "max_output_tokens": max_output_tokens,
@@ -219,6 +228,7 @@ class Agent:
         self.headers = dict(headers or {})
         self.provider_options = dict(provider_options or {})
         self.output: AgentOutput | None = None
+        self._open_toolsets: list[AsyncExitStack] = []
         if output_type is not None:
             from reverie.output.agent import AgentOutput
 
@@ -271,7 +281,21 @@ class Agent:
             raise ConfigurationError("the agent needs a prompt or messages to answer")
         return tuple(messages)
 
-    async def _run(
+    def _run(
+        self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
+    ) -> AsyncGenerator[AgentEvent, None]:
+        events = self._loop(prompt, files, streaming=streaming)
+        return with_toolsets(self.toolsets, events) if self.toolsets else events
+
+    async def __aenter__(self) -> Agent:
+        """Open the agent's toolsets (MCP servers) for several runs, rather than per run."""
+        self._open_toolsets.append(await open_toolsets(self.toolsets))
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._open_toolsets.pop().aclose()
+
+    async def _loop(
         self, prompt: str | Sequence[Message], files: Sequence[FilePart], *, streaming: bool
     ) -> AsyncGenerator[AgentEvent, None]:
         initial = self._initial_messages(prompt, files)
@@ -358,27 +382,30 @@ class Agent:
         model = self.model
         system = self.system
         tool_choice: ToolChoice | None = self.tool_choice
-        tools = self.tools
         provider_tools = self.provider_tools
+        overrides: StepOverrides | None = None
         if self.prepare_step is not None:
-            overrides: StepOverrides | None = await maybe_await(
+            overrides = await maybe_await(
                 self.prepare_step(StepContext(number, steps, model, messages))
             )
             if overrides is not None:
                 model = overrides.model or model
-                if overrides.messages is not None:
-                    messages = tuple(overrides.messages)
-                if overrides.system is not None:
-                    system = overrides.system
-                    messages = _replace_system(messages, system)
-                if overrides.tool_choice is not None:
-                    tool_choice = overrides.tool_choice
-                if not overrides.tools_enabled:
-                    tools, provider_tools = {}, ()
-                elif overrides.active_tools is not None:
-                    active = set(overrides.active_tools)
-                    tools = {n: t for n, t in tools.items() if n in active}
-                    provider_tools = tuple(t for t in provider_tools if t.name in active)
+        # Toolsets are asked each step, for the step's model: their tools can change.
+        tools = await step_tools(self.tools, self.toolsets, model) if self.toolsets else self.tools
+        if overrides is not None:
+            if overrides.messages is not None:
+                messages = tuple(overrides.messages)
+            if overrides.system is not None:
+                system = overrides.system
+                messages = _replace_system(messages, system)
+            if overrides.tool_choice is not None:
+                tool_choice = overrides.tool_choice
+            if not overrides.tools_enabled:
+                tools, provider_tools = {}, ()
+            elif overrides.active_tools is not None:
+                active = set(overrides.active_tools)
+                tools = {n: t for n, t in tools.items() if n in active}
+                provider_tools = tuple(t for t in provider_tools if t.name in active)
         call = Call(
             messages=messages,
             tools=(*(t.spec for t in tools.values()), *provider_tools),
