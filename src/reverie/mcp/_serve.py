@@ -20,13 +20,16 @@ Over HTTP the server binds to loopback by default and, there, refuses requests w
 
 from __future__ import annotations
 
+import itertools
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import mcp.types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
+from mcp.server.streamable_http import EventCallback, EventMessage, EventStore
 from mcp.shared.exceptions import MCPError
 
 from reverie.errors import ConfigurationError
@@ -127,7 +130,12 @@ async def serve_http(
     """
     import uvicorn
 
-    app = build_server(tools, **options).streamable_http_app(streamable_http_path=path, host=host)
+    app = build_server(tools, **options).streamable_http_app(
+        streamable_http_path=path,
+        host=host,
+        event_store=MemoryEventStore(),
+        retry_interval=_RETRY_MS,
+    )
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     if on_ready is None:
@@ -149,6 +157,39 @@ async def serve_http(
         if not task.done():
             server.should_exit = True
             await task
+
+
+_RETRY_MS = 1000  # how long a client whose stream dropped waits before resuming it
+
+
+class MemoryEventStore(EventStore):
+    """The last ``limit`` events of every stream, so a client whose SSE stream dropped can
+    resume it (``Last-Event-ID``) without losing a result."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self._events: OrderedDict[str, tuple[str, types.JSONRPCMessage | None]] = OrderedDict()
+        self._limit = limit
+        self._ids = itertools.count(1)
+
+    async def store_event(self, stream_id: str, message: types.JSONRPCMessage | None) -> str:
+        event_id = str(next(self._ids))
+        self._events[event_id] = (stream_id, message)
+        while len(self._events) > self._limit:
+            self._events.popitem(last=False)
+        return event_id
+
+    async def replay_events_after(
+        self, last_event_id: str, send_callback: EventCallback
+    ) -> str | None:
+        if last_event_id not in self._events:
+            return None
+        stream_id = self._events[last_event_id][0]
+        after = False
+        for event_id, (stream, message) in list(self._events.items()):
+            if after and stream == stream_id and message is not None:
+                await send_callback(EventMessage(message, event_id))
+            after = after or event_id == last_event_id
+        return stream_id
 
 
 def agent_tool(

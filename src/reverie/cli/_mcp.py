@@ -1,0 +1,133 @@
+"""The command line's MCP parts: ``reverie mcp serve`` and ``--mcp`` / ``--mcp-url``.
+
+``reverie mcp serve --tool FILE:fn ... [--agent FILE:name ...] [--http]`` serves Python
+functions (and agents, one tool each) as an MCP server, on stdin/stdout by default or over
+streamable HTTP at ``http://HOST:PORT/mcp``. ``reverie run`` and ``reverie chat`` take
+``--mcp "COMMAND ARGS"`` (a local server, started for the session) and ``--mcp-url URL``
+(streamable HTTP; a URL whose path ends in ``/sse`` uses the legacy SSE transport).
+
+Nothing here imports the MCP SDK until an MCP option is used, so ``reverie --help`` stays
+quick and works without the ``mcp`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from reverie.errors import ConfigurationError
+
+
+def add_agent_options(parser: argparse.ArgumentParser) -> None:
+    """``--mcp`` and ``--mcp-url`` for ``run`` and ``chat``."""
+    parser.add_argument(
+        "--mcp",
+        action="append",
+        default=[],
+        metavar='"COMMAND ARGS"',
+        help="an MCP server to start and use the tools of, as one command line (repeatable)",
+    )
+    parser.add_argument(
+        "--mcp-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an MCP server to use over HTTP (streamable HTTP; .../sse: legacy SSE) (repeatable)",
+    )
+
+
+def add_parser(sub: Any) -> None:
+    """The ``reverie mcp`` command."""
+    mcp = sub.add_parser("mcp", help="serve Python functions or an agent as an MCP server")
+    actions = mcp.add_subparsers(dest="mcp_action", required=True, metavar="ACTION")
+    serve = actions.add_parser("serve", help="serve tools over stdio (default) or HTTP")
+    serve.add_argument(
+        "-t",
+        "--tool",
+        action="append",
+        default=[],
+        metavar="FILE:FUNCTION",
+        help="a function to serve as a tool (repeatable); module:function or file.py:function",
+    )
+    serve.add_argument(
+        "--agent",
+        action="append",
+        default=[],
+        metavar="FILE:NAME",
+        help="an Agent (or a function returning one) to serve as one tool named NAME",
+    )
+    serve.add_argument("--name", default="reverie", help="the server name clients see")
+    serve.add_argument("--http", action="store_true", help="serve streamable HTTP, not stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="with --http: address to bind")
+    serve.add_argument("--port", type=int, default=8000, help="with --http: port (0: any free)")
+    serve.add_argument("--path", default="/mcp", help="with --http: the endpoint path")
+
+
+def toolsets(commands: Sequence[str], urls: Sequence[str]) -> list[Any]:
+    """MCP servers for ``--mcp`` and ``--mcp-url`` (none: no SDK import)."""
+    if not commands and not urls:
+        return []
+    from reverie.mcp import MCPServerHTTP, MCPServerSSE, MCPServerStdio
+
+    servers: list[Any] = [MCPServerStdio.from_command_line(line) for line in commands]
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"--mcp-url {url!r} must be an http:// or https:// URL")
+        sse = parts.path.rstrip("/").endswith("/sse")
+        servers.append(MCPServerSSE(url) if sse else MCPServerHTTP(url))
+    return servers
+
+
+def run_mcp(args: argparse.Namespace) -> int:
+    """``reverie mcp serve``: 0 when the client closed the connection (or Ctrl-C)."""
+    import asyncio
+
+    from reverie.cli.run import load_tool
+    from reverie.mcp import agent_tool, serve_http, serve_stdio
+
+    tools: list[Any] = [load_tool(spec) for spec in args.tool]
+    for spec in args.agent:
+        agent, name = _load_agent(spec)
+        tools.append(agent_tool(agent, name=name))
+    if not tools:
+        raise ConfigurationError("reverie mcp serve needs at least one --tool or --agent")
+
+    def announce(url: str) -> None:
+        print(f"reverie: serving {len(tools)} tool(s) at {url}", file=sys.stderr, flush=True)
+
+    try:
+        if args.http:
+            asyncio.run(
+                serve_http(
+                    tools,
+                    host=args.host,
+                    port=args.port,
+                    path=args.path,
+                    name=args.name,
+                    on_ready=announce,
+                )
+            )
+        else:
+            asyncio.run(serve_stdio(tools, name=args.name))
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _load_agent(spec: str) -> tuple[Any, str]:
+    """``file.py:name`` or ``module:name``: an Agent, or a function that returns one."""
+    from reverie.agent import Agent
+    from reverie.cli.run import load_attribute
+
+    value, name = load_attribute(spec, "--agent")
+    if not isinstance(value, Agent) and callable(value):
+        value = value()
+    if not isinstance(value, Agent):
+        raise ConfigurationError(
+            f"--agent {spec!r} is not a reverie Agent (got {type(value).__name__})"
+        )
+    return value, name
