@@ -30,6 +30,7 @@ from mcp import Client
 from mcp.client import Transport
 from mcp.client.session import ElicitationFnT, SamplingFnT
 from mcp.shared.exceptions import MCPError
+from mcp.types.version import MODERN_PROTOCOL_VERSIONS
 
 from reverie.errors import ReverieError
 
@@ -134,10 +135,13 @@ class Connection:
         deadline = anyio.current_time() + startup_timeout
         with anyio.CancelScope(deadline=deadline) as self._scope:
             try:
-                async with client:
+                async with client, anyio.create_task_group() as tasks:
                     self._scope.deadline = math.inf
+                    if _announces_tool_changes(client):
+                        tasks.start_soon(self._listen, client, handlers)
                     ready.set_result(client)
                     await self._stop.wait()
+                    tasks.cancel_scope.cancel()
             except BaseException as exc:
                 if not ready.done() and isinstance(exc, Exception):
                     ready.set_exception(exc)
@@ -152,6 +156,16 @@ class Connection:
                 if timed_out
                 else MCPServerError("the connection was closed during the handshake")
             )
+
+    async def _listen(self, client: Client, handlers: Handlers) -> None:
+        """On a 2026 connection a server announces changes only on a subscription stream."""
+        try:
+            async with client.listen(tools_list_changed=True) as subscription:
+                async for event in subscription:
+                    if handlers.on_notification is not None:
+                        handlers.on_notification(event)
+        except Exception as exc:  # the stream is an optimisation: lists are refetched anyway
+            logger.info("%s: no change notifications (%s)", self.label, _describe(exc))
 
     async def _log(self, params: types.LoggingMessageNotificationParams) -> None:
         level = {"debug": logging.DEBUG, "info": logging.INFO, "notice": logging.INFO}.get(
@@ -209,6 +223,12 @@ class Connection:
             self._stderr.close()
             self._stderr = None
         self._client = None
+
+
+def _announces_tool_changes(client: Client) -> bool:
+    tools = client.server_capabilities.tools
+    modern = client.protocol_version in MODERN_PROTOCOL_VERSIONS
+    return modern and tools is not None and bool(tools.list_changed)
 
 
 def _describe(exc: BaseException) -> str:

@@ -29,6 +29,7 @@ from typing import IO, Any, Literal
 
 import mcp.types as types
 from mcp.client import Transport
+from mcp.shared.subscriptions import ToolsListChanged
 
 from reverie.content import ErrorOutput, Message, Part, ToolOutput
 from reverie.mcp._connection import Connection, Handlers, MCPServerError
@@ -179,7 +180,7 @@ class MCPServer:
         return model
 
     def _notified(self, message: Any) -> None:
-        if isinstance(message, types.ToolListChangedNotification):
+        if isinstance(message, types.ToolListChangedNotification | ToolsListChanged):
             self._stale = True  # refetched before the next step
 
     def _connection(self) -> Connection:
