@@ -61,6 +61,7 @@ class Connection:
     def __init__(self, label: str, stderr: IO[str] | None) -> None:
         self.label = label
         self._stderr = stderr
+        self._stderr_tail = ""
         self._client: Client | None = None
         self._stop = asyncio.Event()
         self._owner: asyncio.Task[None] | None = None
@@ -93,13 +94,16 @@ class Connection:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             if isinstance(exc, TimeoutError):
+                why = f" ({conn.failure})" if conn.failure else ""
                 raise MCPServerError(
                     f"{label} did not finish the MCP handshake within {startup_timeout:g} s"
-                    f"{conn.stderr_note()}; check the command or URL (a server must speak "
-                    "JSON-RPC on stdout or at the URL), or raise startup_timeout"
+                    f"{why}{conn.stderr_note()}; check the command or URL (a server must "
+                    "speak JSON-RPC on stdout or at the URL), or raise startup_timeout"
                 ) from None
+            closed = isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED
+            why = "it closed the connection (did it exit?)" if closed else _describe(exc)
             raise MCPServerError(
-                f"{label} could not be started or reached: {_describe(exc)}{conn.stderr_note()}"
+                f"{label} could not be started or reached: {why}{conn.stderr_note()}"
             ) from exc
         return conn
 
@@ -181,22 +185,24 @@ class Connection:
 
     def stderr_note(self) -> str:
         """``"; its stderr ended with: ..."`` when reverie captured some, else ``""``."""
-        if self._stderr is None:
-            return ""
+        tail = self._stderr_tail if self._stderr is None else self._read_stderr()
+        return f"; its stderr ended with:\n{tail}" if tail else ""
+
+    def _read_stderr(self) -> str:
+        assert self._stderr is not None
         with contextlib.suppress(OSError, ValueError):
             self._stderr.flush()
             self._stderr.seek(0, 2)
             end = self._stderr.tell()
             self._stderr.seek(max(0, end - _STDERR_TAIL * 4))
-            tail = self._stderr.read()[-_STDERR_TAIL:].strip()
-            if tail:
-                return f"; its stderr ended with:\n{tail}"
+            return self._stderr.read()[-_STDERR_TAIL:].strip()
         return ""
 
     def explain(self, exc: BaseException) -> str:
         """Why a request failed, in words for the model and the user."""
         if isinstance(exc, MCPError) and exc.code == types.REQUEST_TIMEOUT:
-            return f"{self.label} did not answer in time (the request was cancelled)"
+            why = f"; before that, {self.failure}" if self.failure else ""
+            return f"{self.label} did not answer in time (the request was cancelled){why}"
         closed = isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED
         if closed or self._owner is None or self._owner.done():
             self.failure = self.failure or "it closed the connection (it may have crashed)"
@@ -220,6 +226,7 @@ class Connection:
             except Exception:
                 pass
         if self._stderr is not None:
+            self._stderr_tail = self._read_stderr()  # kept for errors raised after closing
             self._stderr.close()
             self._stderr = None
         self._client = None

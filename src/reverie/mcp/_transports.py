@@ -24,10 +24,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx2
 from mcp.client import Transport
 from mcp.client.sse import sse_client
-from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 from reverie.mcp._server import MCPServer
+from reverie.mcp._stdio import stdio_transport
 
 # The SDK's defaults: a server may hold a response stream open for minutes.
 _HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)
@@ -71,9 +72,7 @@ class MCPServerStdio(MCPServer):
         params = StdioServerParameters(
             command=self.command, args=self.args, env=self.env, cwd=self.cwd
         )
-        if stderr is None:
-            return stdio_client(params)
-        return stdio_client(params, errlog=cast(TextIO, stderr))
+        return stdio_transport(params, cast(TextIO, stderr) if stderr is not None else None)
 
 
 class MCPServerHTTP(MCPServer):
