@@ -26,8 +26,9 @@ Then per target:
   ``default`` is kept in the description). An object that names no properties cannot be
   strict: :class:`SchemaError`;
 - ``"gemini"``: Gemini's subset, completed by the Google wire's own converter: ``oneOf``
-  as ``anyOf``, ``allOf`` merged, ``const`` as a one-value ``enum``, and an ``enum`` of
-  non-strings (Gemini takes string enums only) moved into the description;
+  as ``anyOf``, ``allOf`` merged, ``const`` as a one-value ``enum``, an ``enum`` of
+  non-strings (Gemini takes string enums only) moved into the description, and a
+  ``format`` Gemini does not know for the type (``uri``, ``email``) dropped;
 - ``"anthropic"``: the common rules (Anthropic takes the rest of JSON Schema as is).
 """
 
@@ -71,6 +72,12 @@ _STRICT_KEYS = frozenset(
         "maxItems",
     }
 )
+# The formats Gemini accepts, per type; it rejects a request that uses any other.
+_GEMINI_FORMATS = {
+    "string": ("enum", "date-time"),
+    "number": ("float", "double"),
+    "integer": ("int32", "int64"),
+}
 _GOOGLE_PROVIDERS = frozenset({"google", "vertex", "gemini"})
 _ANTHROPIC_PROVIDERS = frozenset({"anthropic", "bedrock", "vertex-anthropic"})
 
@@ -291,6 +298,9 @@ def _gemini(node: Any) -> Any:
             out[key] = _gemini(value)
     if "const" in out:
         out["enum"] = [out.pop("const")]
+    fmt = out.get("format")
+    if fmt is not None and fmt not in _GEMINI_FORMATS.get(next(iter(_types(out)), ""), ()):
+        del out["format"]  # Gemini refuses the request over an unknown format ("uri")
     enum = _list(out.get("enum"))
     if enum and not all(isinstance(e, str) for e in enum):
         del out["enum"]
