@@ -118,13 +118,25 @@ def run_mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _takes_no_arguments(fn: Any) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params
+    )
+
+
 def _load_agent(spec: str) -> tuple[Any, str]:
     """``file.py:name`` or ``module:name``: an Agent, or a function that returns one."""
     from reverie.agent import Agent
     from reverie.cli.run import load_attribute
 
     value, name = load_attribute(spec, "--agent")
-    if not isinstance(value, Agent) and callable(value):
+    if not isinstance(value, Agent) and callable(value) and _takes_no_arguments(value):
         value = value()
     if not isinstance(value, Agent):
         raise ConfigurationError(

@@ -17,6 +17,7 @@ the client fails with :class:`MCPServerError` when the client did not offer the 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,7 +26,7 @@ from typing import Any, Literal
 
 import mcp.types as types
 from mcp.server.context import ServerRequestContext
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from reverie.mcp._connection import MCPServerError
 from reverie.mcp._elicitation import ElicitationResponse
@@ -33,6 +34,15 @@ from reverie.mcp._elicitation import ElicitationResponse
 _current: ContextVar[RequestContext | None] = ContextVar("reverie_mcp_request", default=None)
 
 LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+
+
+@contextmanager
+def _era_2025() -> Generator[None]:
+    """Logging and sampling are deprecated in the 2026 protocol and still part of 2025's,
+    which most clients speak: use them without the SDK's warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        yield
 
 
 def current_request() -> RequestContext | None:
@@ -76,9 +86,11 @@ class RequestContext:
 
     async def log(self, level: LogLevel, message: Any, logger: str | None = None) -> None:
         """A log message for the client (``notifications/message``)."""
-        await self.raw.session.send_log_message(  # pyright: ignore[reportDeprecated]
-            level, message, logger, related_request_id=self.raw.request_id
-        )
+        with _era_2025():
+            sending = self.raw.session.send_log_message(  # pyright: ignore[reportDeprecated]
+                level, message, logger, related_request_id=self.raw.request_id
+            )
+        await sending
 
     async def sample(
         self, prompt: str, *, max_tokens: int = 1000, system: str | None = None
@@ -86,12 +98,14 @@ class RequestContext:
         """Ask the client's model for a completion of ``prompt``; its text."""
         message = types.SamplingMessage(role="user", content=types.TextContent(text=prompt))
         try:
-            result = await self.raw.session.create_message(  # pyright: ignore[reportDeprecated]
-                [message],
-                max_tokens=max_tokens,
-                system_prompt=system,
-                related_request_id=self.raw.request_id,
-            )
+            with _era_2025():
+                asking = self.raw.session.create_message(  # pyright: ignore[reportDeprecated]
+                    [message],
+                    max_tokens=max_tokens,
+                    system_prompt=system,
+                    related_request_id=self.raw.request_id,
+                )
+            result = await asking
         except MCPError as exc:
             raise MCPServerError(f"the client refused to sample: {exc.message}") from exc
         blocks = result.content if isinstance(result.content, list) else [result.content]
