@@ -91,6 +91,7 @@ async def test_colliding_names_are_prefixed_with_the_toolset_name() -> None:
 
 async def test_a_collision_prefixing_cannot_solve_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="two tools are named 'a_b'"):
+        # Both toolsets have "b"; prefixed, toolset a's becomes "a_b", a plain tool's name.
         await step_tools(
-            {"a_b": named("a_b", "x")}, [Box("a", named("b", "y"), named("a_b", "z"))], None
+            {"a_b": named("a_b", "x")}, [Box("a", named("b", "y")), Box("c", named("b", "z"))], None
         )
