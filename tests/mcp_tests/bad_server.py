@@ -1,7 +1,9 @@
 """An MCP server over stdio that misbehaves on purpose: ``bad_server.py MODE``.
 
-Raw JSON-RPC, no SDK, so it can break the protocol in ways an SDK would not let it:
+Raw JSON-RPC, no SDK, so it can break the protocol in ways an SDK would not let it (and
+starts in milliseconds, which also makes ``good`` the cheapest well-behaved server):
 
+- ``good``: offers ``ping`` and ``add``, and answers;
 - ``exit-at-start``: writes an error to stderr and exits before the handshake;
 - ``hang-at-start``: never answers ``initialize``;
 - ``garbage-at-start``: answers ``initialize`` with a line that is not JSON;
@@ -24,10 +26,15 @@ import time
 
 MODE = sys.argv[1]
 TOOLS = [
+    {"name": "ping", "description": "Answers pong", "inputSchema": {"type": "object"}},
     {
-        "name": "ping",
-        "description": "Answers pong",
-        "inputSchema": {"type": "object", "properties": {}},
+        "name": "add",
+        "description": "Add two numbers",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+            "required": ["a", "b"],
+        },
     },
 ]
 if MODE == "bad-schema":
@@ -76,7 +83,12 @@ def answer(request: dict[str, object]) -> None:
             sys.stdout.write("{this is not json\n")
             sys.stdout.flush()
             return
+        params = request.get("params")
+        call = params if isinstance(params, dict) else {}
         text = "x" * 5_000_000 if MODE == "huge" else "pong"
+        if call.get("name") == "add":
+            args = call.get("arguments") or {}
+            text = str(args["a"] + args["b"])
         send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": text}]}})
     else:  # server/discover (the 2026 probe) and anything else: not supported
         error = {"code": -32601, "message": f"method not found: {method}"}

@@ -4,6 +4,7 @@ and a look at the process table."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,11 @@ def no_new_processes() -> Iterator[None]:
     before = descendants()
     yield
     left = descendants() - before
+    for _ in range(100):  # a process that was just killed may take a moment to be gone
+        if not left:
+            break
+        time.sleep(0.05)
+        left = descendants() - before
     assert not left, f"processes left running: {_commands(left)}"
 
 

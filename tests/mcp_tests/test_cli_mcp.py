@@ -83,7 +83,10 @@ def test_chat_keeps_its_mcp_server_for_the_whole_conversation(
     monkeypatch.setattr(Connection, "open", counting_open)
     lines = iter(["2+3?", "and plus 5?", "/exit"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
-    assert main(["chat", "-m", "fake:scripted", "--mcp", ADD_SERVER]) == 0
+    fast_server = shlex.join(
+        [sys.executable, str(Path(__file__).with_name("bad_server.py")), "good"]
+    )
+    assert main(["chat", "-m", "fake:scripted", "--mcp", fast_server]) == 0
     assert capsys.readouterr().err.count("← add result") == 2
     assert len(started) == 1  # one server process for both turns
 

@@ -1,5 +1,5 @@
-"""``examples/mcp_agent.py`` and the first example of docs/mcp.md, run for real (the
-server is a real `reverie mcp serve` process; the model is scripted)."""
+"""``examples/mcp_agent.py`` run for real (the server is a real `reverie mcp serve`
+process; the model is scripted), and the synchronous entry point with an MCP server."""
 
 from __future__ import annotations
 
@@ -41,15 +41,13 @@ async def test_the_mcp_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.usefixtures("no_new_processes")
-def test_the_docs_first_example_runs_synchronously(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generate_sync_starts_and_stops_the_server() -> None:
     import sys
 
     from reverie.mcp import MCPServerStdio
 
-    monkeypatch.chdir(REPO)
-    calculator = MCPServerStdio(
-        sys.executable, ["-m", "reverie.cli", "mcp", "serve", "--tool", "examples/tools.py:add"]
-    )
+    server = Path(__file__).with_name("bad_server.py")
+    calculator = MCPServerStdio(sys.executable, [str(server), "good"])
     model = FakeModel([FakeModel.tool_calls(("add", {"a": 2, "b": 3})), FakeModel.text("5")])
     agent = Agent(model, tools=[calculator])
     assert agent.generate_sync("What is 2 plus 3?").text == "5"
