@@ -67,6 +67,7 @@ class Connection:
         self._owner: asyncio.Task[None] | None = None
         self._scope: anyio.CancelScope | None = None
         self.failure: str | None = None  # why the server is unusable, once it is
+        self.broken: str | None = None  # the last protocol violation seen, if any
 
     @classmethod
     async def open(
@@ -79,7 +80,7 @@ class Connection:
         mode: str,
         capture_stderr: bool,
     ) -> Connection:
-        """Connect and finish the handshake within ``timeout`` seconds, or raise
+        """Connect and finish the handshake within ``startup_timeout`` seconds, or raise
         :class:`MCPServerError` (the server process, if any, is stopped first)."""
         # Closed by close(), which every path out of a connection goes through.
         stderr = tempfile.TemporaryFile("w+", encoding="utf-8") if capture_stderr else None  # noqa: SIM115
@@ -94,7 +95,7 @@ class Connection:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             if isinstance(exc, TimeoutError):
-                why = f" ({conn.failure})" if conn.failure else ""
+                why = f" ({conn.broken})" if conn.broken else ""
                 raise MCPServerError(
                     f"{label} did not finish the MCP handshake within {startup_timeout:g} s"
                     f"{why}{conn.stderr_note()}; check the command or URL (a server must "
@@ -116,10 +117,13 @@ class Connection:
         ready: asyncio.Future[Client],
     ) -> None:
         async def on_message(message: Any) -> None:
-            if isinstance(message, Exception):
-                # A line that is not JSON-RPC: the server broke the protocol.
-                self.failure = f"it sent something that is not JSON-RPC ({_describe(message)})"
-                logger.warning("%s: %s", self.label, self.failure)
+            if isinstance(message, ValueError):  # pydantic's ValidationError is one too
+                # A line that is not JSON-RPC: the server broke the protocol. Not fatal (a
+                # stray log line on stdout), but the reason a request may never be answered.
+                self.broken = f"it sent something that is not JSON-RPC: {_describe(message)[:300]}"
+                logger.warning("%s: %s", self.label, self.broken)
+            elif isinstance(message, Exception):
+                logger.info("%s: transport: %s", self.label, _describe(message))
             elif handlers.on_notification is not None:
                 handlers.on_notification(message)
 
@@ -201,7 +205,7 @@ class Connection:
     def explain(self, exc: BaseException) -> str:
         """Why a request failed, in words for the model and the user."""
         if isinstance(exc, MCPError) and exc.code == types.REQUEST_TIMEOUT:
-            why = f"; before that, {self.failure}" if self.failure else ""
+            why = f"; before that, {self.broken}" if self.broken else ""
             return f"{self.label} did not answer in time (the request was cancelled){why}"
         closed = isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED
         if closed or self._owner is None or self._owner.done():
