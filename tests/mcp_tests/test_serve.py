@@ -130,3 +130,16 @@ async def test_outputs_become_mcp_content() -> None:
 def test_request_context_outside_a_served_call_says_so() -> None:
     with pytest.raises(MCPServerError, match="only available while a function served over MCP"):
         request_context()
+
+
+async def asks_the_model() -> str:
+    """Samples the client's model."""
+    return await request_context().sample("hi")
+
+
+async def test_sampling_from_a_2026_client_says_what_to_do() -> None:
+    async with mcp.Client(build_server([asks_the_model])) as client:  # in-process, 2026-07-28
+        result = await client.call_tool("asks_the_model")
+    assert result.is_error
+    assert "speaks MCP 2026-07-28" in result.content[0].text  # type: ignore[union-attr]
+    assert 'protocol="legacy"' in result.content[0].text  # type: ignore[union-attr]

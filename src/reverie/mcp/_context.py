@@ -27,6 +27,7 @@ from typing import Any, Literal
 import mcp.types as types
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
+from mcp.types.version import MODERN_PROTOCOL_VERSIONS
 
 from reverie.mcp._connection import MCPServerError
 from reverie.mcp._elicitation import ElicitationResponse
@@ -78,6 +79,15 @@ class RequestContext:
     raw: ServerRequestContext[Any, Any]
     tool: str
 
+    def _require_2025(self, what: str) -> None:
+        if self.raw.protocol_version in MODERN_PROTOCOL_VERSIONS:
+            raise MCPServerError(
+                f"cannot {what}: the client speaks MCP {self.raw.protocol_version}, where a "
+                "server asks by returning input_required, which served functions do not do "
+                "yet; a client connecting with the 2025-11-25 handshake can (for reverie: "
+                'protocol="legacy")'
+            )
+
     async def report_progress(
         self, progress: float, total: float | None = None, message: str | None = None
     ) -> None:
@@ -96,6 +106,7 @@ class RequestContext:
         self, prompt: str, *, max_tokens: int = 1000, system: str | None = None
     ) -> str:
         """Ask the client's model for a completion of ``prompt``; its text."""
+        self._require_2025("sample")
         message = types.SamplingMessage(role="user", content=types.TextContent(text=prompt))
         try:
             with _era_2025():
@@ -113,6 +124,7 @@ class RequestContext:
 
     async def elicit(self, message: str, schema: dict[str, Any]) -> ElicitationResponse:
         """Ask the client's user to fill in a form (a flat object ``schema``)."""
+        self._require_2025("ask its user")
         try:
             result = await self.raw.session.elicit_form(
                 message, schema, related_request_id=self.raw.request_id
