@@ -129,3 +129,56 @@ def test_the_local_model_calls_a_tool_of_an_mcp_server(
     assert code == 0, captured.err
     assert "→ add(" in captured.err
     assert "← add result:" in captured.err
+
+
+@pytest.mark.usefixtures("no_new_processes")
+def test_the_sessions_model_answers_a_servers_sampling_request(
+    everything_cmd: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = scripted(
+        monkeypatch,
+        FakeModel.tool_calls(
+            ("trigger-sampling-request", {"prompt": "Capital of Peru?", "maxTokens": 9})
+        ),
+        FakeModel.text("Lima"),  # the sampling request, answered by the same model
+        FakeModel.text("The server heard: Lima"),
+    )
+    code = main(["run", "ask", "-m", "fake:scripted", "--mcp", shlex.join(everything_cmd)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert model.calls[1].messages[-1].text.endswith("Capital of Peru?")
+    assert "LLM sampling result" in captured.err and "Lima" in captured.err  # the tool result
+    assert model.remaining == 0
+
+
+@pytest.mark.anyio
+async def test_a_servers_question_is_asked_on_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reverie.cli._mcp import ask_in_terminal
+    from reverie.mcp import Elicitation, ElicitationResponse
+
+    form = Elicitation(
+        "srv",
+        "Your details?",
+        schema={
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "description": "your name"},
+                "age": {"type": "integer"},
+                "member": {"type": "boolean", "default": False},
+            },
+        },
+    )
+    answers = iter(["Ada", "36", "", "y"])
+    monkeypatch.setattr("builtins.input", lambda: next(answers))
+    assert await ask_in_terminal(form) == ElicitationResponse("accept", {"name": "Ada", "age": 36})
+    assert "srv asks: Your details?" in capsys.readouterr().err
+    answers = iter(["", "", "", "n"])
+    assert await ask_in_terminal(form) == ElicitationResponse("decline")
+
+    def closed() -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", closed)
+    assert await ask_in_terminal(form) == ElicitationResponse("cancel")

@@ -164,8 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _mcp_toolsets(args: argparse.Namespace) -> list[object]:
     from reverie.cli._mcp import toolsets
+    from reverie.cli.run import choose_model
 
-    return toolsets(args.mcp, args.mcp_url)
+    return toolsets(args.mcp, args.mcp_url, choose_model(args.model))
 
 
 if __name__ == "__main__":
