@@ -25,9 +25,11 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         # top: what users run
         "cli",
         "testing",
+        "mcp",  # MCP client and server (the `mcp` extra): toolsets and serving over the agent
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
-        "_driver _start",  # the run's loop, and how a run starts
+        "_driver",  # the run's loop
+        "_start",  # how a run starts, and the tools a resumed state needs
         "output",
         # providers and their wires, hosts and HTTP
         "providers",
@@ -37,7 +39,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "events",
         "run_state",
         "codec",
-        "_steps",
+        "_steps toolset",  # toolset: tools listed per step (MCP servers), in the core
         "tool",
         "_deadline",
         "model retry _codec_json",

@@ -35,6 +35,7 @@ PUBLIC = (
     "reverie.effects",
     "reverie.errors",
     "reverie.events",
+    "reverie.mcp",
     "reverie.model",
     "reverie.output",
     "reverie.providers",
@@ -44,6 +45,7 @@ PUBLIC = (
     "reverie.testing.pytest_plugin",
     "reverie.timeouts",
     "reverie.tool",
+    "reverie.toolset",
 )
 
 DELIBERATE = {

@@ -205,6 +205,7 @@ def evolve(
     finished: bool | None = None,
     output_forced: bool | None = None,
     model: str | None = None,
+    tools: tuple[str, ...] | None = None,
 ) -> RunState:
     """``state`` with the given fields changed: what ``dataclasses.replace`` does, built
     directly (the loop makes a few per step, and ``replace`` costs several times more)."""
@@ -216,7 +217,7 @@ def evolve(
         state.finished if finished is None else finished,
         state.output_forced if output_forced is None else output_forced,
         state.model if model is None else model,
-        state.tools,
+        state.tools if tools is None else tools,
         state.metadata,
     )
 

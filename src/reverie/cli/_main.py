@@ -82,6 +82,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("models", help="list providers and how to configure them")
 
+    from reverie.cli import _mcp
+
+    _mcp.add_parser(sub)
+
     local = sub.add_parser("local", help="the built-in local model: status or install")
     local.add_argument("action", choices=("status", "install"))
     local.add_argument("--model", default="smollm2", help="which known model (default smollm2)")
@@ -106,6 +110,9 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-tokens", type=int, help="maximum output tokens per step")
     parser.add_argument("--temperature", type=float, help="sampling temperature (0 = greedy)")
+    from reverie.cli._mcp import add_agent_options
+
+    add_agent_options(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 as_json=args.json,
                 max_tokens=args.max_tokens,
                 temperature=args.temperature,
+                toolsets=_mcp_toolsets(args),
             )
         if args.command == "chat":
             from reverie.cli._run import run_chat
@@ -188,7 +196,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tools=args.tool,
                 max_tokens=args.max_tokens,
                 temperature=args.temperature,
+                toolsets=_mcp_toolsets(args),
             )
+        if args.command == "mcp":
+            from reverie.cli._mcp import run_mcp
+
+            return run_mcp(args)
         if args.command == "replay":
             from reverie.cli._replay import replay
 
@@ -210,6 +223,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     return 2
+
+
+def _mcp_toolsets(args: argparse.Namespace) -> list[object]:
+    from reverie.cli._mcp import toolsets
+    from reverie.cli._run import choose_model
+
+    return toolsets(args.mcp, args.mcp_url, choose_model(args.model))
 
 
 if __name__ == "__main__":

@@ -59,18 +59,24 @@ def choose_model(explicit: str | None) -> str:
 
 def load_tool(spec: str) -> FunctionTool:
     """``module:function`` or ``file.py:function`` as a tool; ConfigurationError if not."""
+    fn, _ = load_attribute(spec, "--tool")
+    return fn if isinstance(fn, FunctionTool) else FunctionTool(fn)
+
+
+def load_attribute(spec: str, flag: str) -> tuple[Any, str]:
+    """The object ``module:name`` or ``file.py:name`` names, and the name."""
     target, sep, attr = spec.rpartition(":")
     if not sep or not target or not attr:
         raise ConfigurationError(
-            f"--tool {spec!r} must look like 'module:function' or 'path/to/file.py:function'"
+            f"{flag} {spec!r} must look like 'module:function' or 'path/to/file.py:function'"
         )
     if target.endswith(".py"):
         path = Path(target)
         if not path.is_file():
-            raise ConfigurationError(f"--tool {spec!r}: no file {target}")
+            raise ConfigurationError(f"{flag} {spec!r}: no file {target}")
         module_spec = importlib.util.spec_from_file_location(f"_reverie_tools_{path.stem}", path)
         if module_spec is None or module_spec.loader is None:
-            raise ConfigurationError(f"--tool {spec!r}: cannot load {target}")
+            raise ConfigurationError(f"{flag} {spec!r}: cannot load {target}")
         module = importlib.util.module_from_spec(module_spec)
         module_spec.loader.exec_module(module)
     else:
@@ -79,11 +85,11 @@ def load_tool(spec: str) -> FunctionTool:
         try:
             module = importlib.import_module(target)
         except ImportError as exc:
-            raise ConfigurationError(f"--tool {spec!r}: cannot import {target}: {exc}") from exc
-    fn: Any = getattr(module, attr, None)
-    if fn is None:
-        raise ConfigurationError(f"--tool {spec!r}: {target} has no {attr!r}")
-    return fn if isinstance(fn, FunctionTool) else FunctionTool(fn)
+            raise ConfigurationError(f"{flag} {spec!r}: cannot import {target}: {exc}") from exc
+    value: Any = getattr(module, attr, None)
+    if value is None:
+        raise ConfigurationError(f"{flag} {spec!r}: {target} has no {attr!r}")
+    return value, attr
 
 
 def build_agent(
@@ -92,6 +98,7 @@ def build_agent(
     tools: Sequence[str],
     max_tokens: int | None,
     temperature: float | None = None,
+    toolsets: Sequence[Any] = (),
 ) -> Agent:
     from reverie.providers import get_model
 
@@ -109,7 +116,7 @@ def build_agent(
     return Agent(
         model,
         system=system,
-        tools=[load_tool(t) for t in tools],
+        tools=[*(load_tool(t) for t in tools), *toolsets],
         max_output_tokens=max_tokens,
         temperature=temperature,
     )
@@ -161,9 +168,10 @@ def run_once(
     as_json: bool,
     max_tokens: int | None,
     temperature: float | None = None,
+    toolsets: Sequence[Any] = (),
 ) -> int:
     """``reverie run``: 0 on success, 1 when the provider failed, 2 for bad configuration."""
-    agent = build_agent(model, system, tools, max_tokens, temperature)
+    agent = build_agent(model, system, tools, max_tokens, temperature, toolsets)
     printer = None
     if not as_json:
         out, info = _consoles()
@@ -188,6 +196,11 @@ def run_once(
 
 
 async def _chat(agent: Agent) -> int:
+    async with agent:  # its MCP servers stay up for the whole conversation
+        return await _chat_turns(agent)
+
+
+async def _chat_turns(agent: Agent) -> int:
     out, info = _consoles()
     info.line(describe(agent.model), "bold")
     info.line("Type a message; /reset starts over, /exit (or Ctrl-D) leaves.", "dim")
@@ -225,11 +238,15 @@ def run_chat(
     tools: Sequence[str],
     max_tokens: int | None,
     temperature: float | None = None,
+    toolsets: Sequence[Any] = (),
 ) -> int:
     """``reverie chat``: a conversation until /exit or end of input."""
-    agent = build_agent(model, system, tools, max_tokens, temperature)
+    agent = build_agent(model, system, tools, max_tokens, temperature, toolsets)
     try:
         return asyncio.run(_chat(agent))
+    except ReverieError as exc:  # an MCP server that would not start
+        print(f"reverie: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nreverie: bye", file=sys.stderr)
         return 0

@@ -1,0 +1,203 @@
+"""The command line's MCP parts: ``reverie mcp serve`` and ``--mcp`` / ``--mcp-url``.
+
+``reverie mcp serve --tool FILE:fn ... [--agent FILE:name ...] [--http]`` serves Python
+functions (and agents, one tool each) as an MCP server, on stdin/stdout by default or over
+streamable HTTP at ``http://HOST:PORT/mcp``. ``reverie run`` and ``reverie chat`` take
+``--mcp "COMMAND ARGS"`` (a local server, started for the session) and ``--mcp-url URL``
+(streamable HTTP; a URL whose path ends in ``/sse`` uses the legacy SSE transport).
+
+Nothing here imports the MCP SDK until an MCP option is used, so ``reverie --help`` stays
+quick and works without the ``mcp`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
+
+from reverie.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from reverie.mcp import Elicitation, ElicitationResponse
+
+
+def add_agent_options(parser: argparse.ArgumentParser) -> None:
+    """``--mcp`` and ``--mcp-url`` for ``run`` and ``chat``."""
+    parser.add_argument(
+        "--mcp",
+        action="append",
+        default=[],
+        metavar='"COMMAND ARGS"',
+        help="an MCP server to start and use the tools of, as one command line (repeatable)",
+    )
+    parser.add_argument(
+        "--mcp-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an MCP server to use over HTTP (streamable HTTP; .../sse: legacy SSE) (repeatable)",
+    )
+
+
+def add_parser(sub: Any) -> None:
+    """The ``reverie mcp`` command."""
+    mcp = sub.add_parser("mcp", help="serve Python functions or an agent as an MCP server")
+    actions = mcp.add_subparsers(dest="mcp_action", required=True, metavar="ACTION")
+    serve = actions.add_parser("serve", help="serve tools over stdio (default) or HTTP")
+    serve.add_argument(
+        "-t",
+        "--tool",
+        action="append",
+        default=[],
+        metavar="FILE:FUNCTION",
+        help="a function to serve as a tool (repeatable); module:function or file.py:function",
+    )
+    serve.add_argument(
+        "--agent",
+        action="append",
+        default=[],
+        metavar="FILE:NAME",
+        help="an Agent (or a function returning one) to serve as one tool named NAME",
+    )
+    serve.add_argument("--name", default="reverie", help="the server name clients see")
+    serve.add_argument("--http", action="store_true", help="serve streamable HTTP, not stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="with --http: address to bind")
+    serve.add_argument("--port", type=int, default=8000, help="with --http: port (0: any free)")
+    serve.add_argument("--path", default="/mcp", help="with --http: the endpoint path")
+
+
+def toolsets(commands: Sequence[str], urls: Sequence[str], model: str) -> list[Any]:
+    """MCP servers for ``--mcp`` and ``--mcp-url`` (none: no SDK import).
+
+    Their sampling requests are answered by ``model`` (the session's model), and their
+    questions to the user asked on the terminal when there is one.
+    """
+    if not commands and not urls:
+        return []
+    from reverie.mcp import MCPServerHTTP, MCPServerSSE, MCPServerStdio
+
+    options: dict[str, Any] = {"sampling_model": model}
+    if sys.stdin.isatty():
+        options["elicitation"] = ask_in_terminal
+    servers: list[Any] = [MCPServerStdio.from_command_line(c, **options) for c in commands]
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"--mcp-url {url!r} must be an http:// or https:// URL")
+        sse = parts.path.rstrip("/").endswith("/sse")
+        servers.append(MCPServerSSE(url, **options) if sse else MCPServerHTTP(url, **options))
+    return servers
+
+
+async def ask_in_terminal(request: Elicitation) -> ElicitationResponse:
+    """A server's question (elicitation), asked on the terminal; end of input cancels."""
+    import asyncio
+
+    from reverie.mcp import ElicitationResponse
+
+    def ask(prompt: str) -> str:
+        print(prompt, end="", file=sys.stderr, flush=True)
+        return input()
+
+    try:
+        print(f"\n{request.server} asks: {request.message}", file=sys.stderr)
+        if request.mode == "url":
+            answer = await asyncio.to_thread(ask, f"  open {request.url} — done? [y/N] ")
+            return ElicitationResponse("accept" if answer.strip().lower() == "y" else "decline")
+        content: dict[str, Any] = {}
+        fields: Mapping[str, Any] = request.schema.get("properties") or {}
+        for name, field in fields.items():
+            spec: Mapping[str, Any] = (
+                cast("Mapping[str, Any]", field) if isinstance(field, Mapping) else {}
+            )
+            hint = spec.get("description") or spec.get("type", "")
+            default = f", Enter for {spec['default']!r}" if "default" in spec else ""
+            text = await asyncio.to_thread(ask, f"  {name} ({hint}{default}): ")
+            if text.strip():
+                content[name] = _typed(text.strip(), spec.get("type"))
+        answer = await asyncio.to_thread(ask, "  send? [Y/n] ")
+    except (EOFError, KeyboardInterrupt):
+        return ElicitationResponse("cancel")
+    if answer.strip().lower() in ("n", "no"):
+        return ElicitationResponse("decline")
+    return ElicitationResponse("accept", content)
+
+
+def _typed(text: str, kind: Any) -> Any:
+    """A typed answer as the schema's type wants it (the text itself when it does not fit)."""
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "boolean":
+        return text.lower() in ("y", "yes", "true", "1")
+    return text
+
+
+def run_mcp(args: argparse.Namespace) -> int:
+    """``reverie mcp serve``: 0 when the client closed the connection (or Ctrl-C)."""
+    import asyncio
+
+    from reverie.cli._run import load_tool
+    from reverie.mcp import agent_tool, serve_http, serve_stdio
+
+    tools: list[Any] = [load_tool(spec) for spec in args.tool]
+    for spec in args.agent:
+        agent, name = _load_agent(spec)
+        tools.append(agent_tool(agent, name=name))
+    if not tools:
+        raise ConfigurationError("reverie mcp serve needs at least one --tool or --agent")
+
+    def announce(url: str) -> None:
+        print(f"reverie: serving {len(tools)} tool(s) at {url}", file=sys.stderr, flush=True)
+
+    try:
+        if args.http:
+            asyncio.run(
+                serve_http(
+                    tools,
+                    host=args.host,
+                    port=args.port,
+                    path=args.path,
+                    name=args.name,
+                    on_ready=announce,
+                )
+            )
+        else:
+            asyncio.run(serve_stdio(tools, name=args.name))
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _takes_no_arguments(fn: Any) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params
+    )
+
+
+def _load_agent(spec: str) -> tuple[Any, str]:
+    """``file.py:name`` or ``module:name``: an Agent, or a function that returns one."""
+    from reverie.agent import Agent
+    from reverie.cli._run import load_attribute
+
+    value, name = load_attribute(spec, "--agent")
+    if not isinstance(value, Agent) and callable(value) and _takes_no_arguments(value):
+        value = value()
+    if not isinstance(value, Agent):
+        raise ConfigurationError(
+            f"--agent {spec!r} is not a reverie Agent (got {type(value).__name__})"
+        )
+    return value, name
