@@ -91,6 +91,26 @@ def test_chat_keeps_its_mcp_server_for_the_whole_conversation(
     assert len(started) == 1  # one server process for both turns
 
 
+@pytest.mark.usefixtures("no_new_processes")
+def test_a_saved_run_waiting_on_an_mcp_call_resumes_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "calls.jsonl"
+    server = shlex.join(
+        [sys.executable, str(Path(__file__).with_name("bad_server.py")), "good", str(log)]
+    )
+    scripted(monkeypatch, FakeModel.tool_calls(("add", {"a": 2, "b": 3})), FakeModel.text("5"))
+    saved = tmp_path / "run.json"
+    argv = ["run", "2+3?", "-m", "fake:scripted", "--mcp", server, "--approve", "all"]
+    assert main([*argv, "--save-state", str(saved)]) == 3
+    assert "add(" in capsys.readouterr().err and not log.exists()  # asked, not run
+
+    # `reverie resume` starts the server again from what the state file remembers.
+    assert main(["resume", str(saved), "--approve", "call_0"]) == 0
+    assert "← add result: 5" in capsys.readouterr().err
+    assert log.read_text().splitlines() == ['["add", {"a": 2, "b": 3}]']
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -9,8 +9,10 @@ is told and the run goes on.
 first pause, writes its state to FILE, lists the calls it waits on, and exits with status 3.
 ``reverie resume FILE --approve ID --deny ID[=REASON] --result ID=TEXT`` answers them and
 goes on (pausing again writes the state back, to FILE or ``--save-state``). The state file
-remembers how the agent was set up (model, system prompt, ``--tool`` specs, settings), so
-``resume`` needs nothing else; API keys come from the environment, never from the file.
+remembers how the agent was set up (model, system prompt, ``--tool`` specs, ``--mcp`` and
+``--mcp-url`` servers, settings), so ``resume`` needs nothing else (it starts the MCP servers
+again, and a call waiting on one of their tools runs there once approved); API keys come
+from the environment, never from the file.
 """
 
 from __future__ import annotations
@@ -50,9 +52,16 @@ class Setup:
     max_tokens: int | None
     temperature: float | None
     approve: ApproveMode
+    mcp: tuple[str, ...] = ()
+    mcp_url: tuple[str, ...] = ()
 
     def agent(self) -> Agent:
-        agent = build_agent(self.model, self.system, self.tools, self.max_tokens, self.temperature)
+        from reverie.cli._mcp import toolsets
+
+        servers = toolsets(self.mcp, self.mcp_url, self.model)
+        agent = build_agent(
+            self.model, self.system, self.tools, self.max_tokens, self.temperature, servers
+        )
         agent.requires_approval = self.approve == "all"
         return agent
 
@@ -64,6 +73,8 @@ class Setup:
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "approve": self.approve,
+            **({"mcp": list(self.mcp)} if self.mcp else {}),
+            **({"mcp_url": list(self.mcp_url)} if self.mcp_url else {}),
         }
 
     @classmethod
@@ -82,6 +93,8 @@ class Setup:
             info.get("max_tokens"),
             info.get("temperature"),
             "all" if info.get("approve") == "all" else "marked",
+            tuple(str(c) for c in info.get("mcp", [])),
+            tuple(str(u) for u in info.get("mcp_url", [])),
         )
 
 
@@ -96,10 +109,18 @@ def run_approving(
     temperature: float | None,
     approve: ApproveMode | None,
     save_state: str | None,
+    mcp: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
 ) -> int:
-    """``reverie run`` with ``--approve`` and/or ``--save-state``."""
+    """``reverie run`` with ``--approve`` and/or ``--save-state`` (``mcp``: the ``--mcp``
+    commands and ``--mcp-url`` URLs)."""
     setup = Setup(
-        choose_model(model), system, tuple(tools), max_tokens, temperature, approve or "marked"
+        choose_model(model),
+        system,
+        tuple(tools),
+        max_tokens,
+        temperature,
+        approve or "marked",
+        *mcp,
     )
     agent = setup.agent()
     state = agent.start(prompt).with_metadata(cli=setup.to_json())

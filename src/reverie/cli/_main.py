@@ -161,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 temperature=args.temperature,
                 approve=args.approve,
                 save_state=args.save_state,
+                mcp=(tuple(args.mcp), tuple(args.mcp_url)),
             )
         if args.command == "resume":
             from reverie.cli._approve import resume_saved
