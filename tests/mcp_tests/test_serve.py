@@ -127,6 +127,23 @@ async def test_outputs_become_mcp_content() -> None:
         assert done.content[0].text == "progress_and_log" and seen == [1]  # type: ignore[union-attr]
 
 
+async def test_a_served_agent_whose_run_pauses_is_an_error_result() -> None:
+    from reverie import Agent
+    from reverie.mcp import agent_tool
+    from reverie.testing._fake import FakeModel
+
+    def delete(path: str) -> str:
+        return f"deleted {path}"
+
+    model = FakeModel([FakeModel.tool_calls(("delete", {"path": "/tmp/x"}))])
+    agent = Agent(model, tools=[delete], requires_approval=True)
+    server = build_server([agent_tool(agent, name="cleaner")])
+    async with mcp.Client(server, mode="legacy") as client:
+        result = await client.call_tool("cleaner", {"prompt": "clean up"})
+    assert result.is_error
+    assert "calls to delete (approval) wait" in result.content[0].text  # type: ignore[union-attr]
+
+
 def test_request_context_outside_a_served_call_says_so() -> None:
     with pytest.raises(MCPServerError, match="only available while a function served over MCP"):
         request_context()

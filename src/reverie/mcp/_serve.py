@@ -196,7 +196,10 @@ def agent_tool(
     agent: Agent, *, name: str = "agent", description: str | None = None
 ) -> FunctionTool:
     """A whole agent as one tool: it takes a ``prompt`` and returns the run's final text,
-    reporting each finished step as progress when served over MCP."""
+    reporting each finished step as progress when served over MCP.
+
+    A run that pauses (a call waiting for approval or an external result) is an error
+    result naming the calls: the client has no way to answer them through this tool."""
     from reverie.events import StepFinish
 
     async def run(prompt: str) -> str:
@@ -206,6 +209,13 @@ def agent_tool(
                 if isinstance(event, StepFinish) and current is not None:
                     await current.report_progress(event.step.number + 1)
             result = events.result
+        if result is not None and result.status == "paused":
+            waiting = ", ".join(f"{p.tool_name} ({p.kind})" for p in result.pending)
+            raise RuntimeError(
+                f"the {name} agent stopped: its calls to {waiting} wait for an answer that a "
+                "served agent cannot ask for; serve it without requires_approval or "
+                "external tools"
+            )
         return result.text if result is not None else ""
 
     text = description or f"Ask the {name} agent: give it a task in `prompt`; it answers in text."
