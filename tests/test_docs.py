@@ -168,6 +168,8 @@ def offline(
     monkeypatch.setattr("reverie.get_model", get_model)
     monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))  # pyright: ignore[reportPrivateUsage]
     monkeypatch.chdir(tmp_path)
+    # Pages name the project's example files as a reader at the repository root would.
+    (tmp_path / "examples").symlink_to(REPO / "examples", target_is_directory=True)
     openai, anthropic = servers
     settings = {
         "OPENAI_BASE_URL": openai,

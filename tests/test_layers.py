@@ -26,10 +26,12 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "__main__",
         "cli",
         "testing",
+        "mcp",  # MCP client and server (the `mcp` extra): toolsets and serving over the agent
         "otel",  # OpenTelemetry for runs: an observer, the optional `otel` extra
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
-        "_driver _start",  # the run's loop, and how a run starts
+        "_driver",  # the run's loop
+        "_start",  # how a run starts, and the tools a resumed state needs
         "_watch",  # the loop's side of observing: one run's observers behind one object
         "observe",  # the observer contract: what watchers of a run are told
         "output",
@@ -42,7 +44,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "run_state",
         "_stop_json",  # why a run stopped, as JSON (a saved state's stopped_by)
         "codec cost",  # the public JSON codec; what runs cost, and budgets
-        "_steps",
+        "_steps toolset",  # toolset: tools listed per step (MCP servers), in the core
         "tool _pricing",  # _pricing: prices (genai-prices, lazily), Cost; below Step.cost
         "_deadline",
         "model retry _codec_json",

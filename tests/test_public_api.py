@@ -36,6 +36,7 @@ PUBLIC = (
     "reverie.effects",
     "reverie.errors",
     "reverie.events",
+    "reverie.mcp",
     "reverie.model",
     "reverie.observe",
     "reverie.otel",
@@ -47,6 +48,7 @@ PUBLIC = (
     "reverie.testing.pytest_plugin",
     "reverie.timeouts",
     "reverie.tool",
+    "reverie.toolset",
 )
 
 DELIBERATE = {

@@ -10,6 +10,10 @@ Observers (:mod:`reverie.observe`) are told of what happens through a
 :class:`~reverie._watch.Watch`: the agent wraps the events, the model effect calls the
 request's ``on_attempt`` before each attempt, and each tool's task calls ``tool_start`` and
 ``tool_end`` around the tool effect. Nothing else here knows about them.
+
+The agent's toolsets (:mod:`reverie.toolset`) are open for the whole drive and listed for
+each step's model; a resumed open step lists them again so that its pending calls find
+their tools.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from reverie import _machine as machine
 from reverie._deadline import RunDeadline
 from reverie._machine import evolve
+from reverie._start import check_tools
 from reverie._steps import Step, StepContext, StepOverrides, StopReason
 from reverie._tool_calls import maybe_await, run_call
 from reverie._watch import NO_WATCH, Watch
@@ -33,6 +38,7 @@ from reverie.events import AgentEvent, RunFinish, RunPaused, StepFinish, StepSta
 from reverie.model import Call, FinishReason, LanguageModel, ToolChoice
 from reverie.run_state import CallState, RunResult, RunState
 from reverie.tool import FunctionTool
+from reverie.toolset import Toolset, step_tools, with_toolsets
 
 if TYPE_CHECKING:
     from reverie._steps import PrepareStep, StopCondition
@@ -73,9 +79,11 @@ class Agent(Protocol):
     def settings(self) -> Mapping[str, Any]: ...
     @property
     def run_timeout(self) -> float | None: ...
+    @property
+    def toolsets(self) -> tuple[Toolset, ...]: ...
 
 
-async def drive(
+def drive(
     agent: Agent,
     state: RunState,
     effects: Effects,
@@ -85,11 +93,34 @@ async def drive(
     watch: Watch = NO_WATCH,
 ) -> AsyncGenerator[AgentEvent, None]:
     """Run ``state`` on until it finishes or pauses; the last event is a ``RunFinish``.
-    ``watch`` hears of model attempts and tool runs (the caller shows it the events)."""
+    ``watch`` hears of model attempts and tool runs (the caller shows it the events).
+
+    The agent's toolsets are entered before the first event and left after the last (or
+    when the consumer closes the events early, after the run's tool calls are cancelled)."""
+    events = _drive(agent, state, effects, streaming, pause_after_steps, watch)
+    return with_toolsets(agent.toolsets, events) if agent.toolsets else events
+
+
+async def _drive(
+    agent: Agent,
+    state: RunState,
+    effects: Effects,
+    streaming: bool,
+    pause_after_steps: int | None,
+    watch: Watch,
+) -> AsyncGenerator[AgentEvent, None]:
     output = agent.output.start() if agent.output is not None else None
     if output is not None:
         await output.restore(state.steps, state.open_step, state.output_forced, state.finished)
     tools = run_tools(agent, output)
+    if agent.toolsets and state.open_step is not None:
+        # A resumed step: its calls run with the toolsets' tools as listed now (renamed on
+        # collision as the step was), and a call waiting on a tool that is gone is refused
+        # before anything runs. The step's own model (prepare_step's) is not kept in the
+        # state; the listing only shapes schemas, which running a call does not use.
+        listed = await step_tools(agent.tools, agent.toolsets, agent.model)
+        tools = run_tools(agent, output, listed)
+        check_tools(tools, state)
     deadline = RunDeadline(agent.run_timeout)
     model_calls = 0
     while True:
@@ -104,6 +135,12 @@ async def drive(
             name = f"{plan.model.provider}:{plan.model.model_id}"
             if name != state.model:
                 state = evolve(state, model=name)
+            if agent.toolsets:
+                # The step's calls run with the tools the toolsets listed for it; the state
+                # names them all, as it names the agent's own.
+                tools = run_tools(agent, output, plan.listed)
+                if tuple(plan.listed) != state.tools:
+                    state = evolve(state, tools=tuple(plan.listed))
             yield StepStart(number)
             request = ModelRequest(
                 state.run_id,
@@ -199,6 +236,10 @@ class StepPlan:
     system: str | None
     call: Call
     tools: dict[str, FunctionTool]
+    """The tools offered in this step (after ``prepare_step``), the output tool included."""
+    listed: Mapping[str, FunctionTool]
+    """Every tool the agent had for this step: its own and its toolsets', before
+    ``prepare_step`` chose the active ones."""
 
 
 async def plan_step(
@@ -208,31 +249,37 @@ async def plan_step(
     messages: tuple[Message, ...],
     output: OutputRun | None,
 ) -> StepPlan:
-    """Step ``number``'s model, messages, tools and call, after ``prepare_step``."""
+    """Step ``number``'s model, messages, tools and call, after ``prepare_step``; the
+    toolsets are listed for the model it chose (their tools can be made active too)."""
     model = agent.model
     system = agent.system
     tool_choice: ToolChoice | None = agent.tool_choice
-    tools = agent.tools
     provider_tools = agent.provider_tools
+    overrides: StepOverrides | None = None
     if agent.prepare_step is not None:
-        overrides: StepOverrides | None = await maybe_await(
+        overrides = await maybe_await(
             agent.prepare_step(StepContext(number, steps, model, messages))
         )
         if overrides is not None:
             model = overrides.model or model
-            if overrides.messages is not None:
-                messages = tuple(overrides.messages)
-            if overrides.system is not None:
-                system = overrides.system
-                messages = _replace_system(messages, system)
-            if overrides.tool_choice is not None:
-                tool_choice = overrides.tool_choice
-            if not overrides.tools_enabled:
-                tools, provider_tools = {}, ()
-            elif overrides.active_tools is not None:
-                active = set(overrides.active_tools)
-                tools = {n: t for n, t in tools.items() if n in active}
-                provider_tools = tuple(t for t in provider_tools if t.name in active)
+    listed = agent.tools
+    if agent.toolsets:
+        listed = await step_tools(agent.tools, agent.toolsets, model)
+    tools = listed
+    if overrides is not None:
+        if overrides.messages is not None:
+            messages = tuple(overrides.messages)
+        if overrides.system is not None:
+            system = overrides.system
+            messages = _replace_system(messages, system)
+        if overrides.tool_choice is not None:
+            tool_choice = overrides.tool_choice
+        if not overrides.tools_enabled:
+            tools, provider_tools = {}, ()
+        elif overrides.active_tools is not None:
+            active = set(overrides.active_tools)
+            tools = {n: t for n, t in tools.items() if n in active}
+            provider_tools = tuple(t for t in provider_tools if t.name in active)
     call = Call(
         messages=messages,
         tools=(*(t.spec for t in tools.values()), *provider_tools),
@@ -245,7 +292,7 @@ async def plan_step(
     )
     if output is not None:
         call, tools = output.prepare(model, call, tools, tool_choice is not None)
-    return StepPlan(model, messages, system, call, dict(tools))
+    return StepPlan(model, messages, system, call, dict(tools), listed)
 
 
 def should_stop(agent: Agent, steps: tuple[Step, ...], step: Step) -> bool | StopReason:
@@ -289,11 +336,15 @@ def classifier(
     return classify
 
 
-def run_tools(agent: Agent, output: OutputRun | None) -> dict[str, FunctionTool]:
-    """Every tool a call of this run may name: the agent's, and the output tool."""
+def run_tools(
+    agent: Agent, output: OutputRun | None, listed: Mapping[str, FunctionTool] | None = None
+) -> dict[str, FunctionTool]:
+    """Every tool a call of this run may name: the agent's (with its toolsets' tools, when
+    ``listed`` for the step), and the output tool."""
+    tools = agent.tools if listed is None else listed
     if output is None:
-        return dict(agent.tools)
-    return {**agent.tools, output.tool.name: output.tool}
+        return dict(tools)
+    return {**tools, output.tool.name: output.tool}
 
 
 def _replace_system(messages: tuple[Message, ...], system: str) -> tuple[Message, ...]:

@@ -223,6 +223,7 @@ def evolve(
     output_forced: bool | None = None,
     model: str | None = None,
     stopped_by: StopReason | None = None,
+    tools: tuple[str, ...] | None = None,
 ) -> RunState:
     """``state`` with the given fields changed: what ``dataclasses.replace`` does, built
     directly (the loop makes a few per step, and ``replace`` costs several times more)."""
@@ -234,7 +235,7 @@ def evolve(
         state.finished if finished is None else finished,
         state.output_forced if output_forced is None else output_forced,
         state.model if model is None else model,
-        state.tools,
+        state.tools if tools is None else tools,
         state.metadata,
         state.stopped_by if stopped_by is None else stopped_by,
     )

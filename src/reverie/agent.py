@@ -30,6 +30,10 @@ The loop, identical for ``generate``, ``stream`` and ``resume`` (a state machine
    token limit, no tool asked to stop the turn, and no stop condition holds (by default: 20
    steps).
 
+Toolsets (``tools=[..., MCPServerStdio(...)]``, :mod:`reverie.toolset`) are entered around
+every run, or once for several with ``async with agent:``, and asked for their tools before
+every step with that step's model.
+
 A run's state can be saved at any pause (``result.state.to_json()``) and resumed in another
 process, exactly: the next request is the one the uninterrupted run would have sent.
 ``pause_after_steps`` pauses at a step boundary; ``history=`` continues a conversation from a
@@ -56,6 +60,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 from reverie import _machine, _sync
@@ -88,6 +93,7 @@ from reverie.observe import Observer, RunInfo
 from reverie.retry import RetryPolicy
 from reverie.run_state import RunResult, RunState
 from reverie.tool import FunctionTool
+from reverie.toolset import Toolset, open_toolsets
 
 __all__ = [
     "Agent",
@@ -133,6 +139,10 @@ class Agent:
     ``observers`` watch every run (:mod:`reverie.observe`); ``budget``
     (:class:`~reverie.cost.Budget`) stops a run at a cost or token limit, in addition to
     ``stop_when``.
+
+    ``tools`` takes functions, :class:`~reverie.tool.FunctionTool` objects and toolsets
+    (:class:`~reverie.toolset.Toolset`, such as an MCP server). ``async with agent:`` keeps
+    the toolsets open across runs; without it, each run opens and closes them.
     """
 
     def __init__(
@@ -140,7 +150,7 @@ class Agent:
         model: LanguageModel | str,
         *,
         system: str | None = None,
-        tools: Iterable[FunctionTool | Callable[..., Any]] = (),
+        tools: Iterable[FunctionTool | Toolset | Callable[..., Any]] = (),
         provider_tools: Iterable[ProviderTool] = (),
         max_output_tokens: int | None = None,
         temperature: float | None = None,
@@ -172,13 +182,19 @@ class Agent:
         self.model: LanguageModel = model
         self.system = system
         self.tools: dict[str, FunctionTool] = {}
+        toolsets: list[Toolset] = []
         for t in tools:
+            if isinstance(t, Toolset):
+                toolsets.append(t)
+                continue
             ft = t if isinstance(t, FunctionTool) else FunctionTool(t)
             if ft.name in self.tools:
                 raise ConfigurationError(
                     f"two tools are named {ft.name!r}; tool names must be unique"
                 )
             self.tools[ft.name] = ft
+        self.toolsets: tuple[Toolset, ...] = tuple(toolsets)
+        self._held_open: list[AsyncExitStack] = []
         self.provider_tools = tuple(provider_tools)
         self.settings: dict[str, Any] = {
             "max_output_tokens": max_output_tokens,
@@ -215,6 +231,15 @@ class Agent:
             from reverie.output._agent import AgentOutput
 
             self.output = AgentOutput(output_type, output_mode, repair_output)
+
+    async def __aenter__(self) -> Agent:
+        """Open the agent's toolsets (MCP servers) once for the runs inside, rather than
+        around each run. Re-entrant: each ``async with`` is left in turn."""
+        self._held_open.append(await open_toolsets(self.toolsets))
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._held_open.pop().aclose()
 
     # -- public entry points ------------------------------------------------------------
 
@@ -361,8 +386,9 @@ class Agent:
         if pause_after_steps is not None and pause_after_steps < 0:
             raise ConfigurationError("pause_after_steps must be 0 or more")
         state = _machine.decide(state, approvals, results)
-        output_tool = () if self.output is None else (self.output.tool_name,)
-        check_tools((*self.tools, *output_tool), state)
+        if not self.toolsets:  # else the driver checks, once the toolsets have listed theirs
+            output_tool = () if self.output is None else (self.output.tool_name,)
+            check_tools((*self.tools, *output_tool), state)
         if effects is None:
             effects = LocalEffects(self.retry, self.repair_tool_call, self.tool_timeout)
         # Observers are asked now (when generate is called or the stream is returned); with

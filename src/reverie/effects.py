@@ -30,7 +30,10 @@ effects gave the first time (same parts, same ids); never call an inner effect w
 is recorded. Everything else runs again on replay: the loop itself and the agent's hooks
 (``prepare_step``, stop conditions, approval predicates), which must therefore be
 deterministic, and the structured-output tool, which only validates the model's answer and
-so is not an effect. (A ``repair_tool_call`` hook runs inside the model effect.)
+so is not an effect. (A ``repair_tool_call`` hook runs inside the model effect.) The agent's
+toolsets (MCP servers) are opened and listed again too: a toolset's tool call is a tool
+effect like any other, and its ``ToolRequest.tool`` reaches the server through the
+connection the replaying run opened, in the engine's process.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ pydantic is imported when the first tool's schema is built, not when reverie is 
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -135,11 +136,7 @@ class FunctionTool:
             raise ToolDefinitionError(f"tool expects a function, got {type(fn).__name__}")
         self.fn = fn
         self.name = name or getattr(fn, "__name__", "")
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.name):
-            raise ToolDefinitionError(
-                f"tool name {self.name!r} is not valid: providers accept 1-64 letters, "
-                "digits, '_' or '-'; pass name=... to choose another"
-            )
+        self._check_name(self.name)
         doc = inspect.getdoc(fn) or ""
         self._param_docs = _param_docs(doc)
         self.description = description if description is not None else _summary(doc)
@@ -150,6 +147,14 @@ class FunctionTool:
         self.external = external
         if self._explicit_schema is None:
             self._check_signature()
+
+    @staticmethod
+    def _check_name(name: str) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+            raise ToolDefinitionError(
+                f"tool name {name!r} is not valid: providers accept 1-64 letters, "
+                "digits, '_' or '-'; pass name=... to choose another"
+            )
 
     @classmethod
     def from_schema(
@@ -232,6 +237,13 @@ class FunctionTool:
         schema.setdefault("properties", {})
         return schema
 
+    def renamed(self, name: str) -> FunctionTool:
+        """This tool under another name (the function and schema are shared)."""
+        self._check_name(name)
+        clone = copy.copy(self)
+        clone.name = name
+        return clone
+
     @property
     def spec(self) -> ToolSpec:
         """What a provider is sent."""
@@ -251,19 +263,31 @@ class FunctionTool:
         """
         kwargs = self.validate(arguments)
         try:
-            if self._explicit_schema is not None:
-                value = self.fn(dict(arguments))
-            elif self._is_async:
-                value = self.fn(**kwargs)
-            else:
-                value = await run_in_thread(self.fn, **kwargs)
-            if inspect.isawaitable(value):
-                value = await value
+            value = await self._call(arguments, kwargs)
         except (asyncio.CancelledError, CallDeferred):
             raise
         except Exception as exc:
             return ToolResponse(ErrorOutput(_describe(exc)))
         return _to_tool_response(value)
+
+    async def invoke(self, arguments: Mapping[str, Any]) -> Any:
+        """Validate ``arguments`` and call the function; whatever it returns, as is.
+
+        Unlike :meth:`run`, the function's exceptions propagate (an MCP server maps them
+        itself); invalid arguments raise :class:`ToolArgumentsError`.
+        """
+        return await self._call(arguments, self.validate(arguments))
+
+    async def _call(self, arguments: Mapping[str, Any], kwargs: dict[str, Any]) -> Any:
+        if self._explicit_schema is not None:
+            value = self.fn(dict(arguments))
+        elif self._is_async:
+            value = self.fn(**kwargs)
+        else:
+            value = await run_in_thread(self.fn, **kwargs)
+        if inspect.isawaitable(value):
+            value = await value
+        return value
 
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """The keyword arguments for the function, or :class:`ToolArgumentsError`."""

@@ -54,8 +54,9 @@ async def run(name: str) -> Any:
 
 def test_every_example_script_has_a_cassette() -> None:
     # tools.py is a tool module for `reverie run --tool`; local_agent.py needs the local
-    # server itself (tests/providers/test_local_server.py covers that path).
-    scripts = {p.stem for p in EXAMPLES.glob("*.py")} - {"tools", "local_agent"}
+    # server itself (tests/providers/test_local_server.py covers that path); mcp_agent.py
+    # runs with its MCP server process in tests/mcp_tests/test_example.py.
+    scripts = {p.stem for p in EXAMPLES.glob("*.py")} - {"tools", "local_agent", "mcp_agent"}
     assert scripts == set(RECORDED_WITH)
     assert {p.stem for p in CASSETTES.glob("*.yaml")} == set(RECORDED_WITH)
 

@@ -52,7 +52,13 @@ def choose_model(explicit: str | None) -> str:
 
 
 def load_tool(spec: str) -> FunctionTool:
-    """``module:function`` or ``file.py:function`` as a tool; ConfigurationError if not.
+    """``module:function`` or ``file.py:function`` as a tool; ConfigurationError if not."""
+    fn, _ = load_attribute(spec, "--tool")
+    return fn if isinstance(fn, FunctionTool) else FunctionTool(fn)
+
+
+def load_attribute(spec: str, flag: str) -> tuple[Any, str]:
+    """The object ``module:name`` or ``file.py:name`` names, and the name.
 
     A module that fails to import (a syntax error, an exception at import time) is reported
     in one line naming the file, line and error: the user fixes their file, no traceback
@@ -61,32 +67,32 @@ def load_tool(spec: str) -> FunctionTool:
     target, sep, attr = spec.rpartition(":")
     if not sep or not target or not attr:
         raise ConfigurationError(
-            f"--tool {spec!r} must look like 'module:function' or 'path/to/file.py:function'"
+            f"{flag} {spec!r} must look like 'module:function' or 'path/to/file.py:function'"
         )
     if target.endswith(".py"):
         path = Path(target)
         if not path.is_file():
-            raise ConfigurationError(f"--tool {spec!r}: no file {target}")
+            raise ConfigurationError(f"{flag} {spec!r}: no file {target}")
         module_spec = importlib.util.spec_from_file_location(f"_reverie_tools_{path.stem}", path)
         if module_spec is None or module_spec.loader is None:
-            raise ConfigurationError(f"--tool {spec!r}: cannot load {target}")
+            raise ConfigurationError(f"{flag} {spec!r}: cannot load {target}")
         module = importlib.util.module_from_spec(module_spec)
         try:
             module_spec.loader.exec_module(module)
         except Exception as exc:
-            raise ConfigurationError(f"--tool {spec!r}: {target} {_failure(exc)}") from exc
+            raise ConfigurationError(f"{flag} {spec!r}: {target} {_failure(exc)}") from exc
     else:
         if "" not in sys.path and os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())  # as `python -m` does: tools next to the user
         try:
             module = importlib.import_module(target)
         except Exception as exc:
-            raise ConfigurationError(f"--tool {spec!r}: cannot import {target}: "
+            raise ConfigurationError(f"{flag} {spec!r}: cannot import {target}: "
                                      f"{_failure(exc)}") from exc  # fmt: skip
-    fn: Any = getattr(module, attr, None)
-    if fn is None:
-        raise ConfigurationError(f"--tool {spec!r}: {target} has no {attr!r}")
-    return fn if isinstance(fn, FunctionTool) else FunctionTool(fn)
+    value: Any = getattr(module, attr, None)
+    if value is None:
+        raise ConfigurationError(f"{flag} {spec!r}: {target} has no {attr!r}")
+    return value, attr
 
 
 def _failure(exc: BaseException) -> str:
@@ -114,7 +120,7 @@ def build_agent(args: argparse.Namespace) -> Agent:
     """The agent for ``run``/``chat``'s options; tools load before any model starts."""
     from reverie.providers import get_model
 
-    tools = [load_tool(t) for t in args.tool]
+    tools: list[Any] = [load_tool(t) for t in args.tool]
     name = choose_model(args.model)
     options: dict[str, Any] = {}
     if args.base_url:
@@ -131,10 +137,13 @@ def build_agent(args: argparse.Namespace) -> Agent:
                 "OPENAI_API_KEY set); reverie models lists the providers."
             ) from exc
         raise
+    from reverie.cli._mcp_client import toolsets
+
+    servers = toolsets(getattr(args, "mcp", ()), getattr(args, "mcp_url", ()), name)
     return Agent(
         model,
         system=args.system,
-        tools=tools,
+        tools=[*tools, *servers],
         max_output_tokens=args.max_tokens,
         temperature=args.temperature,
     )

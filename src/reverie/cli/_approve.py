@@ -9,8 +9,10 @@ is told and the run goes on.
 first pause, writes its state to FILE, lists the calls it waits on, and exits with status 3.
 ``reverie resume FILE --approve ID --deny ID[=REASON] --result ID=TEXT`` answers them and
 goes on (pausing again writes the state back, to FILE or ``--save-state``). The state file
-remembers how the agent was set up (model, system prompt, ``--tool`` specs, settings), so
-``resume`` needs nothing else; API keys come from the environment, never from the file.
+remembers how the agent was set up (model, system prompt, ``--tool`` specs, ``--mcp`` and
+``--mcp-url`` servers, settings), so ``resume`` needs nothing else (it starts the MCP servers
+again, and a call waiting on one of their tools runs there once approved); API keys come
+from the environment, never from the file.
 """
 
 from __future__ import annotations
@@ -52,10 +54,12 @@ class Setup:
     temperature: float | None
     approve: ApproveMode
     base_url: str | None = None
+    mcp: tuple[str, ...] = ()
+    mcp_url: tuple[str, ...] = ()
 
     def agent(self, api_key: str | None = None) -> Agent:
-        """The agent, built as ``reverie run`` builds it (a key comes from the environment,
-        or from ``api_key``: never from the saved state)."""
+        """The agent, built as ``reverie run`` builds it, MCP servers included (a key comes
+        from the environment, or from ``api_key``: never from the saved state)."""
         options = argparse.Namespace(
             model=self.model,
             system=self.system,
@@ -64,6 +68,8 @@ class Setup:
             temperature=self.temperature,
             base_url=self.base_url,
             api_key=api_key,
+            mcp=list(self.mcp),
+            mcp_url=list(self.mcp_url),
         )
         agent = build_agent(options)
         agent.requires_approval = self.approve == "all"
@@ -78,6 +84,8 @@ class Setup:
             "temperature": self.temperature,
             "approve": self.approve,
             "base_url": self.base_url,
+            **({"mcp": list(self.mcp)} if self.mcp else {}),
+            **({"mcp_url": list(self.mcp_url)} if self.mcp_url else {}),
         }
 
     @classmethod
@@ -97,6 +105,8 @@ class Setup:
             info.get("temperature"),
             "all" if info.get("approve") == "all" else "marked",
             info.get("base_url"),
+            tuple(str(c) for c in info.get("mcp", [])),
+            tuple(str(u) for u in info.get("mcp_url", [])),
         )
 
 
@@ -110,6 +120,8 @@ def run_approving(args: argparse.Namespace) -> int:
         args.temperature,
         args.approve or "marked",
         args.base_url,
+        tuple(args.mcp),
+        tuple(args.mcp_url),
     )
     agent = setup.agent(args.api_key)
     state = agent.start(args.prompt).with_metadata(cli=setup.to_json())

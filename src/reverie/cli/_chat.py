@@ -36,6 +36,11 @@ def read_line() -> str | None:
 
 
 async def _chat(agent: Agent) -> int:
+    async with agent:  # its MCP servers stay up for the whole conversation
+        return await _turns(agent)
+
+
+async def _turns(agent: Agent) -> int:
     out, info = consoles()
     info.line(describe(agent.model), "bold")
     if sys.stdin.isatty():
@@ -70,6 +75,9 @@ def main(args: argparse.Namespace) -> int:
     agent = build_agent(args)
     try:
         return asyncio.run(_chat(agent))
+    except ReverieError as exc:  # an MCP server that would not start
+        print(f"reverie chat: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nreverie: bye", file=sys.stderr)
         return 0

@@ -113,6 +113,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     _command(sub, "models", "reverie.cli._models:main", "list providers and how to configure them")
 
+    from reverie.cli import _mcp
+
+    _mcp.add_parser(sub)
+
     local = _command(
         sub, "local", "reverie.cli._local:main", "the built-in local model: status or install"
     )
@@ -153,6 +157,9 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api-key", help="the provider's key (better: its environment variable, see models)"
     )
+    from reverie.cli._mcp_client import add_agent_options
+
+    add_agent_options(parser)
 
 
 _LIBRARY_HINT = re.compile(r"\b(api_key|base_url)=")
