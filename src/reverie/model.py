@@ -25,6 +25,7 @@ from reverie.content import (
     Message,
     Part,
     ProviderData,
+    RefusalPart,
     SourcePart,
     TextPart,
     ToolCallPart,
@@ -41,6 +42,7 @@ __all__ = [
     "ReasoningDelta",
     "ReasoningEnd",
     "ReasoningStart",
+    "Refusal",
     "Response",
     "Source",
     "SpecificTool",
@@ -178,6 +180,11 @@ class Response:
         """All text parts, concatenated."""
         return "".join(p.text for p in self.content if isinstance(p, TextPart))
 
+    @property
+    def refusal(self) -> str:
+        """The model's refusal (its :class:`~reverie.content.RefusalPart` texts), or ``""``."""
+        return "".join(p.text for p in self.content if isinstance(p, RefusalPart))
+
 
 # Stream events: what ``LanguageModel.stream`` yields (re-exported by reverie.events).
 
@@ -269,8 +276,18 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """The model refused to answer; ``refusal.text`` says so in its words. Sent whole, once
+    the refusal is complete; the stream then finishes with ``content-filter``."""
+
+    refusal: RefusalPart
+    type: Literal["refusal"] = "refusal"
+
+
+@dataclass(frozen=True, slots=True)
 class Warnings:
-    """Settings the provider could not honour for this call; sent before any content."""
+    """Settings the provider could not honour for this call (sent before any content), or
+    something odd about the response the decoder worked around (sent when it happens)."""
 
     warnings: tuple[CallWarning, ...]
     type: Literal["warnings"] = "warnings"
@@ -299,6 +316,7 @@ StreamEvent: TypeAlias = (
     | ToolCall
     | ToolResult
     | Source
+    | Refusal
     | Warnings
     | Finish
 )

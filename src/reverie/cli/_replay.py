@@ -33,6 +33,7 @@ _STYLES = {
 
 def _chat_response(interaction: Interaction) -> tuple[list[Turn], Usage | None]:
     """A Chat Completions response through reverie's decoders."""
+    from reverie.providers._http import SSE_DONE
     from reverie.providers._openai.chat_decode import decode_response
     from reverie.providers._openai.chat_stream import ChatStreamDecoder
     from reverie.providers._openai.dialect import ChatDialect
@@ -52,9 +53,8 @@ def _chat_response(interaction: Interaction) -> tuple[list[Turn], Usage | None]:
         decoder = ChatStreamDecoder(dialect)
         acc = ResponseAccumulator()
         for _event, data in [*SSEDecoder().feed(text.encode()), *SSEDecoder().close()]:
-            if data != "[DONE]":
-                for ev in decoder.feed(orjson.loads(data)):
-                    acc.add(ev)
+            for ev in decoder.feed(SSE_DONE if data == "[DONE]" else orjson.loads(data)):
+                acc.add(ev)
         for ev in decoder.finish():
             acc.add(ev)
         response = acc.response()

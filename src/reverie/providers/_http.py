@@ -54,6 +54,18 @@ __all__ = [
 T = TypeVar("T")
 
 
+class _Done(dict[str, Any]):
+    """The type of :data:`SSE_DONE`: an empty object that only an identity check tells apart."""
+
+    __slots__ = ()
+
+
+SSE_DONE: dict[str, Any] = _Done()
+"""What :func:`post_sse_objects` yields for a ``data: [DONE]`` line: an empty object, so a
+decoder that does not care needs no change, and one that does tests ``chunk is SSE_DONE``
+(Chat Completions: a stream that ended with ``[DONE]`` ended on purpose)."""
+
+
 # The default client's own limits are a backstop only; reverie's Timeouts are tighter.
 DEFAULT_TIMEOUT = httpx2.Timeout(1800.0, connect=DEFAULT_TIMEOUTS.connect)
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
@@ -231,8 +243,9 @@ async def post_sse_objects(
     timeouts: Timeouts | None = None,
 ) -> AsyncGenerator[dict[str, Any], None]:
     """:func:`post_stream` read as Server-Sent Events: each event's data as a JSON object
-    (``[DONE]``, which some hosts send, is skipped; anything else that is not a JSON object
-    is a :class:`~reverie.errors.ProtocolError`). Closing this closes the response."""
+    (``[DONE]``, which some hosts send, as :data:`SSE_DONE`; anything else that is not a
+    JSON object is a :class:`~reverie.errors.ProtocolError`). Closing this closes the
+    response."""
     from reverie.providers._sse import SSEDecoder, json_object
 
     sse = SSEDecoder()
@@ -240,11 +253,9 @@ async def post_sse_objects(
     try:
         async for raw in chunks:
             for _event, data in sse.feed(raw):
-                if data != "[DONE]":
-                    yield json_object(data, provider)
+                yield SSE_DONE if data == "[DONE]" else json_object(data, provider)
         for _event, data in sse.close():
-            if data != "[DONE]":
-                yield json_object(data, provider)
+            yield SSE_DONE if data == "[DONE]" else json_object(data, provider)
     finally:
         await chunks.aclose()
 
