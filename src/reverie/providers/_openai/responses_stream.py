@@ -97,7 +97,7 @@ class ResponsesStreamDecoder:
         "_provider",
         "_reasoning",
         "_refusals",
-        "_refused",
+        "_refusals_sent",
         "_response",
     )
 
@@ -109,7 +109,7 @@ class ResponsesStreamDecoder:
         self._open_calls: dict[str, str] = {}  # call_id -> tool name, until its item is done
         self._has_call = False
         self._refusals: dict[str, str] = {}  # item id -> refusal text not yet sent
-        self._refused = False
+        self._refusals_sent: set[str] = set()  # item ids
         self._metadata: dict[str, Mapping[str, Any]] = {}
         self._finish: Usage | None = None  # set by the terminal event
         self._response: Mapping[str, Any] = {}
@@ -223,8 +223,8 @@ class ResponsesStreamDecoder:
 
     def _send_refusal(self, item_id: str, out: list[StreamEvent]) -> None:
         text = self._refusals.pop(item_id, "")
-        if text:
-            self._refused = True
+        if text and item_id not in self._refusals_sent:
+            self._refusals_sent.add(item_id)
             metadata = {self._provider: {"item_id": item_id}} if item_id else {}
             out.append(Refusal(RefusalPart(text, provider_metadata=metadata)))
 
@@ -301,7 +301,7 @@ class ResponsesStreamDecoder:
             out.append(ToolInputEnd(call_id))
             out.append(Warnings((incomplete_call_warning({"name": name}, self._provider),)))
         self._open_calls.clear()
-        reason = finish_reason(self._response, self._has_call, self._refused)
+        reason = finish_reason(self._response, self._has_call, bool(self._refusals_sent))
         out.append(Finish(reason, self._finish, dict(self._metadata)))
         return out
 
