@@ -290,18 +290,11 @@ def _anthropic_factory(
     return AnthropicModel(model_id, host=AnthropicAPI(url, key), **options)
 
 
-def _bedrock_factory(
-    model_id: str,
-    *,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    region: str | None = None,
-    **options: Any,
-) -> LanguageModel:
-    """A bearer API key (``AWS_BEARER_TOKEN_BEDROCK``) when there is one, else SigV4 with
-    the AWS credential chain (needs botocore: ``pip install 'reverie[bedrock]'``)."""
+def _bedrock_host(name: str, api_key: str | None, base_url: str | None, region: str | None) -> Any:
+    """The Bedrock host: a bearer API key (``AWS_BEARER_TOKEN_BEDROCK``) when there is one,
+    else SigV4 with the AWS credential chain (needs botocore: ``pip install
+    'reverie[bedrock]'``)."""
     from reverie.providers._anthropic.hosts import Bedrock
-    from reverie.providers._anthropic.model import AnthropicModel
 
     region = (
         region
@@ -309,10 +302,49 @@ def _bedrock_factory(
         or os.environ.get("AWS_DEFAULT_REGION")
         or "us-east-1"
     )
-    key = resolve_key("bedrock", "AWS_BEARER_TOKEN_BEDROCK", api_key, False)
+    key = resolve_key(name, "AWS_BEARER_TOKEN_BEDROCK", api_key, False)
     url = base_url or os.environ.get("BEDROCK_BASE_URL")
-    host = Bedrock(region=region, base_url=url, api_key=key)
+    return Bedrock(region=region, base_url=url, api_key=key, name=name)
+
+
+def _bedrock_factory(
+    model_id: str,
+    *,
+    api: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    region: str | None = None,
+    **options: Any,
+) -> LanguageModel:
+    """Claude models (ids naming ``anthropic.`` or ``claude``) speak Anthropic's invoke body,
+    every other model Converse; ``api="converse"`` or ``"invoke"`` chooses explicitly."""
+    from reverie.providers.bedrock.converse import is_claude
+
+    if api not in (None, "converse", "invoke"):
+        raise ConfigurationError(f"bedrock api must be 'converse' or 'invoke', not {api!r}")
+    host = _bedrock_host("bedrock", api_key, base_url, region)
+    if api == "converse" or (api is None and not is_claude(model_id)):
+        from reverie.providers.bedrock.converse_model import ConverseModel
+
+        return ConverseModel(model_id, host=host, **options)
+    from reverie.providers.anthropic.model import AnthropicModel
+
     return AnthropicModel(model_id, host=host, **options)
+
+
+def _bedrock_converse_factory(
+    model_id: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    region: str | None = None,
+    **options: Any,
+) -> LanguageModel:
+    """Converse for every model id, Claude included."""
+    from reverie.providers.bedrock.converse_model import ConverseModel
+
+    host = _bedrock_host("bedrock-converse", api_key, base_url, region)
+    return ConverseModel(model_id, host=host, **options)
 
 
 def _vertex_anthropic_factory(
@@ -358,7 +390,18 @@ register_provider(
     ProviderInfo(
         name="bedrock",
         factory=_bedrock_factory,
-        description="Claude on AWS Bedrock (API key, or AWS credentials with botocore)",
+        description="AWS Bedrock: Claude via its invoke body, other models via Converse "
+        "(API key, or AWS credentials with botocore)",
+        key_env="AWS_BEARER_TOKEN_BEDROCK",
+        base_url="https://bedrock-runtime.{region}.amazonaws.com",
+        base_url_env="BEDROCK_BASE_URL",
+    )
+)
+register_provider(
+    ProviderInfo(
+        name="bedrock-converse",
+        factory=_bedrock_converse_factory,
+        description="AWS Bedrock Converse API for every model, Claude included",
         key_env="AWS_BEARER_TOKEN_BEDROCK",
         base_url="https://bedrock-runtime.{region}.amazonaws.com",
         base_url_env="BEDROCK_BASE_URL",

@@ -11,9 +11,10 @@ it. :class:`EventStreamDecoder` takes bytes as they arrive (a frame may span rea
 may hold many frames) and yields whole :class:`Frame` objects; a bad length or CRC raises
 :class:`~reverie.errors.ProtocolError`.
 
-:func:`bedrock_event` turns one Bedrock frame into the Anthropic event it carries (the
-payload is ``{"bytes": "<base64 of the event JSON>"}``), or raises the typed error an
-``exception`` frame reports (``throttlingException`` → rate limit, ...).
+:func:`bedrock_event` turns one Bedrock invoke frame into the Anthropic event it carries
+(the payload is ``{"bytes": "<base64 of the event JSON>"}``); :func:`converse_event` one
+ConverseStream frame into its event type and JSON payload. Both raise the typed error an
+``exception`` or ``error`` frame reports (``throttlingException`` → rate limit, ...).
 """
 
 from __future__ import annotations
@@ -139,16 +140,7 @@ def bedrock_event(frame: Frame, provider: str) -> dict[str, Any] | None:
     Raises the typed provider error of an ``exception`` or ``error`` frame, and
     ProtocolError for a payload that is not the documented shape.
     """
-    message_type = frame.headers.get(":message-type", "event")
-    if message_type == "exception":
-        name = str(frame.headers.get(":exception-type", "exception"))
-        raise _frame_error(name, frame.payload, provider)
-    if message_type == "error":
-        code = str(frame.headers.get(":error-code", "error"))
-        message = str(frame.headers.get(":error-message", ""))
-        raise error_from_event(
-            {"type": _EXCEPTION_TYPES.get(code, code), "message": message or code}, provider
-        )
+    raise_if_error(frame, provider)
     if frame.headers.get(":event-type", "chunk") != "chunk":
         return None
     try:
@@ -162,6 +154,36 @@ def bedrock_event(frame: Frame, provider: str) -> dict[str, Any] | None:
     if not isinstance(event, dict):
         raise ProtocolError(f"{provider}: stream event is not a JSON object: {event!r:.200}")
     return event  # pyright: ignore[reportUnknownVariableType]
+
+
+def converse_event(frame: Frame, provider: str) -> tuple[str, dict[str, Any]]:
+    """A ConverseStream frame as ``(event type, payload)`` (``messageStart``,
+    ``contentBlockDelta``, ...); raises as :func:`bedrock_event` does."""
+    raise_if_error(frame, provider)
+    name = str(frame.headers.get(":event-type", ""))
+    try:
+        payload: Any = orjson.loads(frame.payload) if frame.payload else {}
+    except orjson.JSONDecodeError as exc:
+        raise ProtocolError(
+            f"{provider}: {name or 'event'} payload is not JSON: {frame.payload[:200]!r}"
+        ) from exc
+    if not isinstance(payload, dict):
+        raise ProtocolError(f"{provider}: {name or 'event'} payload is not an object")
+    return name, payload  # pyright: ignore[reportUnknownVariableType]
+
+
+def raise_if_error(frame: Frame, provider: str) -> None:
+    """Raise the typed provider error an ``exception`` or ``error`` frame reports."""
+    message_type = frame.headers.get(":message-type", "event")
+    if message_type == "exception":
+        name = str(frame.headers.get(":exception-type", "exception"))
+        raise _frame_error(name, frame.payload, provider)
+    if message_type == "error":
+        code = str(frame.headers.get(":error-code", "error"))
+        message = str(frame.headers.get(":error-message", ""))
+        raise error_from_event(
+            {"type": _EXCEPTION_TYPES.get(code, code), "message": message or code}, provider
+        )
 
 
 def _frame_error(name: str, payload: bytes, provider: str) -> ProviderError:

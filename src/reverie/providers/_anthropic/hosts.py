@@ -118,7 +118,12 @@ class Bedrock:
             _require("botocore", "bedrock", "or pass api_key=... (AWS_BEARER_TOKEN_BEDROCK)")
 
     def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str:
-        action = "invoke-with-response-stream" if stream else "invoke"
+        return self.endpoint(model_id, "invoke-with-response-stream" if stream else "invoke")
+
+    def endpoint(self, model_id: str, action: str) -> str:
+        """``{base}/model/{escaped id}/{action}``: every Bedrock Runtime model operation
+        (``invoke``, ``converse``, ``converse-stream``, ``count-tokens``) has this form, and
+        this host signs them all."""
         return f"{self._base}/model/{quote(model_id, safe='')}/{action}"
 
     async def auth_headers(
