@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 # Imported for its effect: the built-in table registers every built-in provider.
 from reverie.providers import _builtins  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from reverie.providers._registry import (
+    EmbeddingFactory,
     ModelFactory,
     ProviderInfo,
+    get_embedding_model,
     get_model,
     providers,
     register_provider,
@@ -34,8 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConstrainedToolModel",
+    "EmbeddingFactory",
     "ModelFactory",
     "ProviderInfo",
+    "get_embedding_model",
     "get_model",
     "providers",
     "register_provider",

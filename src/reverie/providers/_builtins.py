@@ -432,3 +432,6 @@ register_provider(
         description="a GGUF model run in-process by llama.cpp (local:smollm2 is built in)",
     )
 )
+
+# Embedding models join the entries above; it must come after them.
+from reverie.providers import _builtin_embeddings  # noqa: E402, F401  # pyright: ignore[reportUnusedImport]

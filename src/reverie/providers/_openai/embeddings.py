@@ -1,0 +1,83 @@
+"""The OpenAI embeddings wire, pure: ``POST {base}/embeddings``.
+
+Spoken by OpenAI, Azure OpenAI (``/openai/v1/embeddings``, the deployment name as
+``model``) and every OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio, Mistral,
+Together, ...). Request: ``{"model", "input": [texts], "dimensions"?}`` plus the options
+``user`` and ``extra_body``. Answer: ``data[].embedding`` (put back in ``index`` order; a
+base64 string of little-endian float32, which some servers send, is decoded too) and
+``usage.prompt_tokens``. OpenAI takes up to 2048 inputs per request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from reverie.embeddings import EmbeddingBatch, EmbedSettings
+from reverie.errors import ProtocolError
+from reverie.model import CallWarning, Usage
+from reverie.providers._embedding import option, vectors_of
+
+MAX_INPUTS = 2048
+
+
+class OpenAIEmbeddingWire:
+    """``name`` keys the provider options read (also ``"openai"``) and the metadata."""
+
+    def __init__(self, model_id: str, name: str = "openai", max_batch_size: int = MAX_INPUTS):
+        self.model_id = model_id
+        self.name = name
+        self.max_batch_size = max_batch_size
+
+    def encode(
+        self, texts: Sequence[str], settings: EmbedSettings, warnings: list[CallWarning]
+    ) -> tuple[str, dict[str, Any]]:
+        body: dict[str, Any] = {"model": self.model_id, "input": list(texts)}
+        if settings.dimensions is not None:
+            body["dimensions"] = settings.dimensions
+        if settings.task_type is not None:
+            warnings.append(
+                CallWarning(
+                    "unsupported-setting",
+                    f"{self.name} embeddings take no task_type; ignored",
+                    "task_type",
+                )
+            )
+        names = (self.name, "openai")
+        user = option(settings, names, "user")
+        if user is not None:
+            body["user"] = user
+        extra = option(settings, names, "extra_body")
+        if isinstance(extra, Mapping):
+            body.update(cast(Mapping[str, Any], extra))
+        return "embeddings", body
+
+    def decode(self, data: Mapping[str, Any], count: int) -> EmbeddingBatch:
+        items: Any = data.get("data")
+        if not isinstance(items, list):
+            raise ProtocolError(f"{self.name}: the answer has no embeddings: {str(data)[:300]}")
+        rows = [cast(dict[str, Any], i) for i in cast(list[Any], items) if isinstance(i, dict)]
+        rows.sort(key=lambda row: int(row.get("index") or 0))
+        vectors = [self._vector(row.get("embedding")) for row in rows]
+        usage: Any = data.get("usage") or {}
+        tokens = int(usage.get("prompt_tokens") or 0)
+        meta = {"model": data["model"]} if data.get("model") else {}
+        return EmbeddingBatch(
+            vectors,
+            Usage(input_tokens=tokens, total_tokens=int(usage.get("total_tokens") or tokens)),
+            provider_metadata={self.name: meta} if meta else {},
+        )
+
+    def _vector(self, value: Any) -> list[float]:
+        if isinstance(value, str):
+            try:
+                raw = base64.b64decode(value, validate=True)
+            except binascii.Error as exc:
+                raise ProtocolError(f"{self.name}: an embedding is not base64") from exc
+            if len(raw) % 4:
+                raise ProtocolError(f"{self.name}: a base64 embedding is not float32 values")
+            return list(struct.unpack(f"<{len(raw) // 4}f", raw))
+        return vectors_of(value, "an embedding", self.name)
