@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from reverie.errors import ConfigurationError
+from reverie.providers import _counting
 from reverie.providers._anthropic.encode import MessagesDialect
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -41,6 +42,13 @@ class MessagesHost(Protocol):
         ...
 
     def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str: ...
+
+    def count_request(
+        self, model_id: str, body: Mapping[str, Any], betas: Sequence[str]
+    ) -> tuple[str, dict[str, Any]]:
+        """The URL and body that count ``body``'s input tokens
+        (:mod:`reverie.providers._counting`)."""
+        ...
 
     async def auth_headers(
         self, url: str, body: bytes, headers: Mapping[str, str], betas: Sequence[str]
@@ -64,6 +72,12 @@ class AnthropicAPI:
 
     def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str:
         return f"{self._base}/v1/messages" + ("?beta=true" if betas else "")
+
+    def count_request(
+        self, model_id: str, body: Mapping[str, Any], betas: Sequence[str]
+    ) -> tuple[str, dict[str, Any]]:
+        url = f"{self._base}/v1/messages/count_tokens" + ("?beta=true" if betas else "")
+        return url, _counting.anthropic_body(body)
 
     async def auth_headers(
         self, url: str, body: bytes, headers: Mapping[str, str], betas: Sequence[str]
@@ -119,6 +133,11 @@ class Bedrock:
 
     def url(self, model_id: str, *, stream: bool, betas: Sequence[str]) -> str:
         return self.endpoint(model_id, "invoke-with-response-stream" if stream else "invoke")
+
+    def count_request(
+        self, model_id: str, body: Mapping[str, Any], betas: Sequence[str]
+    ) -> tuple[str, dict[str, Any]]:
+        return self.endpoint(model_id, "count-tokens"), _counting.bedrock_invoke_body(body)
 
     def endpoint(self, model_id: str, action: str) -> str:
         """``{base}/model/{escaped id}/{action}``: every Bedrock Runtime model operation
@@ -191,6 +210,15 @@ class Vertex:
             f"{self._base}/projects/{self._project}/locations/{self._location}"
             f"/publishers/anthropic/models/{model_id}:{method}"
         )
+
+    def count_request(
+        self, model_id: str, body: Mapping[str, Any], betas: Sequence[str]
+    ) -> tuple[str, dict[str, Any]]:
+        url = (
+            f"{self._base}/projects/{self._project}/locations/{self._location}"
+            "/publishers/anthropic/models/count-tokens:rawPredict"
+        )
+        return url, {**_counting.anthropic_body(body), "model": model_id}
 
     async def auth_headers(
         self, url: str, body: bytes, headers: Mapping[str, str], betas: Sequence[str]

@@ -23,8 +23,10 @@ from reverie.providers._anthropic.encode import EncodedRequest, encode_request
 from reverie.providers._anthropic.eventstream import EventStreamDecoder, bedrock_event
 from reverie.providers._anthropic.hosts import MessagesHost
 from reverie.providers._anthropic.stream import MessagesStreamDecoder
+from reverie.providers._counting import read_count
 from reverie.providers._sse import SSEDecoder, json_object
 from reverie.timeouts import Timeouts
+from reverie.tokens import TokenCount
 
 USER_AGENT = "reverie/0.1"
 _CONTEXT_TOO_LONG = re.compile(r"prompt is too long:\s*(\d+)\s*tokens?\s*>\s*(\d+)\s*maximum")
@@ -77,13 +79,27 @@ class AnthropicModel:
         )
         url = self._host.url(self._model_id, stream=stream, betas=encoded.betas)
         body = orjson.dumps(encoded.body)
+        headers = await self._signed(url, body, call, encoded.betas)
+        return url, body, headers, encoded.warnings
+
+    async def _signed(self, url: str, body: bytes, call: Call, betas: list[str]) -> dict[str, str]:
         headers = {**self._headers, **call.headers}
-        betas = [] if self._host.dialect.betas_in_body else encoded.betas
+        betas = [] if self._host.dialect.betas_in_body else betas
         added = await self._host.auth_headers(url, body, headers, betas)
         # Replace, whatever its case, a header the host sets (it merged any beta flags).
         replaced = {k.lower() for k in added}
-        headers = {k: v for k, v in headers.items() if k.lower() not in replaced} | added
-        return url, body, headers, encoded.warnings
+        return {k: v for k, v in headers.items() if k.lower() not in replaced} | added
+
+    async def count_tokens(self, call: Call) -> TokenCount:
+        """The host's count of ``call``'s input tokens (:mod:`reverie.tokens`)."""
+        encoded = encode_request(call, self._model_id, self._host.dialect, stream=False)
+        url, body = self._host.count_request(self._model_id, encoded.body, encoded.betas)
+        raw = orjson.dumps(body)
+        headers = await self._signed(url, raw, call, encoded.betas)
+        data = await _http.post_json(
+            self._client, url, raw, headers, provider=self.provider, timeouts=self._timeouts
+        )
+        return TokenCount(read_count(data, self.provider))
 
     async def generate(self, call: Call) -> Response:
         url, body, headers, warnings = await self._prepare(call, stream=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx2
@@ -26,6 +26,9 @@ from reverie.providers._google.decode import decode_response, refine_error
 from reverie.providers._google.encode import GoogleDialect, encode_request
 from reverie.providers._google.stream import GeminiStreamDecoder
 from reverie.providers._sse import SSEDecoder, json_object
+
+if TYPE_CHECKING:
+    from reverie.tokens import TokenCount
 
 USER_AGENT = "reverie/0.1"
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
@@ -186,6 +189,22 @@ class GeminiModel:
         if not isinstance(data, dict):
             raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
         return decode_response(data, self._dialect, self._new_id, tuple(warnings))  # pyright: ignore[reportUnknownArgumentType]
+
+    async def count_tokens(self, call: Call) -> TokenCount:
+        """``countTokens`` for ``call`` as it would be sent (:mod:`reverie.tokens`)."""
+        from reverie.providers._counting import gemini_body, read_count
+        from reverie.tokens import TokenCount
+
+        body, _ = encode_request(call, self._model_id, self._dialect)
+        data = await _http.post_json(
+            self._client,
+            f"{self._model_url}:countTokens",
+            orjson.dumps(gemini_body(body, self._model_id, vertex=self._dialect.vertex)),
+            await self._request_headers(call),
+            provider=self.provider,
+            timeouts=self._timeouts,
+        )
+        return TokenCount(read_count(data, self.provider))
 
     async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
         body, warnings = encode_request(call, self._model_id, self._dialect)

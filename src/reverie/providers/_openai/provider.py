@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
 
@@ -28,6 +28,9 @@ from reverie.events import StreamEvent
 from reverie.model import Call, LanguageModel, Response
 from reverie.providers._openai.chat import is_reasoning_model
 from reverie.timeouts import Timeouts
+
+if TYPE_CHECKING:
+    from reverie.tokens import TokenCount
 
 Api = Literal["chat", "responses", "auto"]
 API_ENV = "REVERIE_OPENAI_API"
@@ -231,6 +234,12 @@ class OptionAliasModel:
             return None
         result: Call | None = hook(self._merged(call), schema, name, description)
         return result
+
+    async def count_tokens(self, call: Call) -> TokenCount:
+        """The inner model's count (the Responses API has an endpoint), else an estimate."""
+        from reverie.tokens import count_tokens
+
+        return await count_tokens(self.inner, self._merged(call))
 
     async def generate(self, call: Call) -> Response:
         return await self.inner.generate(self._merged(call))

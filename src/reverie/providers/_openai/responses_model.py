@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import orjson
@@ -24,6 +24,9 @@ from reverie.providers._openai.responses import ResponsesDialect, encode_request
 from reverie.providers._openai.responses_decode import decode_response
 from reverie.providers._openai.responses_stream import ResponsesStreamDecoder
 from reverie.timeouts import Timeouts
+
+if TYPE_CHECKING:
+    from reverie.tokens import TokenCount
 
 
 class OpenAIResponsesModel:
@@ -104,6 +107,22 @@ class OpenAIResponsesModel:
         if not isinstance(data, dict):
             raise ProtocolError(f"{self.provider}: expected a JSON object, got {str(data)[:200]}")
         return decode_response(data, self._dialect, warnings)  # pyright: ignore[reportUnknownArgumentType]
+
+    async def count_tokens(self, call: Call) -> TokenCount:
+        """``POST {base_url}/responses/input_tokens`` for ``call`` (:mod:`reverie.tokens`)."""
+        from reverie.providers._counting import read_count, responses_body
+        from reverie.tokens import TokenCount
+
+        body, _ = encode_request(call, self._model_id, self._dialect, stream=False)
+        data = await _http.post_json(
+            self._client,
+            self._url + "/input_tokens",
+            orjson.dumps(responses_body(body)),
+            self._request_headers(call),
+            provider=self.provider,
+            timeouts=self._timeouts,
+        )
+        return TokenCount(read_count(data, self.provider))
 
     async def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
         body, warnings = encode_request(call, self._model_id, self._dialect, stream=True)

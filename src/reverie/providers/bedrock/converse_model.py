@@ -20,12 +20,14 @@ from reverie.errors import ProtocolError
 from reverie.events import StreamEvent, Warnings
 from reverie.model import Call, Response
 from reverie.providers import _http
+from reverie.providers._counting import converse_body, read_count
 from reverie.providers.anthropic.eventstream import EventStreamDecoder, converse_event
 from reverie.providers.anthropic.hosts import Bedrock
 from reverie.providers.bedrock.converse import encode_request
 from reverie.providers.bedrock.converse_decode import decode_response
 from reverie.providers.bedrock.converse_stream import ConverseStreamDecoder
 from reverie.timeouts import Timeouts
+from reverie.tokens import TokenCount
 
 USER_AGENT = "reverie/0.1"
 
@@ -85,6 +87,16 @@ class ConverseModel:
         added = await self._host.auth_headers(url, raw, headers, ())
         replaced = {k.lower() for k in added}
         return url, raw, {k: v for k, v in headers.items() if k.lower() not in replaced} | added
+
+    async def count_tokens(self, call: Call) -> TokenCount:
+        """Bedrock's CountTokens for ``call`` as Converse would send it (models that Bedrock
+        cannot count for answer 400: :func:`reverie.tokens.count_tokens` then estimates)."""
+        body, _ = encode_request(call, self._model_id, self.provider, stream=False)
+        url, raw, headers = await self.post("count-tokens", converse_body(body), call.headers)
+        data = await _http.post_json(
+            self._client, url, raw, headers, provider=self.provider, timeouts=self._timeouts
+        )
+        return TokenCount(read_count(data, self.provider))
 
     async def generate(self, call: Call) -> Response:
         body, warnings = encode_request(call, self._model_id, self.provider, stream=False)
