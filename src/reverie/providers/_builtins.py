@@ -433,5 +433,5 @@ register_provider(
     )
 )
 
-# Embedding models join the entries above; it must come after them.
-from reverie.providers import _builtin_embeddings  # noqa: E402, F401  # pyright: ignore[reportUnusedImport]
+# Embedding models and token counting join the entries above; it must come after them.
+from reverie.providers import _builtin_capabilities  # noqa: E402, F401  # pyright: ignore[reportUnusedImport]

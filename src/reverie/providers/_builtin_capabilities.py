@@ -1,4 +1,5 @@
-"""The built-in providers' embedding models, added to their registry entries.
+"""The built-in providers' embedding models and token counting, added to their registry
+entries (what ``reverie models`` shows; :mod:`reverie.tokens` asks the model itself).
 
 Each factory takes the model id and the options a chat model of that provider takes (key,
 base URL, ``headers``, ``http_client``, ``timeouts``, and the provider's own: Azure's
@@ -234,6 +235,20 @@ _COMPATIBLE = (
     "vercel",
 )
 
+# The endpoint each provider counts tokens with (reverie.tokens); others estimate.
+_COUNTING = {
+    "anthropic": "/v1/messages/count_tokens",
+    "vertex-anthropic": "count-tokens:rawPredict",
+    "bedrock": "CountTokens (Claude and some Converse models)",
+    "bedrock-converse": "CountTokens (the models Bedrock counts for)",
+    "google": "countTokens",
+    "vertex": "countTokens",
+    "openai-responses": "/responses/input_tokens",
+}
+
+for _name, _endpoint in _COUNTING.items():
+    if _name in _REGISTRY:
+        _REGISTRY[_name] = replace(_REGISTRY[_name], token_counting=_endpoint)
 for _name, _factory in _FACTORIES.items():
     if _name in _REGISTRY:
         _REGISTRY[_name] = replace(_REGISTRY[_name], embedding_factory=_factory)
