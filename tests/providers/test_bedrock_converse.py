@@ -289,7 +289,10 @@ def test_options_thinking_guardrails_and_passthrough() -> None:
             "request_metadata": {"team": "a"},
             "additional_model_request_fields": {"reasoning_config": "x"},
         },
-        "bedrock-converse": {"service_tier": {"type": "flex"}},
+        "bedrock-converse": {
+            "service_tier": {"type": "flex"},
+            "output_config": {"textFormat": {"type": "json_schema"}},
+        },
     }
     call = Call([user("Hi")], provider_options=options)
     body, _ = body_of(call, provider="bedrock-converse", stream=True)
@@ -301,6 +304,7 @@ def test_options_thinking_guardrails_and_passthrough() -> None:
     assert body["performanceConfig"] == {"latency": "optimized"}
     assert body["requestMetadata"] == {"team": "a"}
     assert body["serviceTier"] == {"type": "flex"}
+    assert body["outputConfig"] == {"textFormat": {"type": "json_schema"}}
     whole, _ = body_of(call, provider="bedrock-converse", stream=False)
     assert "streamProcessingMode" not in whole["guardrailConfig"]
 

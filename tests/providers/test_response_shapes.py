@@ -22,6 +22,7 @@ from reverie.content import (
 from reverie.errors import IncompleteStreamError, ProtocolError
 from reverie.events import (
     Finish,
+    ReasoningDelta,
     Refusal,
     StreamEvent,
     TextDelta,
@@ -282,7 +283,8 @@ def test_content_chunks_whole_become_reasoning_and_text(dialect: ChatDialect) ->
     assert response.warnings == ()
 
 
-def test_content_chunks_streamed_are_string_deltas() -> None:
+@pytest.mark.parametrize("dialect", [MISTRAL, OPENROUTER], ids=lambda d: d.name)
+def test_content_chunks_streamed_are_string_deltas(dialect: ChatDialect) -> None:
     chunks = [
         chunk({"role": "assistant", "content": ""}),
         chunk(
@@ -296,7 +298,7 @@ def test_content_chunks_streamed_are_string_deltas() -> None:
         chunk(finish="stop"),
         SSE_DONE,
     ]
-    events = chat_stream(MISTRAL, chunks)
+    events = chat_stream(dialect, chunks)
     assert all(type(e.delta) is str for e in events if isinstance(e, TextDelta))
     response = folded(events)
     assert [type(p) for p in response.content] == [ReasoningPart, TextPart]
@@ -332,6 +334,8 @@ def test_a_non_string_delta_at_the_accumulator_is_a_protocol_error() -> None:
     acc = ResponseAccumulator()
     with pytest.raises(ProtocolError, match="text-delta event carried list"):
         acc.add(TextDelta("0", [{"type": "text", "text": "x"}]))  # type: ignore[arg-type]
+    with pytest.raises(ProtocolError, match="reasoning-delta event carried dict"):
+        acc.add(ReasoningDelta("r", {"thinking": "x"}))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ e.g. ``["bedrock-converse"]``): ``stop_sequences``; ``additional_model_request_f
 (merged into ``additionalModelRequestFields``); ``thinking={"budget_tokens": n}`` (Claude's
 extended thinking, as a model field); ``guardrail_config`` (``guardrailIdentifier``,
 ``guardrailVersion``, ``trace``; ``streamProcessingMode`` is kept only when streaming);
-``performance_config``, ``request_metadata``, ``service_tier``,
+``performance_config``, ``request_metadata``, ``service_tier``, ``output_config`` (e.g. a
+``textFormat`` JSON schema, on the models that take one),
 ``additional_model_response_field_paths`` (copied to their camel-case fields);
 ``extra_body`` (merged into the body last). Prompt caching: ``{"bedrock": {"cache_point":
 True}}`` in the ``provider_options`` of a message, a part, a tool or the system message
@@ -85,6 +86,7 @@ _PASSTHROUGH = {
     "request_metadata": "requestMetadata",
     "service_tier": "serviceTier",
     "additional_model_response_field_paths": "additionalModelResponseFieldPaths",
+    "output_config": "outputConfig",
 }
 
 
