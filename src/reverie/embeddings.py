@@ -35,9 +35,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, cast
 
 from reverie import _sync
+from reverie._embedding_model import EmbeddingBatch, EmbeddingModel, EmbedSettings
 from reverie.content import ProviderData
 from reverie.errors import ConfigurationError
 from reverie.model import CallWarning, Usage
@@ -58,48 +59,7 @@ __all__ = [
     "get_embedding_model",
 ]
 
-DEFAULT_CONCURRENCY = 4
-
-
-@dataclass(frozen=True, slots=True)
-class EmbedSettings:
-    """What one embedding request asks for besides the texts (None: not set, left out)."""
-
-    dimensions: int | None = None
-    task_type: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict[str, str])
-    provider_options: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
-
-
-@dataclass(frozen=True, slots=True)
-class EmbeddingBatch:
-    """One request's answer: a vector per text, in order, and what it cost."""
-
-    vectors: list[list[float]]
-    usage: Usage = field(default_factory=Usage)
-    warnings: tuple[CallWarning, ...] = ()
-    provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
-
-
-@runtime_checkable
-class EmbeddingModel(Protocol):
-    """What :func:`embed_many` needs: a name, a batch limit, and one request's worth."""
-
-    @property
-    def provider(self) -> str: ...
-
-    @property
-    def model_id(self) -> str: ...
-
-    @property
-    def max_batch_size(self) -> int:
-        """The most texts one request may carry."""
-        ...
-
-    async def embed_batch(self, texts: Sequence[str], settings: EmbedSettings) -> EmbeddingBatch:
-        """Embed at most :attr:`max_batch_size` texts in one request; failures raise
-        ``ReverieError``."""
-        ...
+_DEFAULT_CONCURRENCY = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +140,7 @@ async def embed_many(
     headers: Mapping[str, str] | None = None,
     provider_options: ProviderData | None = None,
     batch_size: int | None = None,
-    max_concurrency: int = DEFAULT_CONCURRENCY,
+    max_concurrency: int = _DEFAULT_CONCURRENCY,
     retry: RetryPolicy | None = None,
 ) -> EmbedManyResult:
     """The vectors of ``texts``, in order: batched to the provider's limit (or a smaller

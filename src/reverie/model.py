@@ -50,6 +50,8 @@ __all__ = [
     "TextDelta",
     "TextEnd",
     "TextStart",
+    "TokenCount",
+    "TokenCounter",
     "Tool",
     "ToolCall",
     "ToolChoice",
@@ -343,4 +345,23 @@ class LanguageModel(Protocol):
 
     def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
         """Send ``call`` and yield events as they arrive; the last one is a ``Finish``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCount:
+    """A request's input tokens; ``estimate`` is True when counted locally, not by the
+    provider (``provider_metadata`` then says why, under ``"estimate"``)."""
+
+    input_tokens: int
+    estimate: bool = False
+    provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
+
+
+@runtime_checkable
+class TokenCounter(Protocol):
+    """A model whose provider can count a request's tokens."""
+
+    async def count_tokens(self, call: Call) -> TokenCount:
+        """The input tokens ``call`` would use; failures raise ``ReverieError``."""
         ...

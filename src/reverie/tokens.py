@@ -28,16 +28,12 @@ call: a request over the limit is refused with
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
 
 from reverie.content import (
     ErrorOutput,
     FilePart,
     JsonOutput,
     MediaOutput,
-    ProviderData,
     ReasoningPart,
     RefusalPart,
     TextOutput,
@@ -46,7 +42,7 @@ from reverie.content import (
     ToolResultPart,
 )
 from reverie.errors import ContextTooLargeError, InvalidRequestError
-from reverie.model import Call, LanguageModel, ProviderTool
+from reverie.model import Call, LanguageModel, ProviderTool, TokenCount, TokenCounter
 
 __all__ = [
     "TokenCount",
@@ -56,28 +52,9 @@ __all__ = [
     "estimate_tokens",
 ]
 
-MESSAGE_OVERHEAD = 4
-TOOL_OVERHEAD = 8
-FILE_TOKENS = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class TokenCount:
-    """A request's input tokens; ``estimate`` is True when counted locally, not by the
-    provider (``provider_metadata`` then says why, under ``"estimate"``)."""
-
-    input_tokens: int
-    estimate: bool = False
-    provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
-
-
-@runtime_checkable
-class TokenCounter(Protocol):
-    """A model whose provider can count a request's tokens."""
-
-    async def count_tokens(self, call: Call) -> TokenCount:
-        """The input tokens ``call`` would use; failures raise ``ReverieError``."""
-        ...
+_MESSAGE_OVERHEAD = 4
+_TOOL_OVERHEAD = 8
+_FILE_TOKENS = 1000
 
 
 async def count_tokens(model: LanguageModel | str, call: Call) -> TokenCount:
@@ -125,7 +102,7 @@ def estimate_tokens(call: Call) -> int:
     """A local estimate of ``call``'s input tokens (the rule is in the module docstring)."""
     total = 0
     for message in call.messages:
-        total += MESSAGE_OVERHEAD
+        total += _MESSAGE_OVERHEAD
         for part in message.content:
             if isinstance(part, TextPart | ReasoningPart | RefusalPart):
                 total += _text_tokens(part.text)
@@ -134,15 +111,15 @@ def estimate_tokens(call: Call) -> int:
             elif isinstance(part, ToolResultPart):
                 total += _output_tokens(part)
             elif isinstance(part, FilePart):
-                total += FILE_TOKENS
+                total += _FILE_TOKENS
     for tool in call.tools:
         if isinstance(tool, ProviderTool):
-            total += TOOL_OVERHEAD + _text_tokens(tool.name)
+            total += _TOOL_OVERHEAD + _text_tokens(tool.name)
             continue
         import orjson
 
         schema = orjson.dumps(dict(tool.input_schema)).decode()
-        total += TOOL_OVERHEAD + _text_tokens(tool.name + tool.description + schema)
+        total += _TOOL_OVERHEAD + _text_tokens(tool.name + tool.description + schema)
     return total
 
 
@@ -157,7 +134,7 @@ def _output_tokens(part: ToolResultPart) -> int:
 
         return _text_tokens(orjson.dumps(output.value, default=str).decode())
     if isinstance(output, MediaOutput):  # pyright: ignore[reportUnnecessaryIsInstance]
-        return FILE_TOKENS + _text_tokens(output.text)
+        return _FILE_TOKENS + _text_tokens(output.text)
     return 0
 
 

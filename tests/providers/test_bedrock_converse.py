@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 import pytest
-
 from reverie.accumulate import ResponseAccumulator
+
 from reverie.content import (
     ErrorOutput,
     FilePart,
@@ -35,12 +35,12 @@ from reverie.events import (
 )
 from reverie.model import Call, FinishReason, ProviderTool, Response, SpecificTool, ToolSpec
 from reverie.providers import get_model
-from reverie.providers.anthropic.eventstream import EventStreamDecoder, converse_event
-from reverie.providers.anthropic.model import AnthropicModel
-from reverie.providers.bedrock.converse import document_name, encode_request, is_claude
-from reverie.providers.bedrock.converse_decode import decode_response
-from reverie.providers.bedrock.converse_model import ConverseModel
-from reverie.providers.bedrock.converse_stream import ConverseStreamDecoder
+from reverie.providers._anthropic.eventstream import EventStreamDecoder, converse_event
+from reverie.providers._anthropic.model import AnthropicModel
+from reverie.providers._bedrock.converse import document_name, encode_request, is_claude
+from reverie.providers._bedrock.converse_decode import decode_response
+from reverie.providers._bedrock.converse_model import ConverseModel
+from reverie.providers._bedrock.converse_stream import ConverseStreamDecoder
 
 from .test_anthropic_eventstream import exception_frame, frame, string_header
 

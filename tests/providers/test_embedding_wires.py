@@ -14,13 +14,13 @@ from reverie.embeddings import EmbedSettings
 from reverie.errors import ConfigurationError, ProtocolError
 from reverie.model import CallWarning
 from reverie.providers import get_embedding_model, providers
-from reverie.providers.bedrock.embeddings import (
+from reverie.providers._bedrock.embeddings import (
     CohereEmbeddingWire,
     TitanEmbeddingWire,
     bedrock_embedding_wire,
 )
-from reverie.providers.google.embeddings import GeminiEmbeddingWire, VertexEmbeddingWire
-from reverie.providers.openai.embeddings import OpenAIEmbeddingWire
+from reverie.providers._google.embeddings import GeminiEmbeddingWire, VertexEmbeddingWire
+from reverie.providers._openai.embeddings import OpenAIEmbeddingWire
 
 
 def encode(

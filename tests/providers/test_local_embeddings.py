@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 
 
 def _require_local_engine() -> None:
-    from reverie.providers.local.files import engine_available, find_model
+    from reverie.providers._local.files import engine_available, find_model
 
     if not engine_available():
         pytest.skip("local model engine (xllamacpp) not installed: run `uv sync`")

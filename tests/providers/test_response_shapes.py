@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-
 from reverie.accumulate import ResponseAccumulator, response_events
+
 from reverie.content import (
     Message,
     ReasoningPart,
@@ -32,17 +32,17 @@ from reverie.events import (
     Warnings,
 )
 from reverie.model import Call, FinishReason, Response
+from reverie.providers._anthropic.encode import MessagesDialect
+from reverie.providers._anthropic.encode import encode_request as anthropic_request
+from reverie.providers._gateways import OpenRouterExtension
 from reverie.providers._http import SSE_DONE
-from reverie.providers.anthropic.encode import MessagesDialect
-from reverie.providers.anthropic.encode import encode_request as anthropic_request
-from reverie.providers.gateways import OpenRouterExtension
-from reverie.providers.openai import chat_decode, responses_decode
-from reverie.providers.openai.chat import ChatDialect
-from reverie.providers.openai.chat import encode_request as chat_request
-from reverie.providers.openai.chat_stream import ChatStreamDecoder
-from reverie.providers.openai.responses import ResponsesDialect
-from reverie.providers.openai.responses import encode_request as responses_request
-from reverie.providers.openai.responses_stream import ResponsesStreamDecoder
+from reverie.providers._openai import chat_decode, responses_decode
+from reverie.providers._openai.chat import encode_request as chat_request
+from reverie.providers._openai.chat_stream import ChatStreamDecoder
+from reverie.providers._openai.dialect import ChatDialect
+from reverie.providers._openai.responses import ResponsesDialect
+from reverie.providers._openai.responses import encode_request as responses_request
+from reverie.providers._openai.responses_stream import ResponsesStreamDecoder
 
 OPENAI = ChatDialect("openai", send_reasoning=False)
 MISTRAL = ChatDialect("mistral")

@@ -12,7 +12,7 @@ from reverie.content import FilePart, Message, TextOutput, TextPart, ToolCallPar
 from reverie.errors import ContextTooLargeError, ProtocolError
 from reverie.model import Call, ToolSpec
 from reverie.providers import _counting
-from reverie.testing.fake import FakeModel
+from reverie.testing._fake import FakeModel
 from reverie.tokens import TokenCount, check_input_limit, count_tokens, estimate_tokens
 
 pytestmark = pytest.mark.anyio

@@ -16,14 +16,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from reverie.errors import ConfigurationError
-from reverie.providers import (
+from reverie.providers._registry import (
     _REGISTRY,  # pyright: ignore[reportPrivateUsage]
     EmbeddingFactory,
     resolve_key,
 )
 
 if TYPE_CHECKING:
-    from reverie.embeddings import EmbeddingModel
+    from reverie._embedding_model import EmbeddingModel
 
 _OPENAI_URL = "https://api.openai.com/v1"
 
@@ -32,7 +32,7 @@ def _compatible(
     name: str, base_url: str | None, key: str | None, options: dict[str, Any]
 ) -> EmbeddingModel:
     from reverie.providers._embedding import HttpEmbeddingModel, url_target
-    from reverie.providers.openai.embeddings import MAX_INPUTS, OpenAIEmbeddingWire
+    from reverie.providers._openai.embeddings import MAX_INPUTS, OpenAIEmbeddingWire
 
     if not base_url:
         raise ConfigurationError(
@@ -99,8 +99,8 @@ def _azure(
 ) -> EmbeddingModel:
     """An Azure OpenAI embedding deployment (``model_id`` is the deployment name)."""
     from reverie.providers._embedding import HttpEmbeddingModel, url_target
-    from reverie.providers.openai.embeddings import OpenAIEmbeddingWire
-    from reverie.providers.openai.provider import azure_base_url
+    from reverie.providers._openai.embeddings import OpenAIEmbeddingWire
+    from reverie.providers._openai.provider import azure_base_url
 
     endpoint = (
         base_url
@@ -130,9 +130,9 @@ def _google(
     model_id: str, *, api_key: str | None = None, base_url: str | None = None, **options: Any
 ) -> EmbeddingModel:
     from reverie.providers._embedding import HttpEmbeddingModel, url_target
-    from reverie.providers.google.auth import api_key_headers
-    from reverie.providers.google.embeddings import GeminiEmbeddingWire
-    from reverie.providers.google.model import GEMINI_BASE_URL
+    from reverie.providers._google.auth import api_key_headers
+    from reverie.providers._google.embeddings import GeminiEmbeddingWire
+    from reverie.providers._google.model import GEMINI_BASE_URL
 
     key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
     if not key:
@@ -160,9 +160,9 @@ def _vertex(
     """Auth as for Vertex chat models: ``access_token``, ``credentials``, else
     application-default credentials (``pip install 'reverie[vertex]'``)."""
     from reverie.providers._embedding import Headers, HttpEmbeddingModel
-    from reverie.providers.google.auth import VertexAuth
-    from reverie.providers.google.embeddings import VertexEmbeddingWire
-    from reverie.providers.google.model import vertex_base_url
+    from reverie.providers._google.auth import VertexAuth
+    from reverie.providers._google.embeddings import VertexEmbeddingWire
+    from reverie.providers._google.model import vertex_base_url
 
     project = project or os.environ.get("GOOGLE_CLOUD_PROJECT")
     location = location or os.environ.get("GOOGLE_CLOUD_LOCATION") or "us-central1"
@@ -192,12 +192,12 @@ def _bedrock(
     **options: Any,
 ) -> EmbeddingModel:
     """Titan and Cohere embed models; auth as for Bedrock chat models."""
-    from reverie.providers._builtins import _bedrock_host  # pyright: ignore[reportPrivateUsage]
+    from reverie.providers._bedrock.embeddings import bedrock_embedding_wire
+    from reverie.providers._bedrock.host import bedrock_host
     from reverie.providers._embedding import Headers, HttpEmbeddingModel
-    from reverie.providers.bedrock.embeddings import bedrock_embedding_wire
 
     wire = bedrock_embedding_wire(model_id)
-    host = _bedrock_host("bedrock", api_key, base_url, region)
+    host = bedrock_host("bedrock", api_key, base_url, region)
 
     async def target(operation: str, body: bytes, headers: Headers) -> tuple[str, Headers]:
         url = host.endpoint(model_id, operation)
@@ -209,7 +209,7 @@ def _bedrock(
 
 
 def _local(model_id: str, **options: Any) -> EmbeddingModel:
-    from reverie.providers.local.embeddings import create
+    from reverie.providers._local.embeddings import create
 
     return create(model_id, **options)
 

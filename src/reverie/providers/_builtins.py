@@ -290,23 +290,6 @@ def _anthropic_factory(
     return AnthropicModel(model_id, host=AnthropicAPI(url, key), **options)
 
 
-def _bedrock_host(name: str, api_key: str | None, base_url: str | None, region: str | None) -> Any:
-    """The Bedrock host: a bearer API key (``AWS_BEARER_TOKEN_BEDROCK``) when there is one,
-    else SigV4 with the AWS credential chain (needs botocore: ``pip install
-    'reverie[bedrock]'``)."""
-    from reverie.providers._anthropic.hosts import Bedrock
-
-    region = (
-        region
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or "us-east-1"
-    )
-    key = resolve_key(name, "AWS_BEARER_TOKEN_BEDROCK", api_key, False)
-    url = base_url or os.environ.get("BEDROCK_BASE_URL")
-    return Bedrock(region=region, base_url=url, api_key=key, name=name)
-
-
 def _bedrock_factory(
     model_id: str,
     *,
@@ -318,16 +301,18 @@ def _bedrock_factory(
 ) -> LanguageModel:
     """Claude models (ids naming ``anthropic.`` or ``claude``) speak Anthropic's invoke body,
     every other model Converse; ``api="converse"`` or ``"invoke"`` chooses explicitly."""
-    from reverie.providers.bedrock.converse import is_claude
+    from reverie.providers._bedrock.converse import is_claude
 
     if api not in (None, "converse", "invoke"):
         raise ConfigurationError(f"bedrock api must be 'converse' or 'invoke', not {api!r}")
-    host = _bedrock_host("bedrock", api_key, base_url, region)
+    from reverie.providers._bedrock.host import bedrock_host
+
+    host = bedrock_host("bedrock", api_key, base_url, region)
     if api == "converse" or (api is None and not is_claude(model_id)):
-        from reverie.providers.bedrock.converse_model import ConverseModel
+        from reverie.providers._bedrock.converse_model import ConverseModel
 
         return ConverseModel(model_id, host=host, **options)
-    from reverie.providers.anthropic.model import AnthropicModel
+    from reverie.providers._anthropic.model import AnthropicModel
 
     return AnthropicModel(model_id, host=host, **options)
 
@@ -341,9 +326,10 @@ def _bedrock_converse_factory(
     **options: Any,
 ) -> LanguageModel:
     """Converse for every model id, Claude included."""
-    from reverie.providers.bedrock.converse_model import ConverseModel
+    from reverie.providers._bedrock.converse_model import ConverseModel
+    from reverie.providers._bedrock.host import bedrock_host
 
-    host = _bedrock_host("bedrock-converse", api_key, base_url, region)
+    host = bedrock_host("bedrock-converse", api_key, base_url, region)
     return ConverseModel(model_id, host=host, **options)
 
 

@@ -4,9 +4,9 @@ the operation goes, and how it is authenticated). I/O goes through
 :mod:`reverie.providers._http`, so timeouts, redaction and error types are the chat
 models' own; retries happen above, in :func:`reverie.embeddings.embed_many`.
 
-Wires: :mod:`reverie.providers.openai.embeddings` (OpenAI, Azure, every compatible host),
-:mod:`reverie.providers.google.embeddings` (Gemini API, Vertex AI),
-:mod:`reverie.providers.bedrock.embeddings` (Titan, Cohere on Bedrock).
+Wires: :mod:`reverie.providers._openai.embeddings` (OpenAI, Azure, every compatible host),
+:mod:`reverie.providers._google.embeddings` (Gemini API, Vertex AI),
+:mod:`reverie.providers._bedrock.embeddings` (Titan, Cohere on Bedrock).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Protocol, cast
 import httpx2
 import orjson
 
-from reverie.embeddings import EmbeddingBatch, EmbedSettings
+from reverie._embedding_model import EmbeddingBatch, EmbedSettings
 from reverie.errors import ProtocolError
 from reverie.model import CallWarning
 from reverie.providers import _http

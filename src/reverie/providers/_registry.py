@@ -15,7 +15,7 @@ from reverie.errors import ConfigurationError
 from reverie.model import LanguageModel
 
 if TYPE_CHECKING:
-    from reverie.embeddings import EmbeddingModel
+    from reverie._embedding_model import EmbeddingModel
 
 ModelFactory = Callable[..., LanguageModel]
 EmbeddingFactory = Callable[..., "EmbeddingModel"]

@@ -16,7 +16,7 @@ import orjson
 
 from reverie.errors import ContextTooLargeError, InvalidRequestError, ProtocolError
 from reverie.events import StreamEvent, Warnings
-from reverie.model import Call, CallWarning, Response
+from reverie.model import Call, CallWarning, Response, TokenCount
 from reverie.providers import _http
 from reverie.providers._anthropic.decode import decode_response
 from reverie.providers._anthropic.encode import EncodedRequest, encode_request
@@ -26,7 +26,6 @@ from reverie.providers._anthropic.stream import MessagesStreamDecoder
 from reverie.providers._counting import read_count
 from reverie.providers._sse import SSEDecoder, json_object
 from reverie.timeouts import Timeouts
-from reverie.tokens import TokenCount
 
 USER_AGENT = "reverie/0.1"
 _CONTEXT_TOO_LONG = re.compile(r"prompt is too long:\s*(\d+)\s*tokens?\s*>\s*(\d+)\s*maximum")

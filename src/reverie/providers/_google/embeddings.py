@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from reverie.embeddings import EmbeddingBatch, EmbedSettings
+from reverie._embedding_model import EmbeddingBatch, EmbedSettings
 from reverie.errors import ProtocolError
 from reverie.model import CallWarning, Usage
 from reverie.providers._embedding import option, vectors_of

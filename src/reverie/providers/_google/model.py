@@ -28,7 +28,7 @@ from reverie.providers._google.stream import GeminiStreamDecoder
 from reverie.providers._sse import SSEDecoder, json_object
 
 if TYPE_CHECKING:
-    from reverie.tokens import TokenCount
+    from reverie.model import TokenCount
 
 USER_AGENT = "reverie/0.1"
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
@@ -192,8 +192,8 @@ class GeminiModel:
 
     async def count_tokens(self, call: Call) -> TokenCount:
         """``countTokens`` for ``call`` as it would be sent (:mod:`reverie.tokens`)."""
+        from reverie.model import TokenCount
         from reverie.providers._counting import gemini_body, read_count
-        from reverie.tokens import TokenCount
 
         body, _ = encode_request(call, self._model_id, self._dialect)
         data = await _http.post_json(

@@ -20,10 +20,10 @@ from typing import Any
 
 import httpx2
 
-from reverie.embeddings import EmbeddingBatch, EmbedSettings
+from reverie._embedding_model import EmbeddingBatch, EmbedSettings
 from reverie.errors import ConfigurationError, ProviderError
-from reverie.providers.local.files import require_engine, require_model
-from reverie.providers.local.server import DEFAULT_CONTEXT, ServerSettings, shared_server
+from reverie.providers._local.files import require_engine, require_model
+from reverie.providers._local.server import DEFAULT_CONTEXT, ServerSettings, shared_server
 from reverie.timeouts import Timeouts
 
 POOLINGS = ("mean", "cls", "last")
@@ -78,7 +78,7 @@ class LocalEmbeddingModel:
     async def _model(self) -> Any:
         if self._delegate is None:
             from reverie.providers._embedding import HttpEmbeddingModel, url_target
-            from reverie.providers.openai.embeddings import OpenAIEmbeddingWire
+            from reverie.providers._openai.embeddings import OpenAIEmbeddingWire
 
             server = await asyncio.to_thread(shared_server, self._settings)
             auth = {"Authorization": f"Bearer {server.api_key}"}

@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx2
 
-from reverie.errors import ConfigurationError
+from reverie.errors import ConfigurationError, InvalidRequestError
 from reverie.events import StreamEvent
-from reverie.model import Call, LanguageModel, Response
+from reverie.model import Call, LanguageModel, Response, TokenCounter
 from reverie.providers._openai.chat import is_reasoning_model
 from reverie.timeouts import Timeouts
 
 if TYPE_CHECKING:
-    from reverie.tokens import TokenCount
+    from reverie.model import TokenCount
 
 Api = Literal["chat", "responses", "auto"]
 API_ENV = "REVERIE_OPENAI_API"
@@ -236,10 +236,15 @@ class OptionAliasModel:
         return result
 
     async def count_tokens(self, call: Call) -> TokenCount:
-        """The inner model's count (the Responses API has an endpoint), else an estimate."""
-        from reverie.tokens import count_tokens
-
-        return await count_tokens(self.inner, self._merged(call))
+        """The inner model's count (the Responses API has an endpoint); for Chat Completions,
+        which has none, InvalidRequestError, on which :func:`reverie.tokens.count_tokens`
+        estimates."""
+        if not isinstance(self.inner, TokenCounter):
+            raise InvalidRequestError(
+                f"{self.provider}: Chat Completions has no token counting endpoint",
+                provider=self.provider,
+            )
+        return await self.inner.count_tokens(self._merged(call))
 
     async def generate(self, call: Call) -> Response:
         return await self.inner.generate(self._merged(call))

@@ -26,7 +26,7 @@ from reverie.providers._openai.responses_stream import ResponsesStreamDecoder
 from reverie.timeouts import Timeouts
 
 if TYPE_CHECKING:
-    from reverie.tokens import TokenCount
+    from reverie.model import TokenCount
 
 
 class OpenAIResponsesModel:
@@ -110,8 +110,8 @@ class OpenAIResponsesModel:
 
     async def count_tokens(self, call: Call) -> TokenCount:
         """``POST {base_url}/responses/input_tokens`` for ``call`` (:mod:`reverie.tokens`)."""
+        from reverie.model import TokenCount
         from reverie.providers._counting import read_count, responses_body
-        from reverie.tokens import TokenCount
 
         body, _ = encode_request(call, self._model_id, self._dialect, stream=False)
         data = await _http.post_json(

@@ -1,10 +1,10 @@
 """A :class:`~reverie.model.LanguageModel` over Bedrock's Converse / ConverseStream.
 
 The wire is pure (:mod:`.converse`, :mod:`.converse_decode`, :mod:`.converse_stream`); the
-host is the same :class:`~reverie.providers.anthropic.hosts.Bedrock` that serves Claude's
+host is the same :class:`~reverie.providers._anthropic.hosts.Bedrock` that serves Claude's
 invoke body, so both sign (SigV4) or authenticate (a Bedrock API key as bearer token) the
 same way; the binary event stream is decoded by
-:mod:`reverie.providers.anthropic.eventstream`. I/O goes through
+:mod:`reverie.providers._anthropic.eventstream`. I/O goes through
 :mod:`reverie.providers._http`.
 """
 
@@ -18,16 +18,15 @@ import orjson
 
 from reverie.errors import ProtocolError
 from reverie.events import StreamEvent, Warnings
-from reverie.model import Call, Response
+from reverie.model import Call, Response, TokenCount
 from reverie.providers import _http
+from reverie.providers._anthropic.eventstream import EventStreamDecoder, converse_event
+from reverie.providers._anthropic.hosts import Bedrock
+from reverie.providers._bedrock.converse import encode_request
+from reverie.providers._bedrock.converse_decode import decode_response
+from reverie.providers._bedrock.converse_stream import ConverseStreamDecoder
 from reverie.providers._counting import converse_body, read_count
-from reverie.providers.anthropic.eventstream import EventStreamDecoder, converse_event
-from reverie.providers.anthropic.hosts import Bedrock
-from reverie.providers.bedrock.converse import encode_request
-from reverie.providers.bedrock.converse_decode import decode_response
-from reverie.providers.bedrock.converse_stream import ConverseStreamDecoder
 from reverie.timeouts import Timeouts
-from reverie.tokens import TokenCount
 
 USER_AGENT = "reverie/0.1"
 

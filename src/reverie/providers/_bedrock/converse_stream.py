@@ -1,7 +1,7 @@
 """The Bedrock ConverseStream wire, pure: stream events in, :mod:`reverie.events` out.
 
 ConverseStream answers in AWS event-stream frames (decoded, CRCs checked, by
-:mod:`reverie.providers.anthropic.eventstream`); each frame's ``:event-type`` header names
+:mod:`reverie.providers._anthropic.eventstream`); each frame's ``:event-type`` header names
 the event and its payload is the event's JSON. :class:`ConverseStreamDecoder` is fed
 ``(event type, payload)`` and returns the events completed:
 
@@ -41,7 +41,7 @@ from reverie.events import (
     ToolInputStart,
 )
 from reverie.model import Usage
-from reverie.providers.bedrock.converse_decode import (
+from reverie.providers._bedrock.converse_decode import (
     decode_usage,
     map_stop_reason,
     response_metadata,
