@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 import pytest
-from reverie.accumulate import ResponseAccumulator
 
+from reverie._accumulate import ResponseAccumulator
 from reverie.content import (
     ErrorOutput,
     FilePart,

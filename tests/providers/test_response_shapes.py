@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from reverie.accumulate import ResponseAccumulator, response_events
 
+from reverie._accumulate import ResponseAccumulator, response_events
 from reverie.content import (
     Message,
     ReasoningPart,
