@@ -618,3 +618,13 @@ def test_a_finish_reason_without_done_needs_no_warning() -> None:
     events = chat_stream(OPENAI, [chunk({"content": "x"}), chunk(finish="stop")])
     assert finish_of(events).finish_reason == FinishReason.STOP
     assert warnings_of(events) == []
+
+
+def test_content_lists_may_hold_bare_strings_and_odd_items() -> None:
+    data = completion({"content": ["It is ", {"type": "text", "text": "5."}, 7, None]})
+    response = chat_decode.decode_response(data, MISTRAL, [])
+    assert response.text == "It is 5."
+    assert sorted(w.message for w in response.warnings) == [
+        "mistral: content chunks of type '<NoneType>' are not supported; skipped",
+        "mistral: content chunks of type '<int>' are not supported; skipped",
+    ]

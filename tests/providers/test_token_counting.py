@@ -148,3 +148,24 @@ async def test_check_input_limit_refuses_with_the_numbers() -> None:
         await check_input_limit(FakeModel([]), call, 103)
     assert (info.value.used_tokens, info.value.max_tokens) == (104, 103)
     assert not info.value.retryable
+
+
+def test_the_estimate_counts_every_kind_of_tool_output_and_hosted_tools() -> None:
+    from reverie.content import ErrorOutput, JsonOutput, MediaOutput
+    from reverie.model import ProviderTool
+
+    outputs = [
+        (ErrorOutput("abcd"), 1),
+        (JsonOutput({"a": 1}), 2),  # {"a":1}: 7 characters
+        (MediaOutput(b"png", "image/png", "abcd"), 1000 + 1),
+    ]
+    for output, tokens in outputs:
+        call = Call([Message("tool", (ToolResultPart("c", "t", output),))])
+        assert estimate_tokens(call) == 4 + tokens
+    hosted = ProviderTool("anthropic.web_search_20250305", "web_search")
+    assert estimate_tokens(Call([], tools=[hosted])) == 8 + 3  # "web_search": 10 characters
+
+
+async def test_a_model_named_by_string_is_resolved_and_estimated_offline() -> None:
+    count = await count_tokens("ollama:llama3", Call([Message("user", (TextPart("abcd"),))]))
+    assert (count.input_tokens, count.estimate) == (5, True)
