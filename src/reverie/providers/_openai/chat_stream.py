@@ -122,9 +122,11 @@ class ChatStreamDecoder:
         error = chunk.get("error")
         if error:
             raise error_from_event(error, self._dialect.name)
-        usage = usage_of(chunk, None)
-        if usage:
-            self._set_usage(usage)
+        usage = chunk.get("usage")
+        if usage or "x_groq" in chunk:  # the vendor field only when there is one
+            usage = usage_of(chunk, None)
+            if usage:
+                self._set_usage(usage)
         ext = self._dialect.extension
         if "id" not in self._metadata and chunk.get("id"):
             self._metadata = {"id": chunk["id"], "model": chunk.get("model", "")}
@@ -138,7 +140,7 @@ class ChatStreamDecoder:
             reason = choice.get("finish_reason")
             if reason:
                 self._finish_reason = reason
-            if choice.get("usage"):  # Moonshot puts usage in the final choice
+            if reason and choice.get("usage"):  # Moonshot: usage in the final choice
                 self._set_usage(choice["usage"])
             delta = choice.get("delta")
             if delta:
@@ -166,7 +168,10 @@ class ChatStreamDecoder:
             self._reasoning_open = False
             events.append(ReasoningEnd(REASONING_ID))
         if text:
-            self._text_piece(text, events)
+            if not self._text_open:  # _text_piece, inline: this is the hot path
+                self._text_open = True
+                events.append(TextStart(TEXT_ID))
+            events.append(TextDelta(TEXT_ID, text))
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
             self._refusal.append(refusal)
