@@ -27,13 +27,13 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "testing",
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
-        "output",
+        "output tokens embeddings",
         # providers and their wires, hosts and HTTP
         "providers",
         "_accumulate _tool_calls",
         "events",
         "_steps",
-        "tool",
+        "tool _embedding_model",
         "_deadline",
         "model retry",
         # bottom: imports nothing of reverie's but other bottom rooms

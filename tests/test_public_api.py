@@ -30,6 +30,7 @@ PUBLIC = (
     "reverie.agent",
     "reverie.cli",
     "reverie.content",
+    "reverie.embeddings",
     "reverie.errors",
     "reverie.events",
     "reverie.model",
@@ -39,6 +40,7 @@ PUBLIC = (
     "reverie.testing",
     "reverie.testing.pytest_plugin",
     "reverie.timeouts",
+    "reverie.tokens",
     "reverie.tool",
 )
 
@@ -47,6 +49,8 @@ DELIBERATE = {
     ("reverie.agent", "reverie._steps"),
     # Strict-mode helpers for users' own native structured-output hooks.
     ("reverie.output", "reverie._jsonschema"),
+    # The embedding model contract sits below the providers, whose wires build its types.
+    ("reverie.embeddings", "reverie._embedding_model"),
 }
 """(public module, private module) pairs where the first re-exports from the second."""
 

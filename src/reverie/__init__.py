@@ -26,6 +26,8 @@ change in any release):
 - :mod:`reverie.retry` and :mod:`reverie.timeouts` — how failures are retried and waited on;
 - :mod:`reverie.output` — structured output: typed objects, whole or streamed;
 - :mod:`reverie.providers` — models by name (:func:`get_model`) and registering your own;
+- :mod:`reverie.embeddings` — vectors for texts on any provider with embedding models;
+- :mod:`reverie.tokens` — counting a request's input tokens before sending it;
 - :mod:`reverie.testing` — a scripted model and cassettes of recorded traffic, with the
   pytest plugin :mod:`reverie.testing.pytest_plugin` (registered on install);
 - :mod:`reverie.cli` — the ``reverie`` command (``main``).
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
         MediaOutput,
         Message,
         ReasoningPart,
+        RefusalPart,
         SourcePart,
         TextOutput,
         TextPart,
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
         system,
         user,
     )
+    from reverie.embeddings import embed, embed_many
     from reverie.errors import ReverieError
     from reverie.events import PartialObject
     from reverie.model import (
@@ -92,6 +96,7 @@ if TYPE_CHECKING:
     from reverie.providers import get_model
     from reverie.retry import RetryPolicy
     from reverie.timeouts import Timeouts
+    from reverie.tokens import count_tokens
     from reverie.tool import FunctionTool, ToolResponse, tool
 
 # Each name loads its module on first use (PEP 562), so `import reverie` costs almost
@@ -117,6 +122,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "MediaOutput",
         "Message",
         "ReasoningPart",
+        "RefusalPart",
         "SourcePart",
         "TextOutput",
         "TextPart",
@@ -126,6 +132,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "system",
         "user",
     ),
+    "reverie.embeddings": ("embed", "embed_many"),
     "reverie.errors": ("ReverieError",),
     "reverie.events": ("PartialObject",),
     "reverie.model": (
@@ -148,6 +155,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "reverie.providers": ("get_model",),
     "reverie.retry": ("RetryPolicy",),
     "reverie.timeouts": ("Timeouts",),
+    "reverie.tokens": ("count_tokens",),
     "reverie.tool": (
         "FunctionTool",
         "ToolResponse",
@@ -174,6 +182,7 @@ __all__ = [
     "PartialObject",
     "ProviderTool",
     "ReasoningPart",
+    "RefusalPart",
     "RepairContext",
     "Response",
     "RetryPolicy",
@@ -194,6 +203,9 @@ __all__ = [
     "Usage",
     "assistant",
     "collect",
+    "count_tokens",
+    "embed",
+    "embed_many",
     "finish_reason_is",
     "generate_object",
     "generate_object_sync",

@@ -16,6 +16,7 @@ from reverie.content import (
     Part,
     ProviderData,
     ReasoningPart,
+    RefusalPart,
     SourcePart,
     TextPart,
     ToolCallPart,
@@ -47,6 +48,11 @@ class Step:
     @property
     def text(self) -> str:
         return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @property
+    def refusal(self) -> str:
+        """The model's refusal in this step (it finished with ``content-filter``), or ``""``."""
+        return "".join(p.text for p in self.content if isinstance(p, RefusalPart))
 
     @property
     def reasoning(self) -> tuple[ReasoningPart, ...]:
@@ -90,6 +96,11 @@ class RunResult:
     def text(self) -> str:
         """The answer: the text of :attr:`final_step`."""
         return self.final_step.text
+
+    @property
+    def refusal(self) -> str:
+        """The last step's refusal, when the model refused to answer; else ``""``."""
+        return self.steps[-1].refusal
 
     @property
     def finish_reason(self) -> FinishReason:

@@ -100,6 +100,7 @@ from reverie.model import (
     Usage,
 )
 from reverie.retry import RetryPolicy
+from reverie.tokens import check_input_limit
 from reverie.tool import FunctionTool
 
 __all__ = [
@@ -148,6 +149,11 @@ class Agent:
     ``output_type`` (a pydantic model, dataclass, TypedDict or JSON schema dict) makes the
     run end with a validated structured output in ``RunResult.output``, asked for per
     ``output_mode`` and repaired by ``repair_output``; see :mod:`reverie.output._agent`.
+
+    ``max_input_tokens`` refuses, before sending, a model call whose input would exceed it
+    (:class:`~reverie.errors.ContextTooLargeError`); the count is the provider's where it
+    has a counting endpoint (one extra request per step), else an estimate
+    (:mod:`reverie.tokens`).
     """
 
     def __init__(
@@ -176,6 +182,7 @@ class Agent:
         output_type: Any = None,
         output_mode: ObjectMode = "auto",
         repair_output: RepairText | None = None,
+        max_input_tokens: int | None = None,
     ) -> None:
         if isinstance(model, str):
             from reverie.providers import get_model
@@ -217,6 +224,8 @@ class Agent:
         self.retry = retry if retry is not None else RetryPolicy()
         self.headers = dict(headers or {})
         self.provider_options = dict(provider_options or {})
+        # Counted before each model call (reverie.tokens); over it, the call is not sent.
+        self.max_input_tokens = max_input_tokens
         self.output: AgentOutput | None = None
         if output_type is not None:
             from reverie.output._agent import AgentOutput
@@ -402,6 +411,8 @@ class Agent:
         while True:
             attempt = len(failures) + 1
             try:
+                if self.max_input_tokens is not None:
+                    await check_input_limit(plan.model, plan.call, self.max_input_tokens)
                 if streaming:
                     events = deadline.iterate(plan.model.stream(plan.call), "reading the model")
                     try:

@@ -23,6 +23,7 @@
     │   ├── CassetteFormatError   the file is not a go-vcr v2 cassette
     │   └── CassetteMissError     a request matches no recorded interaction
     └── NoObjectGeneratedError    structured output: nothing valid came back
+        └── RefusalError          the model refused to answer (``refusal`` holds its words)
 
 ``retryable`` says whether sending the same request again may succeed; for a provider
 error the ``x-should-retry`` response header, when present, decides it. Messages say what
@@ -63,6 +64,7 @@ __all__ = [
     "ProtocolError",
     "ProviderError",
     "RateLimitError",
+    "RefusalError",
     "RetryError",
     "ReverieError",
     "RunTimeoutError",
@@ -258,3 +260,16 @@ class NoObjectGeneratedError(ReverieError):
         self.cause = cause
         self.usage = usage
         self.finish_reason = finish_reason
+
+
+class RefusalError(NoObjectGeneratedError):
+    """Structured output failed because the model refused; ``refusal`` is what it said."""
+
+    def __init__(self, refusal: str, *, usage: Any = None, finish_reason: Any = None) -> None:
+        super().__init__(
+            f"the model refused to give the structured output: {refusal}",
+            raw_text="",
+            usage=usage,
+            finish_reason=finish_reason,
+        )
+        self.refusal = refusal

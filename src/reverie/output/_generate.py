@@ -11,7 +11,7 @@ from reverie._redact import seal
 from reverie.content import Message, ProviderData
 from reverie.content import system as system_message
 from reverie.content import user as user_message
-from reverie.errors import ConfigurationError
+from reverie.errors import ConfigurationError, RefusalError
 from reverie.events import PartialObject
 from reverie.model import Call, CallWarning, FinishReason, LanguageModel, Response, Usage
 from reverie.output._modes import ObjectMode, ObjectPlan, plan_object_call, raw_output
@@ -167,7 +167,8 @@ async def generate_object(
     ``headers``, ``provider_options``). Transient provider failures are retried per
     ``retry`` (the agent's default policy when None). Raises
     :class:`~reverie.errors.NoObjectGeneratedError` when no valid object comes back, and
-    provider errors as the agent does.
+    provider errors as the agent does; a model that refuses raises
+    :class:`~reverie.errors.RefusalError` (a ``NoObjectGeneratedError``) with its words.
     """
     resolved, spec, plan = build_plan(
         model, prompt, schema, name, description, mode, system, settings
@@ -205,6 +206,10 @@ def generate_object_sync(
 async def finish(
     response: Response, plan: ObjectPlan, spec: ObjectSchema[T], repair: RepairText | None
 ) -> ObjectResult[T]:
+    if response.refusal:
+        raise RefusalError(
+            response.refusal, usage=response.usage, finish_reason=response.finish_reason
+        )
     raw = raw_output(response, plan)
     if raw is None:
         what = "call the output tool" if plan.mode == "tool" else "answer with any text"

@@ -56,8 +56,10 @@ from typing import TYPE_CHECKING, Any, Literal
 # Imported for its effect: the built-in table registers every built-in provider.
 from reverie.providers import _builtins  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from reverie.providers._registry import (
+    EmbeddingFactory,
     ModelFactory,
     ProviderInfo,
+    get_embedding_model,
     get_model,
     providers,
     register_provider,
@@ -73,9 +75,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConstrainedToolModel",
+    "EmbeddingFactory",
     "ModelFactory",
     "ProviderInfo",
     "configure_default_client",
+    "get_embedding_model",
     "get_model",
     "new_http_client",
     "providers",
