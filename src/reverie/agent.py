@@ -411,8 +411,11 @@ class Agent:
         while True:
             attempt = len(failures) + 1
             try:
-                if self.max_input_tokens is not None:
-                    await check_input_limit(plan.model, plan.call, self.max_input_tokens)
+                if self.max_input_tokens is not None:  # the count is a request: bounded too
+                    await deadline.run(
+                        check_input_limit(plan.model, plan.call, self.max_input_tokens),
+                        "counting the input tokens",
+                    )
                 if streaming:
                     events = deadline.iterate(plan.model.stream(plan.call), "reading the model")
                     try:

@@ -164,11 +164,12 @@ async def embed_many(
         from reverie.retry import RetryPolicy
 
         retry = RetryPolicy()
+    policy = retry
     limit = asyncio.Semaphore(max_concurrency)
 
     async def one(batch: list[str]) -> EmbeddingBatch:
-        async with limit:
-            return await _with_retries(resolved, batch, settings, retry)
+        async with limit:  # each batch retried on its own, as a model call is
+            return await policy.call(lambda: resolved.embed_batch(batch, settings))
 
     if len(batches) == 1:
         results = [await one(batches[0])]
@@ -191,24 +192,6 @@ def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
             return first
         errors = cast(BaseExceptionGroup[BaseException], first).exceptions
     return group
-
-
-async def _with_retries(
-    model: EmbeddingModel, batch: list[str], settings: EmbedSettings, policy: RetryPolicy
-) -> EmbeddingBatch:
-    failures: list[Exception] = []
-    while True:
-        try:
-            return await model.embed_batch(batch, settings)
-        except Exception as exc:
-            failures.append(exc)
-            delay = policy.delay_for(exc, len(failures))
-            if delay is None:
-                gave_up = policy.gave_up(failures)
-                if gave_up is not None:
-                    raise gave_up from exc
-                raise
-            await policy.sleep(delay)
 
 
 def _combine(

@@ -588,6 +588,28 @@ def test_exception_frames_raise_typed_errors(name: str, error: type[Exception]) 
         decode_stream(raw)
 
 
+def test_a_payload_that_is_not_a_json_object_is_a_protocol_error_quoting_it_shortly() -> None:
+    headers = string_header(":event-type", "contentBlockDelta") + string_header(
+        ":message-type", "event"
+    )
+    for payload, problem in ((b"{not json" + b"x" * 5000, "is not JSON"), (b"[1]", "object")):
+        with pytest.raises(ProtocolError, match=problem) as caught:
+            ConverseFraming("bedrock").feed(frame(headers, payload))
+        assert len(str(caught.value)) < 400  # an excerpt, not the payload
+        assert caught.value.__cause__ is None and caught.value.__context__ is None
+
+
+def test_frames_without_an_event_type_and_events_that_are_not_converse_say_nothing() -> None:
+    untyped = frame(string_header(":message-type", "event"), b"{}")
+    assert ConverseFraming("bedrock").feed(untyped) == []
+    decoder = ConverseWire("bedrock").stream_decoder()
+    assert decoder.feed({}) == []
+    assert decoder.feed({"messageStart": {}, "metadata": {}}) == []
+    assert (
+        decoder.feed({"contentBlockDelta": {"contentBlockIndex": -1, "delta": {"text": "x"}}}) == []
+    )
+
+
 def test_a_corrupt_frame_is_a_protocol_error() -> None:
     raw = bytearray(stream_bytes(*TOOL_STREAM))
     raw[40] ^= 0xFF

@@ -4,23 +4,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import struct
 from typing import Any
 
+import httpx2
 import pytest
 
 from reverie.embeddings import EmbedSettings
 from reverie.errors import ConfigurationError, ProtocolError
 from reverie.model import CallWarning
-from reverie.providers import get_embedding_model, providers
+from reverie.providers import get_embedding_model, get_model, providers
 from reverie.providers._bedrock.embeddings import (
     CohereEmbeddingWire,
     TitanEmbeddingWire,
     bedrock_embedding_wire,
 )
+from reverie.providers._embedding import HttpEmbeddingModel
 from reverie.providers._google.embeddings import GeminiEmbeddingWire, VertexEmbeddingWire
+from reverie.providers._model import WireModel
 from reverie.providers._openai.embeddings import OpenAIEmbeddingWire
+from reverie.testing import FakeModel
 
 
 def encode(
@@ -317,3 +322,20 @@ def test_embedding_models_need_their_keys_like_chat_models(monkeypatch: pytest.M
         "nomic-embed-text",
         2048,
     )
+
+
+def test_an_embedding_model_shares_its_chat_models_host_headers_and_client() -> None:
+    client = httpx2.AsyncClient()
+    options = {"api_key": "k", "resource": "res", "http_client": client}
+    chat = get_model("azure:my-deployment", **options)
+    model = get_embedding_model("azure:my-deployment", **options)
+    assert isinstance(chat, WireModel) and isinstance(model, HttpEmbeddingModel)
+    assert model.host == chat.host and dict(model.headers) == dict(chat.headers)
+    assert model.headers["api-key"] == "k" and model.http_client is client
+    assert (model.provider, model.model_id) == ("azure", "my-deployment")
+    asyncio.run(client.aclose())
+
+
+def test_no_embedding_model_beside_a_chat_model_reverie_does_not_speak_to() -> None:
+    with pytest.raises(ConfigurationError, match="not reverie's own"):
+        HttpEmbeddingModel.beside(FakeModel([]), OpenAIEmbeddingWire("m"))

@@ -3,7 +3,9 @@ model would send, the counts read back, and the local estimate's documented rule
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from typing import Any
 
 import orjson
 import pytest
@@ -12,6 +14,9 @@ from reverie.content import FilePart, Message, TextOutput, TextPart, ToolCallPar
 from reverie.errors import ContextTooLargeError, ProtocolError
 from reverie.model import Call, ToolSpec
 from reverie.providers import _counting
+from reverie.providers._anthropic.hosts import AnthropicAPI
+from reverie.providers._host import COUNT_TOKENS, Request, Target
+from reverie.providers._openai.provider import chat_model, openai_model
 from reverie.testing._fake import FakeModel
 from reverie.tokens import TokenCount, check_input_limit, count_tokens, estimate_tokens
 
@@ -110,6 +115,35 @@ def test_every_count_answer_is_read(answer: dict[str, int]) -> None:
 def test_a_count_answer_without_a_count_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError, match="no count"):
         _counting.read_count({"input_tokens": "many"}, "p")
+
+
+# ---------------------------------------------------------------------------------------
+# Where each host counts (the COUNT_TOKENS operation), next to where it answers
+
+
+def target_of(host: Any, operation: str = "", flags: tuple[str, ...] = ()) -> Target:
+    request = Request("m-1", False, b"{}", {"anthropic-beta": "mine"}, flags, operation)
+    return asyncio.run(host.target(request))
+
+
+def test_the_anthropic_api_counts_beside_messages_with_the_same_betas() -> None:
+    host = AnthropicAPI("https://api.example/v1", "sk-ant-x")
+    flags = ("files-api-2025-04-14",)
+    counted = target_of(host, COUNT_TOKENS, flags)
+    assert counted.url == "https://api.example/v1/messages/count_tokens?beta=true"
+    assert counted.headers["anthropic-beta"] == "mine,files-api-2025-04-14"
+    assert target_of(host, "", flags).headers == counted.headers
+    assert target_of(host, COUNT_TOKENS).url == "https://api.example/v1/messages/count_tokens"
+
+
+def test_hosts_without_a_counting_endpoint_leave_the_count_to_the_estimate() -> None:
+    chat = chat_model("m", base_url="http://127.0.0.1:9/v1")  # nothing listens: never sent
+    assert chat.host.count_body({"model": "m"}, "m") is None
+    assert asyncio.run(chat.count_tokens(Call([]))) is None
+    responses = openai_model("gpt-5", api="responses", api_key="k")
+    assert responses.host.count_body({"model": "gpt-5", "stream": True}, "gpt-5") == {
+        "model": "gpt-5"
+    }
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from reverie import Agent, tool
 from reverie.content import Message, TextPart
-from reverie.errors import ContextTooLargeError, RateLimitError
+from reverie.errors import ContextTooLargeError, RateLimitError, RunTimeoutError
 from reverie.model import Call, ToolSpec
 from reverie.providers import get_model
 from reverie.tokens import count_tokens
@@ -105,6 +105,17 @@ async def test_openai_responses_input_tokens(fault: Harness):
     assert request.headers["authorization"] == f"Bearer {FAKE_KEY}"
     body = request.json()
     assert body["model"] == "gpt-5" and "stream" not in body and "max_output_tokens" not in body
+
+
+async def test_azure_responses_counts_with_its_own_key_header(fault: Harness):
+    """The count goes where the model's requests go, authorised the same way."""
+    fault.server.add(json_reply({"object": "response.input_tokens", "input_tokens": 21}))
+    count = await count_tokens(model("azure-responses:my-deployment", fault), CALL)
+    assert (count.input_tokens, count.estimate) == (21, False)
+    (request,) = fault.server.requests
+    assert request.path == "/v1/responses/input_tokens"
+    assert request.headers["api-key"] == FAKE_KEY
+    assert request.json()["model"] == "my-deployment"
 
 
 async def test_chat_completions_hosts_estimate_without_a_request(fault: Harness):
@@ -229,3 +240,19 @@ async def test_gemini_on_vertex_counts_its_contents(fault: Harness):
     )
     assert set(request.json()) <= {"contents", "systemInstruction", "tools", "generationConfig"}
     assert request.json()["contents"][0]["parts"][0]["text"] == "Weather in Rome?"
+
+
+async def test_the_run_deadline_also_bounds_the_count(fault: Harness):
+    """A counting endpoint that never answers is cut by ``run_timeout`` like a model call,
+    before anything is sent to the model."""
+    fault.server.add(
+        Reply(frames=[b'{"input_tokens": '], end="hang", content_type="application/json")
+    )
+    agent = Agent(
+        model("anthropic:claude-sonnet-4-5", fault),
+        max_input_tokens=1000,
+        run_timeout=0.3,
+    )
+    with pytest.raises(RunTimeoutError, match="counting the input tokens"):
+        await agent.generate("hi")
+    assert [r.path for r in fault.server.requests] == ["/v1/messages/count_tokens"]

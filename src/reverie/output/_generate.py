@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, overload
 
 from reverie import _sync
-from reverie._redact import seal
 from reverie.content import Message, ProviderData
 from reverie.content import system as system_message
 from reverie.content import user as user_message
@@ -174,21 +173,7 @@ async def generate_object(
         model, prompt, schema, name, description, mode, system, settings
     )
     policy = retry if retry is not None else RetryPolicy()
-    failures: list[Exception] = []
-    while True:
-        try:
-            response = await resolved.generate(plan.call)
-            break
-        except Exception as exc:
-            seal(exc)  # no secret in the chain, whatever raised it
-            failures.append(exc)
-            delay = policy.delay_for(exc, len(failures))
-            if delay is None:
-                gave_up = policy.gave_up(failures)
-                if gave_up is not None:
-                    raise gave_up from exc
-                raise
-            await policy.sleep(delay)
+    response = await policy.call(lambda: resolved.generate(plan.call))
     return await finish(response, plan, spec, repair)
 
 

@@ -1,13 +1,13 @@
 """The built-in providers' embedding models and token counting, added to their registry
 entries (what ``reverie models`` shows; :mod:`reverie.tokens` asks the model itself).
 
-An embedding factory takes the model id and the options a chat model of that provider
-takes (key, base URL, ``headers``, ``http_client``, ``timeouts``, and the provider's own:
-Azure's ``resource``/``token``, Vertex's ``project``/``location``/``access_token``/
-``credentials``, Bedrock's ``region``). It asks the provider's chat factory for a model
-with them and builds an :class:`~reverie.providers._embedding.HttpEmbeddingModel` beside
-it (:func:`~reverie.providers._embedding.beside`): the same host, so keys, URLs and auth
-are resolved once, one way. Modules load only when a factory is called.
+An embedding factory takes the model id and the options a chat model of that provider takes
+(key, base URL, ``headers``, ``http_client``, ``timeouts``, and the provider's own: Azure's
+``resource``/``token``, Vertex's ``project``/``location``/``access_token``/ ``credentials``,
+Bedrock's ``region``). It asks the provider's chat factory for a model with them and builds
+an :class:`~reverie.providers._embedding.HttpEmbeddingModel` beside it
+(:meth:`~reverie.providers._embedding.HttpEmbeddingModel.beside`): the same host, so keys,
+URLs and auth are resolved once, one way. Modules load only when a factory is called.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ def _beside_chat(name: str, wire_for: WireFor, **fixed: Any) -> EmbeddingFactory
     options too), spoken to with the wire ``wire_for`` makes."""
 
     def factory(model_id: str, **options: Any) -> EmbeddingModel:
-        from reverie.providers._embedding import beside
+        from reverie.providers._embedding import HttpEmbeddingModel
 
         wire = wire_for(model_id, name, options)
-        return beside(_REGISTRY[name].factory(model_id, **fixed, **options), wire)
+        chat = _REGISTRY[name].factory(model_id, **fixed, **options)
+        return HttpEmbeddingModel.beside(chat, wire)
 
     return factory
 
@@ -110,6 +111,7 @@ _COUNTING = {
     "google": "countTokens",
     "vertex": "countTokens",
     "openai-responses": "/responses/input_tokens",
+    "azure-responses": "/responses/input_tokens",
 }
 
 for _name, _endpoint in _COUNTING.items():

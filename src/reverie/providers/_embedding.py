@@ -1,10 +1,11 @@
-"""One :class:`~reverie.embeddings.EmbeddingModel` for every provider: a pure *wire* (texts
-and settings → operation and body; JSON answer → vectors and usage) over the provider's
-*host* (:mod:`reverie.providers._host`: where the operation goes, and how it is
-authorised), the same host its chat models use. The URL and headers come from
+"""One :class:`~reverie.embeddings.EmbeddingModel` for every provider: a pure *wire* (texts and
+settings → operation and body; JSON answer → vectors and usage) over the provider's *host*
+(:mod:`reverie.providers._host`: where the operation goes, and how it is authorised), the
+same host its chat models use. The URL and headers come from
 :func:`~reverie.providers._host.address` and the sending from
-:func:`~reverie.providers._model.post_object`, so timeouts, redaction and error types are
-the chat models' own; retries happen above, in :func:`reverie.embeddings.embed_many`.
+:meth:`~reverie.providers._model.HostedModel.post` (as for chat models), so timeouts,
+redaction and error types are the chat models' own; retries happen above, in
+:func:`reverie.embeddings.embed_many`.
 
 Wires: :mod:`reverie.providers._openai.embeddings` (OpenAI, Azure, every compatible host),
 :mod:`reverie.providers._google.embeddings` (Gemini API, Vertex AI),
@@ -16,16 +17,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
-import httpx2
 import orjson
 
 from reverie._embedding_model import EmbeddingBatch, EmbedSettings
 from reverie._redact import excerpt
 from reverie.errors import ConfigurationError, ProtocolError
 from reverie.model import CallWarning, LanguageModel
-from reverie.providers._host import Host, Request
-from reverie.providers._model import WireModel, base_headers, post_object
-from reverie.timeouts import Timeouts
+from reverie.providers._host import Request
+from reverie.providers._model import HostedModel, WireModel
 
 
 class EmbeddingWire(Protocol):
@@ -46,73 +45,47 @@ class EmbeddingWire(Protocol):
         ...
 
 
-class HttpEmbeddingModel:
-    """``wire`` spoken to ``host`` over HTTP; see the module docstring. ``headers``,
-    ``http_client`` and ``timeouts`` as for :class:`~reverie.providers._model.WireModel`."""
+class HttpEmbeddingModel(HostedModel[EmbeddingWire]):
+    """``wire`` spoken to ``host`` over HTTP; see the module docstring (arguments as for
+    :class:`~reverie.providers._model.HostedModel`)."""
 
-    def __init__(
-        self,
-        model_id: str,
-        *,
-        wire: EmbeddingWire,
-        host: Host,
-        headers: Mapping[str, str] | None = None,
-        http_client: httpx2.AsyncClient | None = None,
-        timeouts: Timeouts | None = None,
-    ) -> None:
-        self._model_id = model_id
-        self._wire = wire
-        self._host = host
-        self._headers = base_headers(host, headers)
-        self._client = http_client
-        self._timeouts = timeouts
-
-    @property
-    def provider(self) -> str:
-        return self._host.name
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
+    @classmethod
+    def beside(cls, chat: LanguageModel, wire: EmbeddingWire) -> HttpEmbeddingModel:
+        """The embedding model served where ``chat`` is: the model a provider's chat factory
+        made for the same id and options, whose host, headers, HTTP client and timeouts it
+        shares (so keys, URLs and auth are resolved once, one way)."""
+        if not isinstance(chat, WireModel):
+            raise ConfigurationError(
+                f"{chat.provider}: its chat models are not reverie's own "
+                f"({type(chat).__name__}), so reverie cannot make an embedding model beside them"
+            )
+        return cls(
+            chat.model_id,
+            wire=wire,
+            host=chat.host,
+            headers=chat.headers,
+            http_client=chat.http_client,
+            timeouts=chat.timeouts,
+        )
 
     @property
     def max_batch_size(self) -> int:
-        return self._wire.max_batch_size
+        return self.wire.max_batch_size
 
     def __repr__(self) -> str:
-        return f"EmbeddingModel({self.provider}:{self._model_id})"
+        return f"EmbeddingModel({self.provider}:{self.model_id})"
 
     async def embed_batch(self, texts: Sequence[str], settings: EmbedSettings) -> EmbeddingBatch:
         warnings: list[CallWarning] = []
-        operation, body = self._wire.encode(texts, settings, warnings)
-        headers = {**self._headers, **settings.headers}
-        request = Request(self._model_id, False, orjson.dumps(body), headers, (), operation)
-        data = await post_object(self._host, request, client=self._client, timeouts=self._timeouts)
-        batch = self._wire.decode(data, len(texts))
+        operation, body = self.wire.encode(texts, settings, warnings)
+        headers = {**self.headers, **settings.headers}
+        request = Request(self.model_id, False, orjson.dumps(body), headers, (), operation)
+        batch = self.wire.decode(await self.post(request), len(texts))
         if warnings:
             batch = EmbeddingBatch(
                 batch.vectors, batch.usage, (*warnings, *batch.warnings), batch.provider_metadata
             )
         return batch
-
-
-def beside(chat: LanguageModel, wire: EmbeddingWire) -> HttpEmbeddingModel:
-    """The embedding model served where ``chat`` is: the model a provider's chat factory
-    made for the same id and options, whose host, headers, HTTP client and timeouts it
-    shares (so keys, URLs and auth are resolved once, the same way)."""
-    if not isinstance(chat, WireModel):
-        raise ConfigurationError(
-            f"{chat.provider}: its chat models are not reverie's own ({type(chat).__name__}), "
-            "so reverie cannot make an embedding model beside them"
-        )
-    return HttpEmbeddingModel(
-        chat.model_id,
-        wire=wire,
-        host=chat.host,
-        headers=chat.headers,
-        http_client=chat.http_client,
-        timeouts=chat.timeouts,
-    )
 
 
 def vectors_of(values: Any, what: str, provider: str) -> list[float]:

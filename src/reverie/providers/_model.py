@@ -5,15 +5,14 @@ Anthropic Messages, Gemini, Bedrock Converse, every OpenAI-compatible host, the 
 the local model. The wire is pure (:mod:`reverie.providers._wire`), the host says where a
 request goes and how it is authorised (:mod:`reverie.providers._host`); this class holds the
 two together and is the only one that does I/O, through :mod:`reverie.providers._http` (the
-embedding model, :mod:`reverie.providers._embedding`, sends through :func:`post_object`
-here).
+embedding model, :mod:`reverie.providers._embedding`, is a :class:`HostedModel` too).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any, Generic, NoReturn, TypeVar, cast
 
 import httpx2
 import orjson
@@ -30,58 +29,24 @@ from reverie.timeouts import Timeouts
 USER_AGENT = "reverie/0.1"
 
 
-def base_headers(host: Host, headers: Mapping[str, str] | None) -> dict[str, str]:
-    """What every request to ``host`` sends before the call's own headers and the host's
-    auth: ``Accept`` (unless the host sends none), JSON content, reverie's User-Agent, then
-    ``headers``."""
-    base = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
-    if host.accept:
-        base = {"Accept": host.accept, **base}
-    return {**base, **(headers or {})}
+W = TypeVar("W")
 
 
-async def post_object(
-    host: Host,
-    request: Request,
-    *,
-    client: httpx2.AsyncClient | None,
-    timeouts: Timeouts | None,
-    refine: Callable[[ProviderError], ProviderError] | None = None,
-) -> dict[str, Any]:
-    """``request`` sent where ``host`` says, with the headers it adds, and its answer, which
-    must be a JSON object (else :class:`~reverie.errors.ProtocolError`). ``refine`` may
-    sharpen a provider error (:meth:`~reverie.providers._wire.Wire.refine_error`). Every
-    non-streamed request of every model goes through here: chat, token counts, embeddings."""
-    url, headers = await address(host, request)
-    try:
-        data: Any = await _http.post_json(
-            client, url, request.body, headers, provider=host.name, timeouts=timeouts
-        )
-    except ProviderError as exc:
-        refined = exc if refine is None else refine(exc)
-        if refined is exc:
-            raise
-        raise refined from exc
-    if not isinstance(data, dict):
-        raise ProtocolError(f"{host.name}: expected a JSON object, got {excerpt(str(data), 200)}")
-    return cast(dict[str, Any], data)
+class HostedModel(Generic[W]):
+    """A model of any kind (chat, embeddings) whose requests ``wire`` encodes and ``host``
+    addresses and authorises.
 
-
-class WireModel:
-    """A :class:`~reverie.model.LanguageModel` speaking ``wire`` to ``host``.
-
-    ``headers`` are added to every request (a call's own ``headers`` over them, the host's
-    auth over both); ``http_client`` replaces the shared default client (cassettes,
-    proxies); ``timeouts`` (:class:`~reverie.timeouts.Timeouts`) bound each request phase.
-    It is a :class:`~reverie.model.TokenCounter` through its host
-    (:meth:`count_tokens`).
+    ``headers`` are added to every request (a call's own headers over them, the host's auth
+    over both); ``http_client`` replaces the shared default client (cassettes, proxies);
+    ``timeouts`` (:class:`~reverie.timeouts.Timeouts`) bound each request phase. Every
+    whole (non-streamed) request of every kind goes through :meth:`post`.
     """
 
     def __init__(
         self,
         model_id: str,
         *,
-        wire: Wire,
+        wire: W,
         host: Host,
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
@@ -90,7 +55,10 @@ class WireModel:
         self._model_id = model_id
         self._wire = wire
         self._host = host
-        self._headers = base_headers(host, headers)
+        base = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        if host.accept:
+            base = {"Accept": host.accept, **base}
+        self._headers = {**base, **(headers or {})}
         self._client = http_client
         self._timeouts = timeouts
 
@@ -103,7 +71,7 @@ class WireModel:
         return self._model_id
 
     @property
-    def wire(self) -> Wire:
+    def wire(self) -> W:
         return self._wire
 
     @property
@@ -123,6 +91,49 @@ class WireModel:
     @property
     def timeouts(self) -> Timeouts | None:
         return self._timeouts
+
+    async def post(
+        self, request: Request, refine: Callable[[ProviderError], ProviderError] | None = None
+    ) -> dict[str, Any]:
+        """``request`` sent where the host says, with the headers it adds, and its answer,
+        which must be a JSON object (else :class:`~reverie.errors.ProtocolError`).
+        ``refine`` may sharpen a provider error
+        (:meth:`~reverie.providers._wire.Wire.refine_error`)."""
+        url, headers = await address(self._host, request)
+        try:
+            data: Any = await _http.post_json(
+                self._client,
+                url,
+                request.body,
+                headers,
+                provider=self.provider,
+                timeouts=self._timeouts,
+            )
+        except ProviderError as exc:
+            if refine is None:
+                raise
+            _raise_refined(exc, refine)
+        if not isinstance(data, dict):
+            shown = excerpt(str(data), 200)
+            raise ProtocolError(f"{self.provider}: expected a JSON object, got {shown}")
+        return cast(dict[str, Any], data)
+
+
+def _raise_refined(
+    error: ProviderError, refine: Callable[[ProviderError], ProviderError]
+) -> NoReturn:
+    """Raise ``refine(error)`` (from ``error``), or ``error`` itself when it is not refined."""
+    refined = refine(error)
+    if refined is error:
+        raise error
+    raise refined from error
+
+
+class WireModel(HostedModel[Wire]):
+    """A :class:`~reverie.model.LanguageModel` speaking ``wire`` to ``host`` (arguments as
+    for :class:`HostedModel`). It is a :class:`~reverie.model.TokenCounter` through its
+    host (:meth:`count_tokens`).
+    """
 
     @property
     def label(self) -> str:
@@ -179,10 +190,7 @@ class WireModel:
                 for event in decoder.feed(data):
                     yield event
         except ProviderError as exc:
-            refined = self._wire.refine_error(exc)
-            if refined is exc:
-                raise
-            raise refined from exc
+            _raise_refined(exc, self._wire.refine_error)
         except Exception as exc:
             seal(exc)  # a decoder's error may chain one that quotes the stream
             raise
@@ -215,10 +223,4 @@ class WireModel:
         return Request(self._model_id, stream, orjson.dumps(body), headers, flags, operation)
 
     async def _post(self, request: Request) -> dict[str, Any]:
-        return await post_object(
-            self._host,
-            request,
-            client=self._client,
-            timeouts=self._timeouts,
-            refine=self._wire.refine_error,
-        )
+        return await self.post(request, self._wire.refine_error)
