@@ -20,7 +20,8 @@ def test_importing_reverie_loads_no_http_yaml_pydantic_or_provider_code() -> Non
         "import sys, json, reverie; "
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('httpx2', 'httpcore2', 'aiohttp', 'yarl', 'yaml', 'pydantic', 'json_repair') "
-        "or (m.startswith('reverie.providers.') and m not in ('reverie.providers._builtins', 'reverie.providers._registry')) "
+        "or (m.startswith('reverie.providers.') and m not in ('reverie.providers._builtins', "
+        "'reverie.providers._registry', 'reverie.providers._builtin_capabilities')) "
         "or m.startswith('reverie.testing'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -34,6 +34,7 @@ PUBLIC = (
     "reverie.content",
     "reverie.cost",
     "reverie.effects",
+    "reverie.embeddings",
     "reverie.errors",
     "reverie.events",
     "reverie.mcp",
@@ -47,6 +48,7 @@ PUBLIC = (
     "reverie.testing",
     "reverie.testing.pytest_plugin",
     "reverie.timeouts",
+    "reverie.tokens",
     "reverie.tool",
     "reverie.toolset",
 )

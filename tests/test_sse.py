@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reverie.errors import ProtocolError
-from reverie.providers._sse import SSEDecoder, SSEEvent
+from reverie.providers._sse import DONE, SSEDecoder, SSEEvent, SSEObjects
 
 
 def decode(*chunks: bytes) -> list[SSEEvent]:
@@ -72,3 +72,17 @@ def test_simple_and_unusual_events_mixed_give_the_same_events_however_split() ->
     for cut in range(len(data) + 1):
         assert decode(data[:cut], data[cut:]) == expected, f"split at {cut}"
     assert decode(*(data[i : i + 7] for i in range(0, len(data), 7))) == expected
+
+
+def test_sse_objects_pass_done_on_as_a_read_only_marker() -> None:
+    framing = SSEObjects("p")
+    objects = framing.feed(b'data: {"a": 1}\n\ndata: [DONE]\n\n') + framing.close()
+    assert objects == [{"a": 1}, DONE]
+    assert objects[1] is DONE and not DONE  # an empty event to decoders that do not look
+    with pytest.raises(TypeError):
+        DONE["x"] = 1  # type: ignore[index]  # shared by every stream: never written to
+
+
+def test_sse_objects_refuse_data_that_is_not_a_json_object() -> None:
+    with pytest.raises(ProtocolError, match="not a JSON object"):
+        SSEObjects("p").feed(b"data: [1, 2]\n\n")

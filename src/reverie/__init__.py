@@ -31,6 +31,8 @@ change in any release):
   the ``otel`` extra); :mod:`reverie.cost` — what runs cost, and budgets that stop them;
 - :mod:`reverie.output` — structured output: typed objects, whole or streamed;
 - :mod:`reverie.providers` — models by name (:func:`get_model`) and registering your own;
+- :mod:`reverie.embeddings` — vectors for texts on any provider with embedding models;
+- :mod:`reverie.tokens` — counting a request's input tokens before sending it;
 - :mod:`reverie.testing` — a scripted model and cassettes of recorded traffic, with the
   pytest plugin :mod:`reverie.testing.pytest_plugin` (registered on install);
 - :mod:`reverie.cli` — the ``reverie`` command (``main``).
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
         MediaOutput,
         Message,
         ReasoningPart,
+        RefusalPart,
         SourcePart,
         TextOutput,
         TextPart,
@@ -78,6 +81,7 @@ if TYPE_CHECKING:
         user,
     )
     from reverie.cost import Budget, BudgetExceeded, Cost
+    from reverie.embeddings import embed, embed_many
     from reverie.errors import ReverieError
     from reverie.events import PartialObject
     from reverie.model import (
@@ -101,6 +105,7 @@ if TYPE_CHECKING:
     from reverie.retry import RetryPolicy
     from reverie.run_state import RunState
     from reverie.timeouts import Timeouts
+    from reverie.tokens import count_tokens
     from reverie.tool import CallDeferred, FunctionTool, ToolResponse, tool
 
 # Each name loads its module on first use (PEP 562), so `import reverie` costs almost
@@ -127,6 +132,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "MediaOutput",
         "Message",
         "ReasoningPart",
+        "RefusalPart",
         "SourcePart",
         "TextOutput",
         "TextPart",
@@ -137,6 +143,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "user",
     ),
     "reverie.cost": ("Budget", "BudgetExceeded", "Cost"),
+    "reverie.embeddings": ("embed", "embed_many"),
     "reverie.errors": ("ReverieError",),
     "reverie.events": ("PartialObject",),
     "reverie.model": (
@@ -161,6 +168,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "reverie.timeouts": ("Timeouts",),
     "reverie.run_state": ("RunState",),
     "reverie.approval": ("PendingCall",),
+    "reverie.tokens": ("count_tokens",),
     "reverie.tool": (
         "CallDeferred",
         "FunctionTool",
@@ -193,6 +201,7 @@ __all__ = [
     "PendingCall",
     "ProviderTool",
     "ReasoningPart",
+    "RefusalPart",
     "RepairContext",
     "Response",
     "RetryPolicy",
@@ -215,6 +224,9 @@ __all__ = [
     "Usage",
     "assistant",
     "collect",
+    "count_tokens",
+    "embed",
+    "embed_many",
     "finish_reason_is",
     "generate_object",
     "generate_object_sync",

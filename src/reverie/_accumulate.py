@@ -9,21 +9,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Mapping
 from typing import Any
 
+from reverie._redact import excerpt
 from reverie.content import (
     Part,
     ProviderData,
     ReasoningPart,
+    RefusalPart,
     SourcePart,
     TextPart,
     ToolCallPart,
     ToolResultPart,
 )
-from reverie.errors import IncompleteStreamError
+from reverie.errors import IncompleteStreamError, ProtocolError
 from reverie.events import (
     Finish,
     ReasoningDelta,
     ReasoningEnd,
     ReasoningStart,
+    Refusal,
     Source,
     StreamEvent,
     TextDelta,
@@ -44,6 +47,11 @@ class ResponseAccumulator:
 
     Parts keep the order in which their blocks started; a block's text is the concatenation
     of its deltas; metadata from a block's start and end events are merged (end wins).
+
+    This is the boundary every streamed step crosses, so it checks what decoders promise: a
+    text or reasoning delta that is not a string (a provider's unexpected shape that slipped
+    through) raises :class:`~reverie.errors.ProtocolError` naming it, never a ``TypeError``
+    from deep inside ``"".join``.
     """
 
     __slots__ = ("_blocks", "_finish", "_open", "_parts", "_warnings")
@@ -59,11 +67,15 @@ class ResponseAccumulator:
     def add(self, event: StreamEvent) -> None:
         """Take one event into account."""
         if isinstance(event, TextDelta):
+            if type(event.delta) is not str:
+                raise _not_text(event)
             block = self._open.get(("text", event.id))
             if block is None:
                 block = self._start("text", event.id, {})
             block[1].append(event.delta)
         elif isinstance(event, ReasoningDelta):
+            if type(event.delta) is not str:
+                raise _not_text(event)
             block = self._open.get(("reasoning", event.id))
             if block is None:
                 block = self._start("reasoning", event.id, {})
@@ -83,6 +95,8 @@ class ResponseAccumulator:
             self._parts.append(event.result)
         elif isinstance(event, Source):
             self._parts.append(event.source)
+        elif isinstance(event, Refusal):
+            self._parts.append(event.refusal)
         elif isinstance(event, Warnings):
             self._warnings.extend(event.warnings)
         elif isinstance(event, Finish):
@@ -134,6 +148,15 @@ async def collect(events: AsyncIterable[StreamEvent]) -> Response:
     return acc.response()
 
 
+def _not_text(event: TextDelta | ReasoningDelta) -> ProtocolError:
+    shown = excerpt(repr(event.delta), 200)
+    return ProtocolError(
+        f"a {event.type} event carried {type(event.delta).__name__} {shown}, not a string: "
+        "the provider sent a shape its decoder does not know (please report it)",
+        line=shown,
+    )
+
+
 def _merge(a: Mapping[str, Mapping[str, Any]], b: ProviderData) -> dict[str, Any]:
     if not b:
         return dict(a)
@@ -171,6 +194,8 @@ def response_events(response: Response, chunk_size: int | None = None) -> list[S
             events.append(ToolResult(part))
         elif isinstance(part, SourcePart):
             events.append(Source(part))
+        elif isinstance(part, RefusalPart):
+            events.append(Refusal(part))
     events.append(
         Finish(
             response.finish_reason,

@@ -80,6 +80,8 @@ class Agent(Protocol):
     @property
     def run_timeout(self) -> float | None: ...
     @property
+    def max_input_tokens(self) -> int | None: ...
+    @property
     def toolsets(self) -> tuple[Toolset, ...]: ...
 
 
@@ -151,12 +153,15 @@ async def _drive(
                 plan.messages,
                 plan.system,
                 streaming,
-                agent.run_timeout,
-                deadline.left(),
-                watch.model_attempt if watch.watching else None,
+                run_timeout=agent.run_timeout,
+                time_left=deadline.left(),
+                max_input_tokens=agent.max_input_tokens,
+                on_attempt=watch.model_attempt if watch.watching else None,
             )
             outcome: ModelOutcome | None = None
-            items = deadline.iterate(effects.call_model(request), "reading the model")
+            # The effect keeps the run's time limit (request.time_left): it knows what it
+            # is waiting for (a count, the model, a retry wait) and says so when it runs out.
+            items = effects.call_model(request)
             try:
                 async for item in items:
                     if isinstance(item, ModelOutcome):

@@ -18,6 +18,7 @@ from reverie.content import (
     Part,
     ProviderData,
     ReasoningPart,
+    RefusalPart,
     SourcePart,
     TextPart,
     ToolCallPart,
@@ -75,6 +76,11 @@ class Step:
     @property
     def text(self) -> str:
         return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @property
+    def refusal(self) -> str:
+        """The model's refusal in this step (it finished with ``content-filter``), or ``""``."""
+        return "".join(p.text for p in self.content if isinstance(p, RefusalPart))
 
     @property
     def reasoning(self) -> tuple[ReasoningPart, ...]:

@@ -143,6 +143,11 @@ class Agent:
     ``tools`` takes functions, :class:`~reverie.tool.FunctionTool` objects and toolsets
     (:class:`~reverie.toolset.Toolset`, such as an MCP server). ``async with agent:`` keeps
     the toolsets open across runs; without it, each run opens and closes them.
+
+    ``max_input_tokens`` refuses, before sending, a model call whose input would exceed it
+    (:class:`~reverie.errors.ContextTooLargeError`); the count is the provider's where it
+    has a counting endpoint (one extra request per step), else an estimate
+    (:mod:`reverie.tokens`).
     """
 
     def __init__(
@@ -174,6 +179,7 @@ class Agent:
         requires_approval: ApprovalPolicy = False,
         observers: Sequence[Observer] = (),
         budget: Budget | None = None,
+        max_input_tokens: int | None = None,
     ) -> None:
         if isinstance(model, str):
             from reverie.providers import get_model
@@ -226,6 +232,8 @@ class Agent:
         self.headers = dict(headers or {})
         self.provider_options = dict(provider_options or {})
         self.requires_approval: bool | Callable[[str, Mapping[str, Any]], bool] = requires_approval
+        # Counted before each model call (reverie.tokens); over it, the call is not sent.
+        self.max_input_tokens = max_input_tokens
         self.output: AgentOutput | None = None
         if output_type is not None:
             from reverie.output._agent import AgentOutput

@@ -31,6 +31,7 @@ __all__ = [
     "Part",
     "ProviderData",
     "ReasoningPart",
+    "RefusalPart",
     "Role",
     "SourcePart",
     "TextOutput",
@@ -91,6 +92,19 @@ class ReasoningPart:
     provider_options: ProviderData = _EMPTY
     provider_metadata: ProviderData = _EMPTY
     type: Literal["reasoning"] = "reasoning"
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalPart:
+    """A model's refusal to answer ("I'm sorry, but I can't assist with that."), as the
+    provider marked it (OpenAI's ``refusal`` fields). A response that carries one finishes
+    with ``content-filter``; it is not part of ``Response.text``. Sent back to OpenAI as a
+    refusal, to other providers as the assistant's text."""
+
+    text: str
+    provider_options: ProviderData = _EMPTY
+    provider_metadata: ProviderData = _EMPTY
+    type: Literal["refusal"] = "refusal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +229,9 @@ class SourcePart:
     type: Literal["source"] = "source"
 
 
-Part: TypeAlias = TextPart | ReasoningPart | FilePart | ToolCallPart | ToolResultPart | SourcePart
+Part: TypeAlias = (
+    TextPart | ReasoningPart | RefusalPart | FilePart | ToolCallPart | ToolResultPart | SourcePart
+)
 Role: TypeAlias = Literal["system", "user", "assistant", "tool"]
 
 
@@ -224,7 +240,7 @@ class Message:
     """One turn of a conversation.
 
     Roles take these parts: system (text), user (text, file), assistant (text, reasoning,
-    file, tool call, provider-executed tool result), tool (tool result).
+    refusal, file, tool call, provider-executed tool result), tool (tool result).
     """
 
     role: Role

@@ -56,6 +56,7 @@ from reverie.errors import DataFormatError
 from reverie.events import AgentEvent, Retry, ToolCall
 from reverie.model import Call, LanguageModel, Response
 from reverie.retry import RetryPolicy
+from reverie.tokens import check_input_limit
 from reverie.tool import CallDeferred, FunctionTool
 
 __all__ = [
@@ -90,8 +91,12 @@ class ModelRequest:
     run_timeout: float | None = None
     """The run's time limit (``Agent(run_timeout=...)``), None for none."""
     time_left: float | None = None
-    """What was left of it when this call began: the call, its retries and their waits must
-    end within it (a wait that would not is not started)."""
+    """What was left of it when this call began: the effect must end the call, its retries
+    and their waits within it, raising :class:`~reverie.errors.RunTimeoutError` (a wait that
+    would not end in time is not started). :class:`LocalEffects` does."""
+    max_input_tokens: int | None = None
+    """The agent's input limit: the call's input is counted first (:mod:`reverie.tokens`)
+    and, over it, the call is not sent (:class:`~reverie.errors.ContextTooLargeError`)."""
     on_attempt: Callable[[ModelRequest, int], None] | None = field(
         default=None, compare=False, repr=False
     )
@@ -179,6 +184,11 @@ class LocalEffects:
             events: Any = None
             fetching = True  # an exception while fetching an event is the model's failure
             try:
+                if request.max_input_tokens is not None:  # the count is a request: bounded too
+                    limit = request.max_input_tokens
+                    await deadline.run(
+                        check_input_limit(model, call, limit), "counting the input tokens"
+                    )
                 if request.streaming:
                     events = deadline.iterate(model.stream(call), "reading the model")
                 else:

@@ -23,6 +23,7 @@
     │   ├── CassetteFormatError   the file is not a go-vcr v2 cassette
     │   └── CassetteMissError     a request matches no recorded interaction
     ├── NoObjectGeneratedError    structured output: nothing valid came back
+    │   └── RefusalError          the model refused to answer (``refusal`` holds its words)
     ├── DataFormatError           saved JSON (messages, a run state) cannot be read
     └── ApprovalError             an approval or result does not fit the paused run
 
@@ -67,6 +68,7 @@ __all__ = [
     "ProtocolError",
     "ProviderError",
     "RateLimitError",
+    "RefusalError",
     "RetryError",
     "ReverieError",
     "RunTimeoutError",
@@ -272,3 +274,16 @@ class DataFormatError(ReverieError, ValueError):
 class ApprovalError(ReverieError, ValueError):
     """An approval, denial or external result does not fit the paused run: it names no
     pending call, or the call changed since it was approved (its fingerprint differs)."""
+
+
+class RefusalError(NoObjectGeneratedError):
+    """Structured output failed because the model refused; ``refusal`` is what it said."""
+
+    def __init__(self, refusal: str, *, usage: Any = None, finish_reason: Any = None) -> None:
+        super().__init__(
+            f"the model refused to give the structured output: {refusal}",
+            raw_text="",
+            usage=usage,
+            finish_reason=finish_reason,
+        )
+        self.refusal = refusal

@@ -25,6 +25,7 @@ from reverie.content import (
     Message,
     Part,
     ProviderData,
+    RefusalPart,
     SourcePart,
     TextPart,
     ToolCallPart,
@@ -41,6 +42,7 @@ __all__ = [
     "ReasoningDelta",
     "ReasoningEnd",
     "ReasoningStart",
+    "Refusal",
     "Response",
     "Source",
     "SpecificTool",
@@ -48,6 +50,8 @@ __all__ = [
     "TextDelta",
     "TextEnd",
     "TextStart",
+    "TokenCount",
+    "TokenCounter",
     "Tool",
     "ToolCall",
     "ToolChoice",
@@ -191,6 +195,11 @@ class Response:
         """All text parts, concatenated."""
         return "".join(p.text for p in self.content if isinstance(p, TextPart))
 
+    @property
+    def refusal(self) -> str:
+        """The model's refusal (its :class:`~reverie.content.RefusalPart` texts), or ``""``."""
+        return "".join(p.text for p in self.content if isinstance(p, RefusalPart))
+
 
 # Stream events: what ``LanguageModel.stream`` yields (re-exported by reverie.events).
 
@@ -282,8 +291,18 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """The model refused to answer; ``refusal.text`` says so in its words. Sent whole, once
+    the refusal is complete; the stream then finishes with ``content-filter``."""
+
+    refusal: RefusalPart
+    type: Literal["refusal"] = "refusal"
+
+
+@dataclass(frozen=True, slots=True)
 class Warnings:
-    """Settings the provider could not honour for this call; sent before any content."""
+    """Settings the provider could not honour for this call (sent before any content), or
+    something odd about the response the decoder worked around (sent when it happens)."""
 
     warnings: tuple[CallWarning, ...]
     type: Literal["warnings"] = "warnings"
@@ -315,6 +334,7 @@ StreamEvent: TypeAlias = (
     | ToolCall
     | ToolResult
     | Source
+    | Refusal
     | Warnings
     | Finish
 )
@@ -341,4 +361,25 @@ class LanguageModel(Protocol):
 
     def stream(self, call: Call) -> AsyncIterator[StreamEvent]:
         """Send ``call`` and yield events as they arrive; the last one is a ``Finish``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCount:
+    """A request's input tokens; ``estimate`` is True when counted locally, not by the
+    provider (``provider_metadata`` then says why, under ``"estimate"``)."""
+
+    input_tokens: int
+    estimate: bool = False
+    provider_metadata: ProviderData = field(default_factory=dict[str, Mapping[str, Any]])
+
+
+@runtime_checkable
+class TokenCounter(Protocol):
+    """A model whose provider may count a request's tokens."""
+
+    async def count_tokens(self, call: Call) -> TokenCount | None:
+        """The input tokens ``call`` would use, or None when the provider has no way to
+        count this request (:func:`reverie.tokens.count_tokens` then estimates); failures
+        raise ``ReverieError``."""
         ...

@@ -32,13 +32,17 @@ import os
 import random as _random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
+from reverie._redact import seal
 from reverie.errors import ProviderError, RetryError, ReverieError
 
 __all__ = [
     "NO_RETRY",
     "RetryPolicy",
 ]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,28 @@ class RetryPolicy:
         if not isinstance(delay, int | float) or math.isnan(delay):
             return 0.0
         return min(max(float(delay), 0.0), max(self.max_delay, self.max_retry_after))
+
+    async def call(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        """The result of ``attempt()``, called again after each failure this policy retries
+        (waiting as :meth:`delay_for` says); the last failure raises, or a
+        :class:`~reverie.errors.RetryError` when the attempt limit ended the retries. Every
+        failure's cause chain is sealed first (:func:`reverie._redact.seal`): no secret in
+        it, whatever raised it. For whole answers; a stream that already yielded cannot be
+        taken back and retried this way."""
+        failures: list[Exception] = []
+        while True:
+            try:
+                return await attempt()
+            except Exception as exc:
+                seal(exc)
+                failures.append(exc)
+                delay = self.delay_for(exc, len(failures))
+                if delay is None:
+                    gave_up = self.gave_up(failures)
+                    if gave_up is not None:
+                        raise gave_up from exc
+                    raise
+                await self.sleep(delay)
 
     async def sleep(self, delay: float) -> None:
         """Wait ``delay`` seconds (with the injected ``sleeper`` if any), unless waiting is

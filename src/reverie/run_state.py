@@ -396,6 +396,11 @@ class RunResult:
         return self.final_step.text if self.steps else ""
 
     @property
+    def refusal(self) -> str:
+        """The last finished step's refusal, when the model refused to answer; else ``""``."""
+        return self.steps[-1].refusal if self.steps else ""
+
+    @property
     def finish_reason(self) -> FinishReason:
         """The last finished step's, else the paused step's, else ``unknown``."""
         if self.steps:

@@ -3,7 +3,8 @@ a pure toy wire, a host that signs, over a real HTTP server on 127.0.0.1.
 
 What the class owes every provider: the host's URL and headers (replacing the caller's of the
 same name, whatever the case), the options of the host's aliases, the wire's error
-refinement on whole and streamed answers, warnings first in a stream, ``[DONE]`` skipped.
+refinement on whole and streamed answers, warnings first in a stream, ``[DONE]`` passed on
+as a marker.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from reverie.model import (
 )
 from reverie.providers._host import Host, Request, Target
 from reverie.providers._model import WireModel
+from reverie.providers._sse import DONE
 from reverie.providers._wire import Encoded, Wire
 from tests.reliability.server import Reply, ScriptedServer
 
@@ -41,14 +43,19 @@ from tests.reliability.server import Reply, ScriptedServer
 class EchoStream:
     def __init__(self) -> None:
         self.started = False
+        self.done = False
 
     def feed(self, data: Mapping[str, Any], /) -> list[StreamEvent]:
+        if data is DONE:  # the SSE framing passes [DONE] on, as a marker
+            self.done = True
+            return []
         events: list[StreamEvent] = [] if self.started else [TextStart("t")]
         self.started = True
         return [*events, TextDelta("t", str(data["delta"]))]
 
     def finish(self) -> list[StreamEvent]:
-        return [TextEnd("t"), Finish(FinishReason.STOP, Usage())]
+        reason = FinishReason.STOP if self.done else FinishReason.UNKNOWN
+        return [TextEnd("t"), Finish(reason, Usage())]
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ async def test_generate_sends_what_the_wire_encodes_where_the_host_says(
 
 
 @pytest.mark.anyio
-async def test_stream_yields_warnings_first_and_skips_done(server: ScriptedServer) -> None:
+async def test_stream_yields_warnings_first_and_passes_done_on(server: ScriptedServer) -> None:
     frames = [b'data: {"delta": "he"}\n\n', b'data: {"delta": "llo"}\n\n', b"data: [DONE]\n\n"]
     server.add(Reply(frames=frames))
     toy, _ = model(server)
@@ -150,6 +157,7 @@ async def test_stream_yields_warnings_first_and_skips_done(server: ScriptedServe
     assert server.requests[0].path == "/v1/toy/m1:stream"
     response = await collect(_replay(events[1:]))
     assert response.text == "hello"
+    assert response.finish_reason == FinishReason.STOP  # the decoder saw [DONE]
 
 
 async def _replay(events: list[StreamEvent]) -> AsyncIterator[StreamEvent]:

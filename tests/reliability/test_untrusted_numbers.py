@@ -1,6 +1,7 @@
-"""Numbers from the network are untrusted: usage counts of every wire and the retry headers,
-over arbitrary values (hypothesis), never crash a decoder, never come out non-finite,
-negative or absurd, and never make the retry policy wait forever or past its bounds."""
+"""Numbers from the network are untrusted: usage counts of every wire (chat and embeddings),
+token counts and the retry headers, over arbitrary values (hypothesis), never crash a
+decoder, never come out non-finite, negative or absurd, and never make the retry policy wait
+forever or past its bounds."""
 
 from __future__ import annotations
 
@@ -15,21 +16,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reverie.errors import ProviderError, RateLimitError
+from reverie.errors import ProtocolError, ProviderError, RateLimitError
 from reverie.events import Finish
 from reverie.model import Usage
 from reverie.providers import _untrusted as untrusted
 from reverie.providers._anthropic.decode import decode_response as anthropic_response
 from reverie.providers._anthropic.stream import MessagesStreamDecoder
+from reverie.providers._bedrock.converse_decode import decode_response as converse_response
+from reverie.providers._bedrock.converse_stream import ConverseStreamDecoder
+from reverie.providers._bedrock.embeddings import CohereEmbeddingWire, TitanEmbeddingWire
+from reverie.providers._counting import read_count
 from reverie.providers._errors import retry_after_seconds
 from reverie.providers._gateways.openrouter import OpenRouterExtension
 from reverie.providers._gateways.vercel import VercelExtension
 from reverie.providers._google.decode import decode_response as gemini_response
+from reverie.providers._google.embeddings import GeminiEmbeddingWire, VertexEmbeddingWire
 from reverie.providers._google.encode import GoogleDialect
 from reverie.providers._google.stream import GeminiStreamDecoder
 from reverie.providers._openai.chat_decode import decode_response as chat_response
 from reverie.providers._openai.chat_stream import ChatStreamDecoder
 from reverie.providers._openai.dialect import ChatDialect
+from reverie.providers._openai.embeddings import OpenAIEmbeddingWire
 from reverie.providers._openai.responses import ResponsesDialect
 from reverie.providers._openai.responses_decode import decode_response as responses_response
 from reverie.providers._openai.responses_stream import ResponsesStreamDecoder
@@ -71,6 +78,7 @@ CHAT_USAGE = usage_of(
     "total_tokens",
     "cost",
     "cache_creation_input_tokens",
+    "prompt_cache_hit_tokens",
     prompt_tokens_details=("cached_tokens", "cache_write_tokens"),
     completion_tokens_details=("reasoning_tokens",),
 )
@@ -125,6 +133,28 @@ def test_chat_and_gateway_usage(usage: Any, extension: Any) -> None:
 
 
 @FAST
+@given(CHAT_USAGE, st.sampled_from(["x_groq", "choice"]))
+def test_chat_usage_where_vendors_put_it(usage: Any, where: str) -> None:
+    """Groq's ``x_groq.usage`` and Moonshot's usage in the final choice, holding anything."""
+    dialect = ChatDialect("groq")
+    choice: dict[str, Any] = {"index": 0, "message": {"content": "hi"}, "finish_reason": "stop"}
+    data: dict[str, Any] = {"choices": [choice]}
+    if where == "x_groq":
+        data["x_groq"] = {"usage": usage}
+    else:
+        choice["usage"] = usage
+    assert_sane(chat_response(data, dialect, []).usage)
+    decoder = ChatStreamDecoder(dialect)
+    final: dict[str, Any] = {"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}
+    if where == "choice":
+        final["usage"] = usage
+    events = decoder.feed(
+        {"choices": [final], **({"x_groq": {"usage": usage}} if where == "x_groq" else {})}
+    )
+    assert_sane(finish_usage(events + decoder.finish()))
+
+
+@FAST
 @given(RESPONSES_USAGE)
 def test_responses_usage(usage: Any) -> None:
     dialect = ResponsesDialect("openai")
@@ -165,6 +195,84 @@ def test_gemini_usage(usage: Any) -> None:
     decoder = GeminiStreamDecoder(GoogleDialect(), lambda: "id")
     events = decoder.feed(data)
     assert_sane(finish_usage(events + decoder.finish()))
+
+
+CONVERSE_USAGE = usage_of(
+    "inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens"
+)
+
+
+@FAST
+@given(CONVERSE_USAGE, junk)
+def test_converse_usage_and_block_indexes(usage: Any, index: Any) -> None:
+    """Bedrock Converse, whole and streamed: a block event with an unusable index is
+    dropped, never a crash."""
+    message = {"role": "assistant", "content": [{"text": "hi"}]}
+    data = {"output": {"message": message}, "stopReason": "end_turn", "usage": usage}
+    assert_sane(converse_response(data, "bedrock", []).usage)
+    decoder = ConverseStreamDecoder("bedrock")
+    events = decoder.feed({"messageStart": {"role": "assistant"}})
+    delta = {"contentBlockIndex": index, "delta": {"text": "hi"}}
+    events += decoder.feed({"contentBlockDelta": delta})
+    events += decoder.feed({"contentBlockStop": {"contentBlockIndex": index}})
+    events += decoder.feed({"messageStop": {"stopReason": "end_turn"}})
+    events += decoder.feed({"metadata": {"usage": usage}})
+    assert_sane(finish_usage(events + decoder.finish()))
+
+
+EMBEDDING_ANSWERS: list[tuple[Callable[[], Any], Callable[[Any], dict[str, Any]]]] = [
+    (
+        lambda: OpenAIEmbeddingWire("m"),
+        lambda u: {"data": [{"index": 0, "embedding": [0.5]}], "usage": u},
+    ),
+    (lambda: GeminiEmbeddingWire("m"), lambda u: {"embedding": {"values": [0.5]}, **u}),
+    (
+        lambda: VertexEmbeddingWire("m"),
+        lambda u: {"predictions": [{"embeddings": {"values": [0.5], "statistics": u}}]},
+    ),
+    (
+        lambda: TitanEmbeddingWire("amazon.titan-embed-text-v2:0"),
+        lambda u: {"embedding": [0.5], **u},
+    ),
+    (
+        lambda: CohereEmbeddingWire("cohere.embed-english-v3"),
+        lambda u: {"embeddings": [[0.5]], "meta": {"billed_units": u}},
+    ),
+]
+EMBEDDING_USAGE = usage_of(
+    "prompt_tokens",
+    "total_tokens",
+    "usageMetadata",
+    "promptTokenCount",
+    "token_count",
+    "truncated",
+    "inputTextTokenCount",
+    "input_tokens",
+)
+
+
+@FAST
+@given(st.sampled_from(EMBEDDING_ANSWERS), EMBEDDING_USAGE)
+def test_embedding_usage(answer: Any, usage: Any) -> None:
+    """Every embedding wire's token counts, holding anything, wherever each reads them."""
+    make_wire, make_answer = answer
+    fields = usage if isinstance(usage, dict) else {"usageMetadata": usage}
+    batch = make_wire().decode(make_answer(fields), 1)
+    assert batch.vectors == [[0.5]]
+    assert_sane(batch.usage)
+
+
+@FAST
+@given(st.dictionaries(st.sampled_from(["input_tokens", "inputTokens", "totalTokens"]), junk))
+def test_a_token_count_is_bounded_or_refused(answer: dict[str, Any]) -> None:
+    """A count decides whether a request is sent: it is a bounded int, or a ProtocolError
+    when the answer has none that is a number; never a crash, never a made-up 0."""
+    try:
+        count = read_count(answer, "p")
+    except ProtocolError:
+        return
+    assert type(count) is int and 0 <= count <= untrusted.MAX_COUNT
+    assert count or any(v in (0, "0") for v in answer.values())
 
 
 @FAST

@@ -27,16 +27,26 @@ def _key(info: ProviderInfo) -> str:
     return info.key_env + (" (set)" if os.environ.get(info.key_env) else "")
 
 
+def _extras(info: ProviderInfo) -> str:
+    """``embed`` when the provider has embedding models, ``count`` when it counts tokens."""
+    marks = ["embed" if info.embedding_factory else "", "count" if info.token_counting else ""]
+    return " ".join(m for m in marks if m) or "-"
+
+
 def list_models() -> int:
-    rows = [("provider", "key variable", "endpoint", "")]
-    rows += [(i.name, _key(i), _endpoint(i), cli_hint(i.description)) for i in providers()]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    rows = [("provider", "key variable", "endpoint", "also", "")]
+    rows += [
+        (i.name, _key(i), _endpoint(i), _extras(i), cli_hint(i.description)) for i in providers()
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
+        print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
     print(
         "\nUse a model as 'provider:model-id': reverie.Agent('openai:gpt-4o'), or\n"
         'reverie run -m openai:gpt-4o "...". With no -m, reverie run uses $REVERIE_MODEL, a\n'
-        "provider whose key is set, else local:smollm2 (no key, no network)."
+        "provider whose key is set, else local:smollm2 (no key, no network).\n"
+        "also: embed = embedding models (reverie.embeddings.embed); count = a token counting\n"
+        "endpoint (reverie.tokens.count_tokens; elsewhere counts are local estimates)."
     )
     return 0
 

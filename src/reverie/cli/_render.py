@@ -25,6 +25,7 @@ from reverie.events import (
     Finish,
     ReasoningDelta,
     ReasoningEnd,
+    Refusal,
     Retry,
     RunFinish,
     RunPaused,
@@ -140,6 +141,11 @@ class EventPrinter:
                 f"retrying in {event.delay:.1f} s (attempt {event.attempt} failed: {event.error})",
                 "yellow",
             )
+        elif isinstance(event, Refusal):
+            self._end_line()
+            self.info.write("refused: ", "red bold")
+            self.out.write(event.refusal.text)
+            self._at_line_start = False
         elif isinstance(event, Warnings):
             for warning in event.warnings:
                 self.info.line(f"warning: {warning.message}", "yellow")
@@ -221,6 +227,8 @@ def event_json(event: AgentEvent) -> dict[str, Any] | None:
             "error": str(event.error),
             "delay": event.delay,
         }
+    if isinstance(event, Refusal):
+        return {"type": event.type, "refusal": event.refusal.text}
     if isinstance(event, Warnings):
         return {"type": event.type, "warnings": [w.message for w in event.warnings]}
     if isinstance(event, RunPaused):

@@ -38,7 +38,7 @@ def _chat_response(interaction: Interaction) -> tuple[list[Turn], Usage | None]:
     from reverie.providers._openai.chat_decode import decode_response
     from reverie.providers._openai.chat_stream import ChatStreamDecoder
     from reverie.providers._openai.dialect import ChatDialect
-    from reverie.providers._sse import SSEDecoder
+    from reverie.providers._sse import SSEObjects
 
     body = interaction.response.body
     text = body.decode(errors="replace") if isinstance(body, bytes) else body
@@ -53,10 +53,10 @@ def _chat_response(interaction: Interaction) -> tuple[list[Turn], Usage | None]:
 
         decoder = ChatStreamDecoder(dialect)
         acc = ResponseAccumulator()
-        for _event, data in [*SSEDecoder().feed(text.encode()), *SSEDecoder().close()]:
-            if data != "[DONE]":
-                for ev in decoder.feed(orjson.loads(data)):
-                    acc.add(ev)
+        framing = SSEObjects("replay")  # as a streamed answer is read: [DONE] included
+        for data in [*framing.feed(text.encode()), *framing.close()]:
+            for ev in decoder.feed(data):
+                acc.add(ev)
         for ev in decoder.finish():
             acc.add(ev)
         response = acc.response()

@@ -18,7 +18,9 @@ When the run would end without an output (a tool-mode model answered in prose; a
 condition ended a native run in the middle of its tools), one final step is forced: only
 the output tool, with ``tool_choice`` naming it, or the native/text format with no tools.
 If that still yields nothing valid, the run raises
-:class:`~reverie.errors.NoObjectGeneratedError`.
+:class:`~reverie.errors.NoObjectGeneratedError`. A model that refuses (a
+:class:`~reverie.events.Refusal` in its step) ends the run at once with
+:class:`~reverie.errors.RefusalError`, carrying the refusal: no step is forced after it.
 
 Streams get a :class:`~reverie.events.PartialObject` each time the output grows.
 """
@@ -32,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from reverie.content import TextOutput
-from reverie.errors import ConfigurationError, NoObjectGeneratedError
-from reverie.events import PartialObject, Retry, StepStart
+from reverie.errors import ConfigurationError, NoObjectGeneratedError, RefusalError
+from reverie.events import PartialObject, Refusal, Retry, StepStart
 from reverie.model import Call, FinishReason, LanguageModel, SpecificTool, ToolChoice, Usage
 from reverie.output._modes import (
     ObjectMode,
@@ -93,6 +95,7 @@ class OutputRun:
         self.has_value = False
         self.value: Any = None
         self._last_error = ""
+        self._refusal = ""  # the current step's, from its Refusal event
         self._plan = ObjectPlan(Call(messages=()), "text")
         self._tracker = PartialTracker(self._plan)
         self._tool = FunctionTool.from_schema(
@@ -193,6 +196,10 @@ class OutputRun:
         """The partial objects ``event`` completes (for the agent's stream)."""
         if isinstance(event, Retry | StepStart):
             self._tracker.reset()
+            self._refusal = ""
+            return []
+        if isinstance(event, Refusal):
+            self._refusal += event.refusal.text
             return []
         return [e for e in self._tracker.observe(event) if isinstance(e, PartialObject)]
 
@@ -216,6 +223,8 @@ class OutputRun:
         more (forced) step should run to get the output."""
         if self.has_value:
             return False
+        if self._refusal:
+            raise RefusalError(self._refusal, usage=usage, finish_reason=finish)
         if self._plan.mode != "tool" and tool_calls == 0:
             self.value = await parse_object(
                 text,

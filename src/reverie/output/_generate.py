@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, overload
 
 from reverie import _sync
-from reverie._redact import seal
 from reverie.content import Message, ProviderData
 from reverie.content import system as system_message
 from reverie.content import user as user_message
-from reverie.errors import ConfigurationError
+from reverie.errors import ConfigurationError, RefusalError
 from reverie.events import PartialObject
 from reverie.model import Call, CallWarning, FinishReason, LanguageModel, Response, Usage
 from reverie.output._modes import ObjectMode, ObjectPlan, plan_object_call, raw_output
@@ -167,27 +166,14 @@ async def generate_object(
     ``headers``, ``provider_options``). Transient provider failures are retried per
     ``retry`` (the agent's default policy when None). Raises
     :class:`~reverie.errors.NoObjectGeneratedError` when no valid object comes back, and
-    provider errors as the agent does.
+    provider errors as the agent does; a model that refuses raises
+    :class:`~reverie.errors.RefusalError` (a ``NoObjectGeneratedError``) with its words.
     """
     resolved, spec, plan = build_plan(
         model, prompt, schema, name, description, mode, system, settings
     )
     policy = retry if retry is not None else RetryPolicy()
-    failures: list[Exception] = []
-    while True:
-        try:
-            response = await resolved.generate(plan.call)
-            break
-        except Exception as exc:
-            seal(exc)  # no secret in the chain, whatever raised it
-            failures.append(exc)
-            delay = policy.delay_for(exc, len(failures))
-            if delay is None:
-                gave_up = policy.gave_up(failures)
-                if gave_up is not None:
-                    raise gave_up from exc
-                raise
-            await policy.sleep(delay)
+    response = await policy.call(lambda: resolved.generate(plan.call))
     return await finish(response, plan, spec, repair)
 
 
@@ -205,6 +191,10 @@ def generate_object_sync(
 async def finish(
     response: Response, plan: ObjectPlan, spec: ObjectSchema[T], repair: RepairText | None
 ) -> ObjectResult[T]:
+    if response.refusal:
+        raise RefusalError(
+            response.refusal, usage=response.usage, finish_reason=response.finish_reason
+        )
     raw = raw_output(response, plan)
     if raw is None:
         what = "call the output tool" if plan.mode == "tool" else "answer with any text"

@@ -15,33 +15,37 @@ model), through schema-constrained JSON; it loads on first use.
 How the built-ins are made (private modules; the shape to follow when adding one)
 ----------------------------------------------------------------------------------
 
-Every built-in model is one class, ``_model.WireModel``, holding a *wire* and a *host*;
-it alone does I/O (``_http``).
+Every built-in chat model is one class, ``_model.WireModel``, holding a *wire* and a
+*host*; it and the embedding model (both ``_model.HostedModel``) alone do I/O (``_http``).
 
 - A **wire** (``_wire.Wire``) is pure: ``encode(call, model_id, stream=) -> Encoded``,
   ``decode(json) -> Response``, ``stream_decoder()`` (JSON events → stream events), and
   optionally ``refine_error`` and ``object_request`` (native structured output). Wires:
   ``_openai.wires`` (Chat Completions, Responses), ``_anthropic.wire`` (Messages),
-  ``_google.wire`` (generateContent). Errors a stream reports are typed by
-  ``_errors.error_from_event``; no wire imports ``_http`` (``tests/test_layers.py``).
+  ``_google.wire`` (generateContent), ``_bedrock.wire`` (Converse). Errors a stream reports
+  are typed by ``_errors.error_from_event``; no wire imports ``_http``
+  (``tests/test_layers.py``).
 - A **host** (``_host.Host``) says where a request goes and authorises it:
   ``target(Request) -> Target`` (URL and headers; may refresh a token or sign the body), its
   ``name``, and quirks: ``framing()`` (how a stream is cut into JSON events: SSE by default,
-  AWS event-stream for Bedrock, ``_eventstream``), ``accept``, ``option_aliases``.
+  AWS event-stream for Bedrock, ``_eventstream``), ``accept``, ``option_aliases``, and
+  ``count_body()`` when it has a token counting endpoint (the ``COUNT_TOKENS`` operation;
+  bodies in ``_counting``; without one, ``reverie.tokens`` estimates).
   ``_host.BaseURLHost`` is every OpenAI-compatible server; ``_anthropic.hosts`` (Anthropic
-  API, Bedrock, Vertex), ``_google.hosts`` (Gemini API, Vertex), ``_local.model.LocalHost``.
+  API, Bedrock, Vertex), ``_bedrock.host`` (Converse), ``_google.hosts`` (Gemini API,
+  Vertex), ``_local.model.LocalHost``.
 
 To add an OpenAI-compatible host, add a row to ``_builtins._CHAT_HOSTS`` (name, base URL,
 key variable). A gateway that extends the chat wire is a ``_gateways._common
-.GatewayExtension`` subclass and a row in ``_builtins._GATEWAYS``. To add a wire (Bedrock
-Converse, say), write one pure module implementing ``Wire`` (tested from JSON, as
-``tests/providers/test_*_encode.py`` and ``*_stream.py`` do), give it a host (a new one, or
-an existing one with the right ``target`` and ``framing``: Converse streams are AWS
-event-stream frames whose ``:event-type`` header names the event, so its framing reads
-``_eventstream.EventStreamDecoder`` frames itself), and register a factory that returns
-``WireModel(model_id, wire=..., host=..., **options)``. Another kind of model (embeddings)
-keeps the split: a pure codec for its own request and answer, the same hosts, the URL and
-headers from ``_host.address``, and the sending through ``_http.post_json``.
+.GatewayExtension`` subclass and a row in ``_builtins._GATEWAYS``. To add a wire, write one
+pure module implementing ``Wire`` (tested from JSON, as ``tests/providers/test_*_encode.py``
+and ``*_stream.py`` do), give it a host (a new one, or an existing one with the right
+``target`` and ``framing``, as ``_bedrock.host.ConverseHost`` is the Bedrock host with
+Converse's operations and framing), and register a factory that returns
+``WireModel(model_id, wire=..., host=..., **options)``. Another kind of model keeps the
+split: embeddings are ``_embedding.HttpEmbeddingModel``, a pure codec for their own request
+and answer over the chat models' hosts (the ``Request.operation`` names the API method),
+sent through ``HostedModel.post``.
 
 Without ``http_client``, a provider uses reverie's default HTTP client (one per event loop,
 over aiohttp): :func:`configure_default_client` sets its limits, timeouts and TLS
@@ -56,8 +60,10 @@ from typing import TYPE_CHECKING, Any, Literal
 # Imported for its effect: the built-in table registers every built-in provider.
 from reverie.providers import _builtins  # noqa: F401  # pyright: ignore[reportUnusedImport]
 from reverie.providers._registry import (
+    EmbeddingFactory,
     ModelFactory,
     ProviderInfo,
+    get_embedding_model,
     get_model,
     providers,
     register_provider,
@@ -73,9 +79,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConstrainedToolModel",
+    "EmbeddingFactory",
     "ModelFactory",
     "ProviderInfo",
     "configure_default_client",
+    "get_embedding_model",
     "get_model",
     "new_http_client",
     "providers",

@@ -295,25 +295,55 @@ def _anthropic_factory(
 def _bedrock_factory(
     model_id: str,
     *,
+    api: str | None = None,
     api_key: str | None = None,
     base_url: str | None = None,
     region: str | None = None,
     **options: Any,
 ) -> LanguageModel:
-    """A bearer API key (``AWS_BEARER_TOKEN_BEDROCK``) when there is one, else SigV4 with
-    the AWS credential chain (needs botocore: ``pip install 'reverie[bedrock]'``)."""
-    from reverie.providers._anthropic.hosts import Bedrock
+    """Claude models (ids naming ``anthropic.`` or ``claude``) speak Anthropic's invoke body,
+    every other model Converse; ``api="converse"`` or ``"invoke"`` chooses explicitly."""
+    from reverie.providers._bedrock.converse import is_claude
 
-    region = (
-        region
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or "us-east-1"
-    )
-    key = resolve_key("bedrock", "AWS_BEARER_TOKEN_BEDROCK", api_key, False)
-    url = base_url or os.environ.get("BEDROCK_BASE_URL")
-    host = Bedrock(region=region, base_url=url, api_key=key)
-    return _messages_model(model_id, host, **options)
+    if api not in (None, "converse", "invoke"):
+        raise ConfigurationError(f"bedrock api must be 'converse' or 'invoke', not {api!r}")
+    converse = api == "converse" or (api is None and not is_claude(model_id))
+    return _bedrock_model(model_id, "bedrock", converse, api_key, base_url, region, options)
+
+
+def _bedrock_converse_factory(
+    model_id: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    region: str | None = None,
+    **options: Any,
+) -> LanguageModel:
+    """Converse for every model id, Claude included."""
+    return _bedrock_model(model_id, "bedrock-converse", True, api_key, base_url, region, options)
+
+
+def _bedrock_model(
+    model_id: str,
+    name: str,
+    converse: bool,
+    api_key: str | None,
+    base_url: str | None,
+    region: str | None,
+    options: dict[str, Any],
+) -> LanguageModel:
+    """A Bedrock model on the Converse wire or Anthropic's invoke body. Auth: a bearer API
+    key (``AWS_BEARER_TOKEN_BEDROCK``) when there is one, else SigV4 with the AWS
+    credential chain (needs botocore: ``pip install 'reverie[bedrock]'``)."""
+    from reverie.providers._bedrock.host import bedrock_host
+
+    host = bedrock_host(name, api_key, base_url, region, converse=converse)
+    if not converse:
+        return _messages_model(model_id, host, **options)
+    from reverie.providers._bedrock.wire import ConverseWire
+    from reverie.providers._model import WireModel
+
+    return WireModel(model_id, wire=ConverseWire(name), host=host, **options)
 
 
 def _vertex_anthropic_factory(
@@ -358,7 +388,18 @@ register_provider(
     ProviderInfo(
         name="bedrock",
         factory=_bedrock_factory,
-        description="Claude on AWS Bedrock (API key, or AWS credentials with botocore)",
+        description="AWS Bedrock: Claude via its invoke body, other models via Converse "
+        "(API key, or AWS credentials with botocore)",
+        key_env="AWS_BEARER_TOKEN_BEDROCK",
+        base_url="https://bedrock-runtime.{region}.amazonaws.com",
+        base_url_env="BEDROCK_BASE_URL",
+    )
+)
+register_provider(
+    ProviderInfo(
+        name="bedrock-converse",
+        factory=_bedrock_converse_factory,
+        description="AWS Bedrock Converse API for every model, Claude included",
         key_env="AWS_BEARER_TOKEN_BEDROCK",
         base_url="https://bedrock-runtime.{region}.amazonaws.com",
         base_url_env="BEDROCK_BASE_URL",
@@ -389,3 +430,6 @@ register_provider(
         description="a GGUF model run in-process by llama.cpp (local:smollm2 is built in)",
     )
 )
+
+# Embedding models and token counting join the entries above; it must come after them.
+from reverie.providers import _builtin_capabilities  # noqa: E402, F401  # pyright: ignore[reportUnusedImport]

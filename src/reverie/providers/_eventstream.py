@@ -1,7 +1,7 @@
 """A sans-I/O decoder for the AWS event-stream binary framing (Bedrock streaming).
 
 Shared by every wire Bedrock streams: :class:`BedrockFraming` reads the Anthropic events of
-``invoke-with-response-stream``; another Bedrock API reads :class:`Frame` objects its own way.
+``invoke-with-response-stream``, :class:`ConverseFraming` the events of ``converse-stream``.
 
 A frame is::
 
@@ -14,9 +14,12 @@ it. :class:`EventStreamDecoder` takes bytes as they arrive (a frame may span rea
 may hold many frames) and yields whole :class:`Frame` objects; a bad length or CRC raises
 :class:`~reverie.errors.ProtocolError`.
 
-:func:`bedrock_event` turns one Bedrock frame into the Anthropic event it carries (the
-payload is ``{"bytes": "<base64 of the event JSON>"}``), or raises the typed error an
-``exception`` frame reports (``throttlingException`` → rate limit, ...).
+:func:`bedrock_event` turns one Bedrock invoke frame into the Anthropic event it carries
+(the payload is ``{"bytes": "<base64 of the event JSON>"}``); :func:`converse_event` one
+ConverseStream frame into ``{event type: payload}``. Both raise the typed error an
+``exception`` or ``error`` frame reports (``throttlingException`` → rate limit, ...).
+:class:`BedrockFraming` and :class:`ConverseFraming` are the two as a host's
+:class:`~reverie.providers._host.Framing`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import binascii
 import struct
 import uuid
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,16 +147,7 @@ def bedrock_event(frame: Frame, provider: str) -> dict[str, Any] | None:
     Raises the typed provider error of an ``exception`` or ``error`` frame, and
     ProtocolError for a payload that is not the documented shape.
     """
-    message_type = frame.headers.get(":message-type", "event")
-    if message_type == "exception":
-        name = str(frame.headers.get(":exception-type", "exception"))
-        raise _frame_error(name, frame.payload, provider)
-    if message_type == "error":
-        code = str(frame.headers.get(":error-code", "error"))
-        message = str(frame.headers.get(":error-message", ""))
-        raise error_from_event(
-            {"type": _EXCEPTION_TYPES.get(code, code), "message": message or code}, provider
-        )
+    raise_if_error(frame, provider)
     if frame.headers.get(":event-type", "chunk") != "chunk":
         return None
     try:
@@ -171,6 +166,41 @@ def bedrock_event(frame: Frame, provider: str) -> dict[str, Any] | None:
         f"({excerpt(problem, 200)}): {shown}",
         line=shown,
     )
+
+
+def converse_event(frame: Frame, provider: str) -> dict[str, Any] | None:
+    """A ConverseStream frame as the event it carries, ``{event type: payload}``
+    (``{"contentBlockDelta": {...}}``, the shape AWS's own SDKs give the event union); None
+    for a frame without an event type. Raises as :func:`bedrock_event` does."""
+    raise_if_error(frame, provider)
+    name = frame.headers.get(":event-type")
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        payload: Any = orjson.loads(frame.payload) if frame.payload else {}
+    except orjson.JSONDecodeError as exc:
+        problem = f"is not JSON ({exc})"
+    else:
+        if isinstance(payload, dict):
+            return {name: payload}
+        problem = "is not a JSON object"
+    # Raised outside the except: the decoding error would chain the payload (``.doc``).
+    shown = excerpt(repr(frame.payload[:1024]), 200)
+    raise ProtocolError(f"{provider}: the {name} event's payload {problem}: {shown}", line=shown)
+
+
+def raise_if_error(frame: Frame, provider: str) -> None:
+    """Raise the typed provider error an ``exception`` or ``error`` frame reports."""
+    message_type = frame.headers.get(":message-type", "event")
+    if message_type == "exception":
+        name = str(frame.headers.get(":exception-type", "exception"))
+        raise _frame_error(name, frame.payload, provider)
+    if message_type == "error":
+        code = str(frame.headers.get(":error-code", "error"))
+        message = str(frame.headers.get(":error-message", ""))
+        raise error_from_event(
+            {"type": _EXCEPTION_TYPES.get(code, code), "message": message or code}, provider
+        )
 
 
 def _frame_error(name: str, payload: bytes, provider: str) -> ProviderError:
@@ -193,14 +223,26 @@ class BedrockFraming:
 
     __slots__ = ("_frames", "_provider")
 
+    event = staticmethod(bedrock_event)
+    """How one frame becomes the event it carries (None: a frame without one)."""
+
     def __init__(self, provider: str) -> None:
         self._frames = EventStreamDecoder()
         self._provider = provider
 
-    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
-        events = (bedrock_event(frame, self._provider) for frame in self._frames.feed(chunk))
+    def feed(self, chunk: bytes) -> list[Mapping[str, Any]]:
+        events = (self.event(frame, self._provider) for frame in self._frames.feed(chunk))
         return [event for event in events if event is not None]
 
-    def close(self) -> list[dict[str, Any]]:
+    def close(self) -> list[Mapping[str, Any]]:
         self._frames.close()
         return []
+
+
+class ConverseFraming(BedrockFraming):
+    """A Bedrock ``converse-stream`` body read as ``{event type: payload}`` objects
+    (:func:`converse_event`): the framing of the Bedrock Converse host."""
+
+    __slots__ = ()
+
+    event = staticmethod(converse_event)

@@ -2,9 +2,10 @@
 
 A host knows its name (which keys provider options and metadata), the URL of a request, the
 headers that authorise it (a key, a refreshed cloud token, a SigV4 signature over the body),
-how a streamed answer is framed (Server-Sent Events unless it says otherwise), and small
-quirks (no ``Accept`` header, provider options also read under another name). It never
-touches the HTTP layer: :class:`~reverie.providers._model.WireModel` does the sending.
+how a streamed answer is framed (Server-Sent Events unless it says otherwise), whether and
+how it counts a request's tokens, and small quirks (no ``Accept`` header, provider options
+also read under another name). It never touches the HTTP layer:
+:class:`~reverie.providers._model.WireModel` does the sending.
 
 :class:`BaseURLHost` is every OpenAI-compatible server: a base URL, a path, a bearer key.
 """
@@ -21,11 +22,15 @@ from reverie.providers._sse import SSEObjects
 class Framing(Protocol):
     """How a streamed body is cut into JSON events; one instance per stream."""
 
-    def feed(self, chunk: bytes, /) -> list[dict[str, Any]]: ...
+    def feed(self, chunk: bytes, /) -> list[Mapping[str, Any]]: ...
 
-    def close(self) -> list[dict[str, Any]]:
+    def close(self) -> list[Mapping[str, Any]]:
         """The events still buffered when the body ends (raises if one is cut short)."""
         ...
+
+
+COUNT_TOKENS = "count_tokens"
+"""The :attr:`Request.operation` of a token count (see :meth:`Host.count_body`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +38,11 @@ class Request:
     """One request as the host sees it, before it is sent.
 
     ``body`` and ``headers`` are what will be sent (a signature covers them); ``flags`` come
-    from the wire (:attr:`~reverie.providers._wire.Encoded.flags`).
+    from the wire (:attr:`~reverie.providers._wire.Encoded.flags`). ``operation`` is
+    ``""`` for the wire's own call (generate or stream), :data:`COUNT_TOKENS` for the
+    host's token counting endpoint, or another API method of the model, for the other kinds
+    of model (embeddings): hosts that name the method in the URL put it there (Gemini's
+    ``batchEmbedContents``, Bedrock's ``invoke``).
     """
 
     model_id: str
@@ -41,6 +50,7 @@ class Request:
     body: bytes
     headers: Mapping[str, str]
     flags: Sequence[str] = ()
+    operation: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +88,20 @@ class Host(Protocol):
         """A fresh reader for one streamed answer: Server-Sent Events by default."""
         return SSEObjects(self.name)
 
+    def count_body(self, body: Mapping[str, Any], model_id: str) -> dict[str, Any] | None:
+        """The body of a token count (:data:`COUNT_TOKENS`) of the request whose wire body is
+        ``body``, or None when this host has no counting endpoint for it (the default; the
+        count is then estimated). Pure: the shapes are in :mod:`reverie.providers._counting`."""
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class BaseURLHost(Host):
     """``POST {base_url}{path}`` with ``api_key`` as a bearer token (none when it is None).
 
     Every OpenAI-compatible server is one (OpenAI, Azure, Groq, vLLM, a gateway); the path
-    is the wire's (``/chat/completions``, ``/responses``).
+    is the wire's (``/chat/completions``, ``/responses``). A request for another operation
+    goes to ``{base_url}/{operation}`` (the embedding wire's ``embeddings``).
     """
 
     name: str
@@ -99,6 +116,8 @@ class BaseURLHost(Host):
 
     async def target(self, request: Request) -> Target:
         auth = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        if request.operation:
+            return Target(f"{self.base_url.rstrip('/')}/{request.operation}", auth)
         return Target(self.url, auth)
 
 

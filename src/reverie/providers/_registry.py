@@ -9,17 +9,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reverie.errors import ConfigurationError
 from reverie.model import LanguageModel
 
+if TYPE_CHECKING:
+    from reverie._embedding_model import EmbeddingModel
+
 ModelFactory = Callable[..., LanguageModel]
+EmbeddingFactory = Callable[..., "EmbeddingModel"]
 
 
 @dataclass(frozen=True, slots=True)
 class ProviderInfo:
-    """What ``reverie models`` shows, and how :func:`get_model` builds a model."""
+    """What ``reverie models`` shows, and how :func:`get_model` builds a model
+    (:func:`get_embedding_model` an embedding model, when ``embedding_factory`` is set)."""
 
     name: str
     factory: ModelFactory
@@ -27,6 +32,9 @@ class ProviderInfo:
     key_env: str | None = None
     base_url: str | None = None
     base_url_env: str | None = None
+    embedding_factory: EmbeddingFactory | None = None
+    token_counting: str | None = None
+    """The provider's token counting endpoint, when it has one (else counts are estimates)."""
 
 
 _REGISTRY: dict[str, ProviderInfo] = {}
@@ -48,6 +56,22 @@ def get_model(name: str, **options: Any) -> LanguageModel:
     Raises :class:`~reverie.errors.ConfigurationError` for an unknown provider or a missing
     key, naming what to set.
     """
+    info, model_id = _lookup(name)
+    return info.factory(model_id, **options)
+
+
+def get_embedding_model(name: str, **options: Any) -> EmbeddingModel:
+    """The embedding model ``"provider:model-id"`` (see :mod:`reverie.embeddings`)."""
+    info, model_id = _lookup(name)
+    if info.embedding_factory is None:
+        able = ", ".join(p.name for p in providers() if p.embedding_factory is not None)
+        raise ConfigurationError(
+            f"provider {info.name!r} has no embedding models; these do: {able}"
+        )
+    return info.embedding_factory(model_id, **options)
+
+
+def _lookup(name: str) -> tuple[ProviderInfo, str]:
     provider, sep, model_id = name.partition(":")
     if not sep or not provider or not model_id:
         raise ConfigurationError(
@@ -60,7 +84,7 @@ def get_model(name: str, **options: Any) -> LanguageModel:
             f"unknown provider {provider!r}; known providers: {known}. For any other "
             "OpenAI-compatible server use 'openai-compatible:<model>' with base_url=..."
         )
-    return info.factory(model_id, **options)
+    return info, model_id
 
 
 def resolve_key(

@@ -21,6 +21,8 @@ shortened, with known secrets removed before shortening.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, cast
 
 import orjson
@@ -176,12 +178,19 @@ def json_object(data: str, provider: str) -> dict[str, Any]:
     raise ProtocolError(f"{provider}: stream data {problem}: {shown!r}", line=shown)
 
 
+DONE: Mapping[str, Any] = MappingProxyType({})
+"""What :class:`SSEObjects` gives for a ``data: [DONE]`` event: an empty, read-only object.
+A decoder that does not care reads it as an event that says nothing; one that does tests
+``data is DONE`` (Chat Completions: a stream that ended with ``[DONE]`` ended on purpose,
+even without a finish reason)."""
+
+
 class SSEObjects:
     """A stream framed as Server-Sent Events, read as JSON objects: one per event's data.
 
-    ``[DONE]``, which OpenAI-style hosts send last, is skipped; any other data that is not a
-    JSON object is a :class:`ProtocolError`. The :class:`~reverie.providers._host.Framing`
-    of every SSE host.
+    ``[DONE]``, which OpenAI-style hosts send last, is :data:`DONE`; any other data that is
+    not a JSON object is a :class:`ProtocolError`. The
+    :class:`~reverie.providers._host.Framing` of every SSE host.
     """
 
     __slots__ = ("_decoder", "_provider")
@@ -190,11 +199,13 @@ class SSEObjects:
         self._decoder = SSEDecoder()
         self._provider = provider
 
-    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+    def feed(self, chunk: bytes) -> list[Mapping[str, Any]]:
         return self._objects(self._decoder.feed(chunk))
 
-    def close(self) -> list[dict[str, Any]]:
+    def close(self) -> list[Mapping[str, Any]]:
         return self._objects(self._decoder.close())
 
-    def _objects(self, events: list[SSEEvent]) -> list[dict[str, Any]]:
-        return [json_object(data, self._provider) for _, data in events if data != "[DONE]"]
+    def _objects(self, events: list[SSEEvent]) -> list[Mapping[str, Any]]:
+        return [
+            DONE if data == "[DONE]" else json_object(data, self._provider) for _, data in events
+        ]

@@ -23,16 +23,17 @@ from typing import Any
 from urllib.parse import quote
 
 from reverie.errors import ConfigurationError
+from reverie.providers import _counting
 from reverie.providers._anthropic.encode import MessagesDialect
 from reverie.providers._eventstream import BedrockFraming
-from reverie.providers._host import Framing, Host, Request, Target
+from reverie.providers._host import COUNT_TOKENS, Framing, Host, Request, Target
 
 ANTHROPIC_VERSION = "2023-06-01"
 
 
 class AnthropicAPI(Host):
-    """``POST {base_url}/v1/messages`` with an ``x-api-key``; beta tools add ``?beta=true``
-    and the ``anthropic-beta`` header."""
+    """``POST {base_url}/v1/messages`` (token counts: ``/v1/messages/count_tokens``) with an
+    ``x-api-key``; beta tools add ``?beta=true`` and the ``anthropic-beta`` header."""
 
     def __init__(self, base_url: str, api_key: str | None, *, name: str = "anthropic") -> None:
         # Both "https://api.anthropic.com" and ".../v1" are common ways to write the base.
@@ -42,11 +43,15 @@ class AnthropicAPI(Host):
         self.dialect = MessagesDialect(name=name)
 
     async def target(self, request: Request) -> Target:
-        url = f"{self._base}/v1/messages" + ("?beta=true" if request.flags else "")
+        path = "/v1/messages/count_tokens" if request.operation == COUNT_TOKENS else "/v1/messages"
+        url = self._base + path + ("?beta=true" if request.flags else "")
         out = {"anthropic-version": ANTHROPIC_VERSION, **_betas(request)}
         if self._key:
             out["x-api-key"] = self._key
         return Target(url, out)
+
+    def count_body(self, body: Mapping[str, Any], model_id: str) -> dict[str, Any]:
+        return _counting.anthropic_body(body)
 
 
 def _betas(request: Request) -> dict[str, str]:
@@ -60,12 +65,19 @@ def _betas(request: Request) -> dict[str, str]:
 
 
 class Bedrock(Host):
-    """``POST {base_url}/model/{escaped id}/invoke[-with-response-stream]``.
+    """``POST {base_url}/model/{escaped id}/invoke[-with-response-stream]``; token counts
+    at ``.../count-tokens``, another operation (an embedding model's ``invoke``) at
+    ``.../{operation}``.
 
     Authenticates with ``api_key`` as a bearer token (a Bedrock API key) when given, else
     signs each request with AWS SigV4 using botocore's credential chain (environment,
-    profile, SSO, instance role).
+    profile, SSO, instance role). Every Bedrock Runtime model operation has this URL form
+    and this auth: the Converse host (:mod:`reverie.providers._bedrock.host`) differs only
+    in its :attr:`actions`, its framing and its counting body.
     """
+
+    actions = ("invoke", "invoke-with-response-stream")
+    """The operation of a whole answer, then of a streamed one."""
 
     def __init__(
         self,
@@ -91,9 +103,16 @@ class Bedrock(Host):
         if api_key is None:
             _require("botocore", "bedrock", "or pass api_key=... (AWS_BEARER_TOKEN_BEDROCK)")
 
+    def endpoint(self, model_id: str, action: str) -> str:
+        """``{base}/model/{escaped id}/{action}``."""
+        return f"{self._base}/model/{quote(model_id, safe='')}/{action}"
+
     async def target(self, request: Request) -> Target:
-        action = "invoke-with-response-stream" if request.stream else "invoke"
-        url = f"{self._base}/model/{quote(request.model_id, safe='')}/{action}"
+        if request.operation == COUNT_TOKENS:
+            action = "count-tokens"
+        else:
+            action = request.operation or self.actions[request.stream]
+        url = self.endpoint(request.model_id, action)
         if self._key:
             return Target(url, {"Authorization": f"Bearer {self._key}"})
         if self._credentials is None:
@@ -105,6 +124,10 @@ class Bedrock(Host):
     def framing(self) -> Framing:
         """Streams come as AWS event-stream frames, each holding one Anthropic event."""
         return BedrockFraming(self.name)
+
+    def count_body(self, body: Mapping[str, Any], model_id: str) -> dict[str, Any]:
+        """CountTokens takes the whole invoke body (base64)."""
+        return _counting.bedrock_invoke_body(body)
 
 
 class Vertex(Host):
@@ -154,12 +177,19 @@ class Vertex(Host):
         )
 
     async def target(self, request: Request) -> Target:
-        method = "streamRawPredict" if request.stream else "rawPredict"
+        if request.operation == COUNT_TOKENS:
+            model, method = "count-tokens", "rawPredict"
+        else:
+            model, method = request.model_id, "streamRawPredict" if request.stream else "rawPredict"
         url = (
             f"{self._base}/projects/{self._project}/locations/{self._location}"
-            f"/publishers/anthropic/models/{request.model_id}:{method}"
+            f"/publishers/anthropic/models/{model}:{method}"
         )
         return Target(url, {**await self._auth.headers(), **_betas(request)})
+
+    def count_body(self, body: Mapping[str, Any], model_id: str) -> dict[str, Any]:
+        """Vertex counts at one URL for every Claude model: the model goes in the body."""
+        return {**_counting.anthropic_body(body), "model": model_id}
 
 
 def _require(module: str, extra: str, alternative: str) -> None:

@@ -29,6 +29,7 @@ from reverie.content import (
     Part,
     ProviderData,
     ReasoningPart,
+    RefusalPart,
     SourcePart,
     TextOutput,
     TextPart,
@@ -183,7 +184,7 @@ def _assistant_blocks(
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for part, cache in _parts_with_cache(msg):
-        if isinstance(part, TextPart):
+        if isinstance(part, TextPart | RefusalPart):  # a refusal is what the assistant said
             if part.text:
                 blocks.append(_with_cache({"type": "text", "text": part.text}, cache))
         elif isinstance(part, ReasoningPart):

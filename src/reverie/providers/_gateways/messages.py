@@ -25,6 +25,7 @@ from reverie.content import (
     Message,
     ProviderData,
     ReasoningPart,
+    RefusalPart,
     SourcePart,
     TextPart,
     ToolCallPart,
@@ -134,6 +135,8 @@ def _encode_assistant(msg: Message, model_id: str, gateway: str) -> dict[str, An
         if isinstance(part, TextPart):
             texts.append(part.text)
             text_cache = control or text_cache
+        elif isinstance(part, RefusalPart):
+            fields["refusal"] = part.text
         elif isinstance(part, ReasoningPart):
             encoded = encode_reasoning(part, model_id, gateway)
             if isinstance(encoded, str):

@@ -47,6 +47,7 @@ from reverie.content import (
     Message,
     Part,
     ReasoningPart,
+    RefusalPart,
     TextOutput,
     TextPart,
     ToolCallPart,
@@ -302,7 +303,10 @@ def _model_parts(
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for part in parts:
-        if isinstance(part, TextPart):
+        if isinstance(part, RefusalPart):  # what the assistant said
+            if part.text:
+                out.append({"text": part.text})
+        elif isinstance(part, TextPart):
             if part.text:
                 out.append(_with_signature({"text": part.text}, part, dialect))
         elif isinstance(part, ReasoningPart):

@@ -16,10 +16,11 @@ from urllib.parse import quote
 import httpx2
 
 from reverie.errors import ConfigurationError
+from reverie.providers import _counting
 from reverie.providers._google.auth import TokenFunction, VertexAuth, api_key_headers
 from reverie.providers._google.encode import GoogleDialect
 from reverie.providers._google.wire import GeminiWire
-from reverie.providers._host import Host, Request, Target
+from reverie.providers._host import COUNT_TOKENS, Host, Request, Target
 from reverie.providers._model import WireModel
 from reverie.timeouts import Timeouts
 
@@ -44,20 +45,37 @@ def is_claude_model(model_id: str) -> bool:
 
 class GoogleHost(Host):
     """``POST {models URL}/{model}:generateContent`` (``:streamGenerateContent?alt=sse``),
-    authorised by an API key header and/or Vertex's OAuth token (``auth``)."""
+    authorised by an API key header and/or Vertex's OAuth token (``auth``). Token counts go
+    to ``:countTokens``, another operation to ``:{operation}`` (the embedding methods);
+    ``vertex`` says which of the two APIs this is (their counting bodies differ)."""
 
     accept = None
 
     def __init__(
-        self, name: str, models_url: str, *, api_key: str | None, auth: VertexAuth | None
+        self,
+        name: str,
+        models_url: str,
+        *,
+        api_key: str | None,
+        auth: VertexAuth | None,
+        vertex: bool = False,
     ) -> None:
         self.name = name
         self.models_url = models_url.rstrip("/")
+        self.vertex = vertex
         self._key = api_key
         self._auth = auth
 
+    def count_body(self, body: Mapping[str, Any], model_id: str) -> dict[str, Any]:
+        return _counting.gemini_body(body, model_id, vertex=self.vertex)
+
     async def target(self, request: Request) -> Target:
-        method = "streamGenerateContent?alt=sse" if request.stream else "generateContent"
+        if request.operation == COUNT_TOKENS:
+            method = "countTokens"
+        elif request.operation:
+            method = request.operation
+        else:
+            method = "streamGenerateContent?alt=sse" if request.stream else "generateContent"
         url = f"{self.models_url}/{quote(request.model_id, safe='@._-')}:{method}"
         added = api_key_headers(self._key) if self._key else {}
         if self._auth is not None:
@@ -126,7 +144,7 @@ def gemini_model(
     return WireModel(
         model,
         wire=wire,
-        host=GoogleHost(provider, models_url, api_key=api_key, auth=auth),
+        host=GoogleHost(provider, models_url, api_key=api_key, auth=auth, vertex=vertex),
         headers=headers,
         http_client=http_client,
         timeouts=timeouts,

@@ -56,7 +56,9 @@ class LocalHost(Host):
 
     async def target(self, request: Request) -> Target:
         server = await self.server()
-        url = server.base_url.rstrip("/") + CHAT_PATH
+        # Another operation is a path, as on any OpenAI-compatible host (``embeddings``).
+        path = f"/{request.operation}" if request.operation else CHAT_PATH
+        url = server.base_url.rstrip("/") + path
         return Target(url, {"Authorization": f"Bearer {server.api_key}"})
 
 
@@ -113,10 +115,16 @@ def create(model_id: str, **options: Any) -> LanguageModel:
     ``api_key`` and ``base_url`` are not accepted: the server is started here, with a token
     of its own. To use a llama.cpp server you run yourself, use ``llamacpp:<model>``.
     """
+    refuse_remote_options(options)
+    return local_model(model_id, **options)
+
+
+def refuse_remote_options(options: dict[str, Any]) -> None:
+    """The local provider's factories take no ``api_key`` or ``base_url``: it starts its own
+    server. They are removed from ``options`` (as None) or refused."""
     for key in ("api_key", "base_url"):
         if options.pop(key, None) is not None:
             raise ConfigurationError(
                 f"the local provider starts its own server and takes no {key}; for a "
                 "llama.cpp server you run yourself use 'llamacpp:<model>' with base_url=..."
             )
-    return local_model(model_id, **options)

@@ -38,6 +38,8 @@ class ServerSettings:
     alias: str = ""
     sampling: tuple[tuple[str, float], ...] = ()
     max_tokens: int = -1
+    embedding: bool = False  # serve /v1/embeddings (llama.cpp then serves embeddings only)
+    pooling: str = ""  # "mean", "cls", "last": override the model's own pooling
 
 
 def default_threads() -> int:
@@ -81,6 +83,11 @@ class LocalServer:
         params.n_predict = settings.max_tokens  # used when a request sets no max_tokens
         for name, value in settings.sampling:
             setattr(params.sampling, name, value)
+        if settings.embedding:
+            params.embedding = True
+            if settings.pooling:
+                pooling = f"LLAMA_POOLING_TYPE_{settings.pooling.upper()}"
+                params.pooling_type = getattr(xllamacpp.llama_pooling_type, pooling)
         started = time.perf_counter()
         try:
             self._server: Any = xllamacpp.Server(params)

@@ -32,6 +32,7 @@ from reverie.content import (
     Message,
     Part,
     ReasoningPart,
+    RefusalPart,
     TextOutput,
     TextPart,
     ToolCallPart,
@@ -264,10 +265,13 @@ def encode_file(part: FilePart, index: int) -> dict[str, Any] | None:
 def _encode_assistant(parts: Sequence[Part], dialect: ChatDialect) -> dict[str, Any] | None:
     msg: dict[str, Any] = {"role": "assistant"}
     text = ""
+    refusal = ""
     reasoning: list[str] | None = None
     tool_calls: list[dict[str, Any]] = []
     for part in parts:
-        if isinstance(part, TextPart):
+        if isinstance(part, RefusalPart):
+            refusal += part.text  # Chat Completions takes it back as the message's refusal
+        elif isinstance(part, TextPart):
             # One content string per message: when a streamed turn had several text blocks
             # (text, a tool call, more text), the last block is sent, as the reference
             # library does and as every recorded request shows.
@@ -284,11 +288,13 @@ def _encode_assistant(parts: Sequence[Part], dialect: ChatDialect) -> dict[str, 
             )
     if text:
         msg["content"] = text
+    if refusal:
+        msg["refusal"] = refusal
     if tool_calls:
         msg["tool_calls"] = tool_calls
     if reasoning is not None and dialect.send_reasoning:
         msg["reasoning_content"] = "".join(reasoning)
-    if "content" not in msg and not tool_calls:
+    if "content" not in msg and "refusal" not in msg and not tool_calls:
         return None
     return msg
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import httpx2
 
 from reverie.errors import ConfigurationError
-from reverie.providers._host import BaseURLHost
+from reverie.providers import _counting
+from reverie.providers._host import COUNT_TOKENS, BaseURLHost, Request, Target
 from reverie.providers._model import WireModel
 from reverie.providers._openai.chat import is_reasoning_model
 from reverie.providers._openai.dialect import ChatDialect, ChatExtension
@@ -162,18 +164,34 @@ def _build(
     timeouts: Timeouts | None = None,
 ) -> WireModel:
     wire: Wire
+    # Azure also reads the options written for OpenAI, so they carry over unchanged.
+    aliases = ("openai",) if provider == "azure" else ()
     if api == "responses":
-        wire, path = ResponsesWire(ResponsesDialect(provider)), RESPONSES_PATH
+        wire = ResponsesWire(ResponsesDialect(provider))
+        host = ResponsesHost(provider, base_url, RESPONSES_PATH, api_key, aliases)
     else:
         # OpenAI's own chat models return no reasoning text, so none is echoed back; OpenAI
         # and Azure both take response_format json_schema.
-        wire, path = ChatWire(ChatDialect(provider, send_reasoning=False), True), CHAT_PATH
-    # Azure also reads the options written for OpenAI, so they carry over unchanged.
-    aliases = ("openai",) if provider == "azure" else ()
-    host = BaseURLHost(provider, base_url, path, api_key, aliases)
+        wire = ChatWire(ChatDialect(provider, send_reasoning=False), True)
+        host = BaseURLHost(provider, base_url, CHAT_PATH, api_key, aliases)
     return WireModel(
         model_id, wire=wire, host=host, headers=headers, http_client=http_client, timeouts=timeouts
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsesHost(BaseURLHost):
+    """An OpenAI or Azure host of the Responses API, which counts a request's input tokens
+    at ``/responses/input_tokens`` (Chat Completions has no counting endpoint)."""
+
+    def count_body(self, body: Mapping[str, Any], model_id: str) -> dict[str, Any]:
+        return _counting.responses_body(body)
+
+    async def target(self, request: Request) -> Target:
+        if request.operation != COUNT_TOKENS:
+            return await BaseURLHost.target(self, request)
+        auth = await BaseURLHost.target(self, replace(request, operation=""))
+        return Target(self.url + "/input_tokens", auth.headers)
 
 
 def chat_model(

@@ -4,13 +4,21 @@ Also holds the pieces the stream decoder shares: usage, finish reason, and how e
 item becomes parts. Output items map to parts like this:
 
 - ``message`` → a :class:`TextPart` per ``output_text`` (``item_id`` in its metadata), then a
-  :class:`SourcePart` per URL or file citation;
-- ``function_call`` → a :class:`ToolCallPart` (the ``call_id``; ``item_id`` in metadata);
+  :class:`SourcePart` per URL or file citation; a :class:`RefusalPart` per ``refusal``;
+- ``function_call`` → a :class:`ToolCallPart` (the ``call_id``; ``item_id`` in metadata); a
+  call whose ``status`` is ``incomplete`` (its arguments were cut off by
+  ``max_output_tokens``) is dropped with a warning, so nothing can run it;
 - ``web_search_call`` → a provider-executed :class:`ToolCallPart` named ``web_search`` (its
   input is the search action) and its :class:`ToolResultPart`;
-- ``reasoning`` → a :class:`ReasoningPart` whose text is the summary parts joined by a blank
-  line, and whose metadata keeps ``item_id``, ``encrypted_content`` and ``summary`` (the
-  list). An item with neither summary nor encrypted content carries nothing and is dropped.
+- ``reasoning`` → a :class:`ReasoningPart` whose text is its ``reasoning_text`` content
+  parts (the raw reasoning of gpt-oss and DeepSeek on the Responses API) then its summary
+  parts, joined by a blank line, and whose metadata keeps ``item_id``,
+  ``encrypted_content`` and ``summary`` (the list). An item with no text and no encrypted
+  content carries nothing and is dropped.
+
+The finish reason: an ``incomplete`` response says why (``max_output_tokens`` → ``length``,
+``content_filter`` → ``content-filter``) even when it holds calls; else tool calls; else a
+refusal (``content-filter``); else ``stop``.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from reverie.content import (
     Part,
     ProviderData,
     ReasoningPart,
+    RefusalPart,
     SourcePart,
     TextPart,
     ToolCallPart,
@@ -54,15 +63,20 @@ def decode_response(
             f"{dialect.name}: the response has no output: {excerpt(str(data), 300)}"
         )
     content: list[Part] = []
+    notes = list(warnings)
     has_call = False
     for item in _dicts(cast(list[Any], output)):
+        if item.get("type") == "function_call" and item.get("status") == "incomplete":
+            notes.append(incomplete_call_warning(item, dialect.name))
+            continue
         content.extend(item_parts(item, dialect.name))
         has_call = has_call or item.get("type") == "function_call"
+    refused = any(isinstance(p, RefusalPart) for p in content)
     return Response(
         content=tuple(content),
-        finish_reason=finish_reason(data, has_call),
+        finish_reason=finish_reason(data, has_call, refused),
         usage=decode_usage(data.get("usage")),
-        warnings=tuple(warnings),
+        warnings=tuple(notes),
         provider_metadata=response_metadata(data, dialect.name),
         response_id=untrusted.identifier(data.get("id")),
         response_model=untrusted.identifier(data.get("model")),
@@ -76,12 +90,20 @@ def item_parts(item: Mapping[str, Any], provider: str) -> list[Part]:
     if kind == "message":
         parts: list[Part] = []
         for block in _dicts(item.get("content")):
-            if block.get("type") != "output_text":
-                continue
-            parts.append(
-                TextPart(str(block.get("text") or ""), provider_metadata=_meta(provider, item_id))
-            )
-            parts.extend(sources(block.get("annotations")))
+            kind = block.get("type")
+            if kind == "refusal":
+                parts.append(
+                    RefusalPart(
+                        str(block.get("refusal") or ""), provider_metadata=_meta(provider, item_id)
+                    )
+                )
+            elif kind == "output_text":
+                parts.append(
+                    TextPart(
+                        str(block.get("text") or ""), provider_metadata=_meta(provider, item_id)
+                    )
+                )
+                parts.extend(sources(block.get("annotations")))
         return parts
     if kind == "function_call":
         return [function_call(item, provider)]
@@ -90,11 +112,29 @@ def item_parts(item: Mapping[str, Any], provider: str) -> list[Part]:
         return [call, result]
     if kind == "reasoning":
         metadata = reasoning_metadata(item)
-        if not metadata["summary"] and not metadata.get("encrypted_content"):
+        texts = [*reasoning_texts(item), *metadata["summary"]]
+        if not any(texts) and not metadata.get("encrypted_content"):
             return []
-        text = SUMMARY_SEPARATOR.join(metadata["summary"])
+        text = SUMMARY_SEPARATOR.join(texts)
         return [ReasoningPart(text, provider_metadata={provider: metadata})]
     return []
+
+
+def reasoning_texts(item: Mapping[str, Any]) -> list[str]:
+    """A reasoning item's ``content`` parts of type ``reasoning_text``."""
+    return [
+        str(c.get("text") or "")
+        for c in _dicts(item.get("content"))
+        if c.get("type") == "reasoning_text"
+    ]
+
+
+def incomplete_call_warning(item: Mapping[str, Any], provider: str) -> CallWarning:
+    return CallWarning(
+        "other",
+        f"{provider}: tool call {str(item.get('name') or '')!r} was cut off by "
+        "max_output_tokens; it was dropped, not run (raise max_output_tokens)",
+    )
 
 
 def function_call(item: Mapping[str, Any], provider: str) -> ToolCallPart:
@@ -169,21 +209,27 @@ def source_of(ann: Mapping[str, Any]) -> SourcePart | None:
     return None
 
 
-def finish_reason(response: Mapping[str, Any], has_function_call: bool) -> FinishReason:
-    """Tool calls win; otherwise ``incomplete_details.reason`` says why it stopped early."""
-    if has_function_call:
-        return FinishReason.TOOL_CALLS
+def finish_reason(
+    response: Mapping[str, Any], has_function_call: bool, refused: bool = False
+) -> FinishReason:
+    """Why the response ended (see the module docstring): an incomplete response's reason
+    first, then tool calls, then a refusal."""
     details: Any = response.get("incomplete_details")
     reason: Any = cast(dict[str, Any], details).get("reason") if isinstance(details, dict) else None
+    if not reason and response.get("status") == "incomplete":
+        reason = "unknown"
     match reason:
         case None | "":
-            return FinishReason.STOP
+            pass
         case "max_output_tokens" | "max_tokens":
             return FinishReason.LENGTH
         case "content_filter":
             return FinishReason.CONTENT_FILTER
         case _:
             return FinishReason.OTHER
+    if has_function_call:
+        return FinishReason.TOOL_CALLS
+    return FinishReason.CONTENT_FILTER if refused else FinishReason.STOP
 
 
 def decode_usage(usage: Any) -> Usage:

@@ -2,7 +2,8 @@
 
 - system text → one ``system`` or ``developer`` message (or none, for o1-mini / o1-preview);
 - user text and files → ``input_text`` / ``input_image`` / ``input_file`` parts;
-- assistant text → ``{"role": "assistant", "content": text}``; client tool calls →
+- assistant text (and a refusal, as what the assistant said) → ``{"role": "assistant",
+  "content": text}``; client tool calls →
   ``function_call`` items; provider-executed calls → ``item_reference`` when stored, else
   nothing; reasoning → a ``reasoning`` item only when asked (``send_reasoning``) and only
   when it carries encrypted content;
@@ -22,6 +23,7 @@ from reverie.content import (
     Message,
     Part,
     ReasoningPart,
+    RefusalPart,
     TextPart,
     ToolCallPart,
     ToolResultPart,
@@ -115,7 +117,7 @@ def _assistant_items(
 ) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for part in parts:
-        if isinstance(part, TextPart):
+        if isinstance(part, TextPart | RefusalPart):
             items.append({"role": "assistant", "content": part.text})
         elif isinstance(part, ToolCallPart):
             if not part.provider_executed:
