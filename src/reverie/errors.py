@@ -24,7 +24,8 @@
     │   └── CassetteMissError     a request matches no recorded interaction
     ├── NoObjectGeneratedError    structured output: nothing valid came back
     ├── DataFormatError           saved JSON (messages, a run state) cannot be read
-    └── ApprovalError             an approval or result does not fit the paused run
+    ├── ApprovalError             an approval or result does not fit the paused run
+    └── StorageError              the run log's or a session's database failed
 
 ``retryable`` says whether sending the same request again may succeed; for a provider
 error the ``x-should-retry`` response header, when present, decides it. Messages say what
@@ -71,6 +72,7 @@ __all__ = [
     "ReverieError",
     "RunTimeoutError",
     "ServerError",
+    "StorageError",
     "StreamError",
     "ToolDefinitionError",
 ]
@@ -272,3 +274,9 @@ class DataFormatError(ReverieError, ValueError):
 class ApprovalError(ReverieError, ValueError):
     """An approval, denial or external result does not fit the paused run: it names no
     pending call, or the call changed since it was approved (its fingerprint differs)."""
+
+
+class StorageError(ReverieError):
+    """The database of the run log or of a session could not be opened, read or written
+    (a bad path or URL, a corrupt file, a schema written by a newer reverie, a lost
+    connection). The message names the database (without its password) and the cause."""
