@@ -26,6 +26,7 @@ SCHEMA_VERSION = 1
 _USAGE = """
     input_tokens BIGINT NOT NULL DEFAULT 0,
     output_tokens BIGINT NOT NULL DEFAULT 0,
+    total_tokens BIGINT NOT NULL DEFAULT 0,
     reasoning_tokens BIGINT NOT NULL DEFAULT 0,
     cache_read_tokens BIGINT NOT NULL DEFAULT 0,
     cache_write_tokens BIGINT NOT NULL DEFAULT 0"""
@@ -33,11 +34,12 @@ _USAGE = """
 USAGE_COLUMNS = (
     "input_tokens",
     "output_tokens",
+    "total_tokens",
     "reasoning_tokens",
     "cache_read_tokens",
     "cache_write_tokens",
 )
-"""The token columns, in :class:`~reverie.model.Usage`'s field order."""
+"""The token columns: the fields of :class:`~reverie.model.Usage`, by name."""
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS reverie_meta (

@@ -131,7 +131,7 @@ def write_step(tx: Transaction, run_id: str, record: StepRecord) -> None:
         f"""INSERT INTO reverie_steps
             (run_id, number, model, response_model, response_id, started_at, finished_at,
              attempts, retries, finish_reason, {", ".join(USAGE_COLUMNS)}, cost_usd, step)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES ({", ".join("?" * (12 + len(USAGE_COLUMNS)))})
         ON CONFLICT (run_id, number) DO UPDATE SET
             model = excluded.model, response_model = excluded.response_model,
             response_id = excluded.response_id, finished_at = excluded.finished_at,
