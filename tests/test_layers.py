@@ -30,6 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "otel",  # OpenTelemetry for runs: an observer, the optional `otel` extra
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
+        "runlog sessions",  # the run log and sessions, in one database (_store)
         "_driver",  # the run's loop
         "_start",  # how a run starts, and the tools a resumed state needs
         "_watch",  # the loop's side of observing: one run's observers behind one object
@@ -46,7 +47,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "codec cost",  # the public JSON codec; what runs cost, and budgets
         "_steps toolset",  # toolset: tools listed per step (MCP servers), in the core
         "tool _pricing",  # _pricing: prices (genai-prices, lazily), Cost; below Step.cost
-        "_deadline",
+        "_deadline _store",
         "model retry _codec_json",
         # bottom: imports nothing of reverie's but other bottom rooms
         "content errors timeouts _json _jsonschema _sync _data _threads approval",

@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, aclosing
 from typing import TYPE_CHECKING, Any
 
 from reverie import _machine, _sync
@@ -118,6 +118,7 @@ if TYPE_CHECKING:
     from reverie.output._agent import AgentOutput
     from reverie.output._modes import ObjectMode
     from reverie.output._parse import RepairText
+    from reverie.sessions import Session
 
 
 class Agent:
@@ -251,14 +252,23 @@ class Agent:
         history: RunState | RunResult | Sequence[Message] | None = None,
         run_id: str | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> RunResult:
         """Run until the run finishes or pauses, and return it. Raises on provider failure.
 
         ``history`` continues a conversation (a finished run's state or result, or messages);
-        ``pause_after_steps`` pauses at the step boundary after that many model calls.
+        ``session`` continues a stored one and adds this run's turn to it once the run
+        finishes (:mod:`reverie.sessions`); ``pause_after_steps`` pauses at the step
+        boundary after that many model calls.
         """
-        state = self.start(prompt, files=files, history=history, run_id=run_id)
-        return await self.resume(state, pause_after_steps=pause_after_steps)
+        if session is not None:
+            from reverie.sessions._runs import begin
+
+            start = begin(self.start, self.system, session, prompt, files, history, run_id)
+            state = await start
+        else:
+            state = self.start(prompt, files=files, history=history, run_id=run_id)
+        return await self.resume(state, pause_after_steps=pause_after_steps, session=session)
 
     def stream(
         self,
@@ -268,12 +278,18 @@ class Agent:
         history: RunState | RunResult | Sequence[Message] | None = None,
         run_id: str | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> AgentStream:
         """Run and yield events as they happen; ``async for`` over the returned stream.
 
         After iteration, ``stream.result`` holds the :class:`RunResult`. A run that pauses
         yields ``RunPaused`` (the calls it waits on), then ``RunFinish``, and ends.
+        ``session`` as for :meth:`generate` (it is loaded when iteration begins).
         """
+        if session is not None:
+            return AgentStream(
+                self._session_stream(session, prompt, files, history, run_id, pause_after_steps)
+            )
         state = self.start(prompt, files=files, history=history, run_id=run_id)
         return self.resume_stream(state, pause_after_steps=pause_after_steps)
 
@@ -285,6 +301,7 @@ class Agent:
         history: RunState | RunResult | Sequence[Message] | None = None,
         run_id: str | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> RunResult:
         """:meth:`generate` for synchronous code; works inside a running event loop too."""
         return _sync.run(
@@ -294,6 +311,7 @@ class Agent:
                 history=history,
                 run_id=run_id,
                 pause_after_steps=pause_after_steps,
+                session=session,
             )
         )
 
@@ -305,6 +323,7 @@ class Agent:
         results: Iterable[ExternalResult] = (),
         effects: Effects | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> RunResult:
         """Go on with a run from ``state``, answering its pending calls first.
 
@@ -313,10 +332,13 @@ class Agent:
         whose fingerprint does not match the call raises :class:`~reverie.errors.ApprovalError`
         before anything runs. Calls left unanswered keep the run paused on them. ``effects``
         performs model and tool calls (default: :class:`~reverie.effects.LocalEffects`, in
-        this process; durable engines pass their own).
+        this process; durable engines pass their own). ``session`` is the session the run
+        was started with: its turn is added to it when the run finishes.
         """
         result: RunResult | None = None
         events = self._drive(state, approvals, results, effects, False, pause_after_steps)
+        if session is not None:
+            events = _with_session(state, session, events)
         async for event in events:
             if isinstance(event, RunFinish):
                 result = event.result
@@ -331,9 +353,13 @@ class Agent:
         results: Iterable[ExternalResult] = (),
         effects: Effects | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> AgentStream:
         """:meth:`resume`, yielding events as they happen (as :meth:`stream` does)."""
-        return AgentStream(self._drive(state, approvals, results, effects, True, pause_after_steps))
+        events = self._drive(state, approvals, results, effects, True, pause_after_steps)
+        if session is not None:
+            events = _with_session(state, session, events)
+        return AgentStream(events)
 
     def resume_sync(
         self,
@@ -342,11 +368,16 @@ class Agent:
         approvals: Iterable[Approval | Denial] = (),
         results: Iterable[ExternalResult] = (),
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> RunResult:
         """:meth:`resume` for synchronous code."""
         return _sync.run(
             self.resume(
-                state, approvals=approvals, results=results, pause_after_steps=pause_after_steps
+                state,
+                approvals=approvals,
+                results=results,
+                pause_after_steps=pause_after_steps,
+                session=session,
             )
         )
 
@@ -373,6 +404,24 @@ class Agent:
         )
 
     # -- the loop --------------------------------------------------------------------------
+
+    async def _session_stream(
+        self,
+        session: Session,
+        prompt: str | Sequence[Message],
+        files: Sequence[FilePart],
+        history: RunState | RunResult | Sequence[Message] | None,
+        run_id: str | None,
+        pause_after_steps: int | None,
+    ) -> AsyncGenerator[AgentEvent, None]:
+        """:meth:`stream` of a run continuing ``session``: loading it is the first await."""
+        from reverie.sessions._runs import begin
+
+        state = await begin(self.start, self.system, session, prompt, files, history, run_id)
+        events = self._drive(state, (), (), None, True, pause_after_steps)
+        async with aclosing(_with_session(state, session, events)) as run:
+            async for event in run:
+                yield event
 
     def _drive(
         self,
@@ -402,6 +451,16 @@ class Agent:
             self, state, effects, streaming=streaming, pause_after_steps=pause, watch=watch
         )
         return watch.observe(events) if watch.watching else events
+
+
+def _with_session(
+    state: RunState, session: Session, events: AsyncGenerator[AgentEvent, None]
+) -> AsyncGenerator[AgentEvent, None]:
+    """``events`` of a run started with ``session``, its turn added when it finishes."""
+    from reverie.sessions._runs import check, with_turn
+
+    check(state, session)
+    return with_turn(events, session)
 
 
 class AgentStream:

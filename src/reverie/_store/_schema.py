@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from reverie.errors import StorageError
 
 if TYPE_CHECKING:
-    from reverie._store import Database
+    from reverie._store._db import Database
 
 SCHEMA_VERSION = 1
 
@@ -108,13 +108,14 @@ TABLES = (
     context_tokens BIGINT,
     PRIMARY KEY (session, number)
 )""",
-    """CREATE TABLE IF NOT EXISTS reverie_summaries (
+    # What compaction strategies computed for a session and keep (summaries of turns),
+    # under keys of their own making.
+    """CREATE TABLE IF NOT EXISTS reverie_memos (
     session TEXT NOT NULL REFERENCES reverie_sessions (session) ON DELETE CASCADE,
-    covers INTEGER NOT NULL,
-    digest TEXT NOT NULL,
-    summary TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
     created_at DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (session, covers, digest)
+    PRIMARY KEY (session, key)
 )""",
 )
 """Every table and index but full-text search, in an order that satisfies references."""

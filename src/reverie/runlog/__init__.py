@@ -41,10 +41,12 @@ import threading
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from typing import Any
 
-from reverie._store import ENV, Database, Transaction, default_path, open_database, resolve
-from reverie.runlog._read import find_run, recent_runs, search_runs
+from reverie import _store
+from reverie._store import ENV, default_path
+from reverie.runlog import _read
 from reverie.runlog._records import LoggedRun, LoggedStep, LoggedToolCall, RunDetail
 
 __all__ = [
@@ -77,17 +79,17 @@ class RunLog:
         *,
         on_error: Callable[[Exception], None] | None = None,
     ) -> None:
-        self.target = resolve(db)
+        self.target = _store.resolve(db)
         self._on_error = on_error
         self._writer: ThreadPoolExecutor | None = None
-        self._writer_db: Database | None = None
-        self._reader_db: Database | None = None
+        self._writer_db: _store.Database | None = None
+        self._reader_db: _store.Database | None = None
         self._lock = threading.Lock()
         self._reported: set[str] = set()
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, job: Callable[[Transaction], None]) -> None:
+    def write(self, job: Callable[[_store.Transaction], None]) -> None:
         """Run ``job`` in a transaction on the writing thread, after those queued before it.
         Its failure is reported, never raised."""
         with self._lock:
@@ -95,10 +97,10 @@ class RunLog:
                 self._writer = ThreadPoolExecutor(1, thread_name_prefix="reverie-runlog")
             self._writer.submit(self._write, job)
 
-    def _write(self, job: Callable[[Transaction], None]) -> None:
+    def _write(self, job: Callable[[_store.Transaction], None]) -> None:
         try:
             if self._writer_db is None:
-                self._writer_db = open_database(self.target)
+                self._writer_db = _store.open_database(self.target)
             with self._writer_db.transaction() as tx:
                 job(tx)
         except Exception as exc:  # the log must never break a run: report and go on
@@ -110,10 +112,8 @@ class RunLog:
             return
         self._reported.add(message)
         if self._on_error is not None:
-            try:
+            with suppress(Exception):  # a failing handler must not stop the log either
                 self._on_error(exc)
-            except Exception:  # a failing handler must not stop the log either
-                pass
             return
         warnings.warn(
             f"the run log could not be written ({message}); the run goes on",
@@ -148,21 +148,21 @@ class RunLog:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _db(self) -> Database:
+    def _db(self) -> _store.Database:
         if self._reader_db is None:
-            self._reader_db = open_database(self.target)
+            self._reader_db = _store.open_database(self.target)
         return self._reader_db
 
     def runs(self, *, limit: int = 20, thread_id: str | None = None) -> list[LoggedRun]:
         """The newest runs first (only one thread's when ``thread_id`` is given)."""
-        return recent_runs(self._db(), limit, thread_id)
+        return _read.recent_runs(self._db(), limit, thread_id)
 
     def search(self, text: str, *, limit: int = 20) -> list[LoggedRun]:
         """The runs whose prompt, answer, reasoning or tool calls contain every word of
         ``text`` (SQLite full-text search; PostgreSQL's on that database), newest first."""
-        return search_runs(self._db(), text, limit)
+        return _read.search_runs(self._db(), text, limit)
 
     def get(self, run_id: str) -> RunDetail | None:
         """The run whose id is ``run_id`` or starts with it; None when there is none.
         :class:`~reverie.errors.ConfigurationError` when the start fits several runs."""
-        return find_run(self._db(), run_id)
+        return _read.find_run(self._db(), run_id)

@@ -5,7 +5,7 @@ tool calls), and when it ends (status, answer, usage, cost, error, the words to 
 resumed run is the same run id: its row is updated and its new steps added.
 
 Nothing here stores a secret: every text and every JSON value goes through
-:func:`clean` first, which replaces the credentials reverie has sent
+:func:`reverie._store.clean` first, which replaces the credentials reverie has sent
 (:mod:`reverie._redact`'s registry) and the values of environment variables named like
 keys (``OPENAI_API_KEY``, ``HF_TOKEN``...), as cassettes do.
 """
@@ -19,9 +19,8 @@ from typing import Any
 
 import orjson
 
-from reverie._redact import env_secrets, remember, scrub_value
 from reverie._steps import Step
-from reverie._store import Transaction
+from reverie._store import Transaction, clean
 from reverie._store._schema import USAGE_COLUMNS
 from reverie.codec import encode_json, encode_messages, encode_step
 from reverie.content import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
@@ -32,19 +31,10 @@ __all__ = [
     "RunStart",
     "StepRecord",
     "ToolTiming",
-    "clean",
     "write_end",
     "write_start",
     "write_step",
 ]
-
-
-def clean(value: Any) -> Any:
-    """``value`` (text, or JSON values) with every known secret replaced by ``[REDACTED]``."""
-    # Registering the environment's keys is cheap once they are known, and keeps scrubbing
-    # on the registry's precomputed fast path.
-    remember(env_secrets())
-    return scrub_value(value)
 
 
 def _json(value: Any) -> str:
@@ -205,7 +195,7 @@ class RunEnd:
     status: str
     finished_at: float
     steps: tuple[Step, ...] = ()
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
     answer: str = ""
     finish_reason: str | None = None
     stopped_by: str | None = None
