@@ -61,6 +61,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     chat = _command(sub, "chat", "reverie.cli._chat:main", "talk with an agent, turn by turn")
     _agent_options(chat)
+    chat.add_argument(
+        "--session", metavar="NAME", help="continue (and keep) the conversation named NAME"
+    )
+
+    logs = _command(sub, "logs", "reverie.cli._logs:main", "list, show and search logged runs")
+    from reverie.cli._logs import add_arguments
+
+    add_arguments(logs)
 
     demo = _command(
         sub,
@@ -160,6 +168,10 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
     from reverie.cli._mcp_client import add_agent_options
 
     add_agent_options(parser)
+    parser.add_argument(
+        "--db", help="the run log: a SQLite file or postgresql:// URL (default: see logs path)"
+    )
+    parser.add_argument("--no-log", action="store_true", help="do not log this run")
 
 
 _LIBRARY_HINT = re.compile(r"\b(api_key|base_url)=")

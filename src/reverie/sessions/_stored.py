@@ -73,10 +73,17 @@ class SessionStore:
         return [str(r[0]) for r in rows]
 
     def close(self) -> None:
+        """Close the connection (the next use opens it again)."""
         with self._lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class StoredSession:
