@@ -71,7 +71,7 @@ def test_a_schema_from_a_newer_reverie_is_refused(db_target: str) -> None:
     with db.transaction() as tx:
         tx.execute("UPDATE reverie_meta SET value = '99' WHERE key = 'schema_version'")
     db.close()
-    with pytest.raises(StorageError, match="schema version 99.*upgrade reverie"):
+    with pytest.raises(StorageError, match=r"schema version 99.*upgrade reverie"):
         _store.open_database(db_target)
 
 
@@ -90,9 +90,14 @@ def test_a_path_that_cannot_be_made_is_a_storage_error(tmp_path: Path) -> None:
 
 def test_a_failed_statement_rolls_the_transaction_back(db_target: str) -> None:
     db = _store.open_database(db_target)
-    with pytest.raises(StorageError, match="failed"), db.transaction() as tx:
-        tx.execute("INSERT INTO reverie_meta (key, value) VALUES ('a', '1')")
-        tx.execute("INSERT INTO no_such_table VALUES (1)")
+
+    def half_done() -> None:
+        with db.transaction() as tx:
+            tx.execute("INSERT INTO reverie_meta (key, value) VALUES ('a', '1')")
+            tx.execute("INSERT INTO no_such_table VALUES (1)")
+
+    with pytest.raises(StorageError, match="failed"):
+        half_done()
     assert db.query("SELECT key FROM reverie_meta WHERE key = 'a'") == []
     db.close()
 
