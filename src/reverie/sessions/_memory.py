@@ -26,8 +26,12 @@ class MemorySession:
     def id(self) -> str:
         return self._id
 
+    async def compacted(self) -> list[Turn]:
+        """The turns :meth:`load` gives the messages of: after compaction."""
+        return list(await apply(self._compaction, self.turns, self))
+
     async def load(self) -> list[Message]:
-        return flatten(await apply(self._compaction, self.turns, self))
+        return flatten(await self.compacted())
 
     async def append(self, turn: Turn) -> None:
         self.turns.append(turn)

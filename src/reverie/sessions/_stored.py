@@ -117,11 +117,15 @@ class StoredSession:
         )
         return [_turn(row) for row in rows]
 
-    async def load(self) -> list[Message]:
-        """The messages a new run continues from: the turns after compaction."""
+    async def compacted(self) -> list[Turn]:
+        """The turns after compaction: what :meth:`load` gives the messages of."""
         turns = await self.turns()
         self._memos = None  # read afresh: another process may have summarised since
-        return flatten(await apply(self.compaction, turns, self))
+        return list(await apply(self.compaction, turns, self))
+
+    async def load(self) -> list[Message]:
+        """The messages a new run continues from: the turns after compaction."""
+        return flatten(await self.compacted())
 
     async def append(self, turn: Turn) -> None:
         """Add ``turn`` after the last one (secrets scrubbed, as in the run log)."""
