@@ -1,0 +1,183 @@
+"""The run log's watcher of one run: what it notes from the run's events, and when it writes.
+
+It writes the run's row when the run starts, each step (with its tool calls) when the step
+finishes, and the outcome when the run ends; all on the log's writing thread, so the run
+itself only pays for noting a few times and handing over finished values. A piece of a
+run resumed later (in this process or another) is the same run id: its row is updated and
+its new steps added (:mod:`reverie.runlog._write`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from reverie._steps import Step
+from reverie.content import ToolCallPart, ToolResultPart
+from reverie.events import AgentEvent, Retry, StepFinish, StepStart
+from reverie.model import Usage
+from reverie.run_state import RunResult, RunState
+from reverie.runlog._write import (
+    RunEnd,
+    RunStart,
+    StepRecord,
+    ToolTiming,
+    write_calls,
+    write_end,
+    write_start,
+    write_step,
+)
+
+__all__ = ["RunRecorder", "thread_of"]
+
+SESSION_KEY = "reverie.session"
+"""Where a run state names its session (:data:`reverie.sessions.SESSION_KEY`; the two
+modules sit side by side, so the key is written twice and a test holds them equal)."""
+
+Write = Callable[[Callable[[Any], None]], None]
+
+
+def thread_of(state: RunState) -> str | None:
+    """The thread a run belongs to: the id of the session it continues."""
+    record = state.metadata.get(SESSION_KEY)
+    if isinstance(record, Mapping):
+        found = record.get("id")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        return None if found is None else str(found)  # pyright: ignore[reportUnknownArgumentType]
+    return None
+
+
+def _cost(value: Any) -> Decimal | None:
+    """A :class:`~reverie.cost.Cost`'s total, None when the price is unknown."""
+    return None if value is None else Decimal(value.total)
+
+
+class RunRecorder:
+    """Notes one run (a piece of one, when resumed) and hands it to ``write``."""
+
+    def __init__(self, write: Write, state: RunState) -> None:
+        self._write = write
+        self._run_id = state.run_id
+        self._state = state
+        self._step = state.open_step.number if state.open_step is not None else len(state.steps)
+        self._started: dict[int, float] = {}
+        self._attempts: dict[int, int] = {}
+        self._retries: dict[int, list[str]] = {}
+        self._tools: dict[str, ToolTiming] = {}
+        self._finished: list[Step] = []
+        start = RunStart(
+            state.run_id,
+            time.time(),
+            state.model,
+            state.input,
+            thread_of(state),
+            state.metadata,
+        )
+        write(lambda tx: write_start(tx, start))
+
+    # -- what the run tells ---------------------------------------------------------------
+
+    def model_attempt(self, attempt: Any) -> None:
+        step, number = int(attempt.step), int(attempt.attempt)
+        self._started.setdefault(step, time.time())
+        self._attempts[step] = number
+
+    def tool_start(self, call: ToolCallPart) -> None:
+        self._tools[call.tool_call_id] = ToolTiming(time.time())
+
+    def tool_end(self, call: ToolCallPart, result: object) -> None:
+        began = self._tools.get(call.tool_call_id, ToolTiming())
+        self._tools[call.tool_call_id] = ToolTiming(began.started_at, time.time())
+
+    def event(self, event: AgentEvent) -> None:
+        if isinstance(event, StepStart):
+            self._step = event.step_number
+        elif isinstance(event, Retry):
+            error = event.error
+            why = f"{type(error).__name__}: {error}"
+            self._retries.setdefault(self._step, []).append(why)
+        elif isinstance(event, StepFinish):
+            self._step_done(event.step)
+
+    def end(self, result: RunResult | None, error: BaseException | None) -> None:
+        now = time.time()
+        if result is not None:
+            end = RunEnd(
+                self._run_id,
+                result.status,
+                now,
+                result.steps,
+                result.usage,
+                result.text,
+                result.finish_reason.value if result.steps else None,
+                _reason(getattr(result, "stopped_by", None)),
+                _cost(getattr(result, "cost", None)),
+                None,
+                None if result.state is None else result.state.metadata,
+            )
+            state = result.state
+            if state is not None and state.open_step is not None:
+                self._write_pending(state)
+        else:
+            cancelled = isinstance(error, GeneratorExit | asyncio.CancelledError | KeyboardInterrupt)
+            steps = (*self._state.steps, *self._finished)
+            usage = sum((s.usage for s in steps), Usage())
+            end = RunEnd(
+                self._run_id,
+                "cancelled" if cancelled else "failed",
+                now,
+                steps,
+                usage,
+                next((s.text for s in reversed(steps) if s.text.strip()), ""),
+                steps[-1].finish_reason.value if steps else None,
+                None,
+                _sum_costs(steps),
+                error,
+            )
+        self._write(lambda tx: write_end(tx, end))
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _step_done(self, step: Step) -> None:
+        self._finished.append(step)
+        provider, model_id = getattr(step, "provider", ""), getattr(step, "model_id", "")
+        record = StepRecord(
+            step=step,
+            model=f"{provider}:{model_id}" if provider else self._state.model,
+            started_at=self._started.get(step.number),
+            finished_at=time.time(),
+            attempts=self._attempts.get(step.number, 1),
+            retries=tuple(self._retries.get(step.number, ())),
+            response_model=getattr(step, "response_model", None),
+            response_id=getattr(step, "response_id", None),
+            cost=_cost(getattr(step, "cost", None)),
+            tools={c.tool_call_id: self._tools[c.tool_call_id] for c in step.tool_calls if c.tool_call_id in self._tools},
+        )
+        self._write(lambda tx: write_step(tx, self._run_id, record))
+
+    def _write_pending(self, state: RunState) -> None:
+        """The calls a paused run waits on (and those already answered in its open step)."""
+        assert state.open_step is not None
+        step = state.open_step
+        calls = [c.call for c in step.calls]
+        results: dict[str, ToolResultPart] = {
+            c.call.tool_call_id: c.result for c in step.calls if c.result is not None
+        }
+        timings = dict(self._tools)
+        self._write(lambda tx: write_calls(tx, self._run_id, step.number, calls, results, timings))
+
+
+def _reason(stopped_by: object) -> str | None:
+    return None if stopped_by is None else str(stopped_by)
+
+
+def _sum_costs(steps: tuple[Step, ...]) -> Decimal | None:
+    total = Decimal(0)
+    for step in steps:
+        cost = _cost(getattr(step, "cost", None))
+        if cost is None:
+            return None
+        total += cost
+    return total
