@@ -58,6 +58,7 @@ run stopped before the model was done is ``RunResult.stopped_by``.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, aclosing
@@ -216,6 +217,11 @@ class Agent:
             self.stop_when = (*self.stop_when, budget)
         self.budget = budget
         self.observers: tuple[Observer, ...] = tuple(observers)
+        if os.environ.get("REVERIE_LOG"):  # REVERIE_LOG=1 logs every run (reverie.runlog)
+            from reverie.runlog import environment_log
+
+            if (log := environment_log(self.observers)) is not None:
+                self.observers = (*self.observers, log)
         self.prepare_step = prepare_step
         self.repair_tool_call = repair_tool_call
         if max_tool_concurrency < 1:

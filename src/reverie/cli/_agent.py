@@ -140,12 +140,17 @@ def build_agent(args: argparse.Namespace) -> Agent:
     from reverie.cli._mcp_client import toolsets
 
     servers = toolsets(getattr(args, "mcp", ()), getattr(args, "mcp_url", ()), name)
+
+    from reverie.cli._logs import run_log
+
+    log = run_log(args)  # every CLI run is logged, unless told not to
     return Agent(
         model,
         system=args.system,
         tools=[*tools, *servers],
         max_output_tokens=args.max_tokens,
         temperature=args.temperature,
+        observers=() if log is None else (log,),
     )
 
 

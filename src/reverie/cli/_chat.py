@@ -91,3 +91,6 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\nreverie: bye", file=sys.stderr)
         return 0
+    finally:
+        if isinstance(session, StoredSession):
+            session.store.close()

@@ -51,9 +51,7 @@ def add_arguments(logs: argparse.ArgumentParser) -> None:
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     # A subcommand's copy of an option must not reset what was given before it.
     default: Any = argparse.SUPPRESS if suppress else None
-    parser.add_argument(
-        "--db", default=default, help="the log: a SQLite file or postgresql:// URL"
-    )
+    parser.add_argument("--db", default=default, help="the log: a SQLite file or postgresql:// URL")
     parser.add_argument(
         "--json",
         action="store_true",
@@ -115,7 +113,9 @@ def _short(text: str, width: int) -> str:
 
 
 def _cost(run: LoggedRun) -> str:
-    return "cost unknown" if run.cost is None else f"${run.cost}"
+    from reverie.cost import format_usd
+
+    return "cost unknown" if run.cost is None else format_usd(run.cost)
 
 
 def run_line(run: LoggedRun) -> str:
@@ -189,7 +189,18 @@ def run_log(args: argparse.Namespace) -> RunLog | None:
             said.append(True)
             print(f"reverie: the run log could not be written: {exc}", file=sys.stderr)
 
-    return RunLog(getattr(args, "db", None), on_error=report)
+    log = RunLog(getattr(args, "db", None), on_error=report)
+    _opened.append(log)
+    return log
+
+
+_opened: list[RunLog] = []
+
+
+def close_logs() -> None:
+    """Write what the command's runs queued, and close their logs."""
+    while _opened:
+        _opened.pop().close()
 
 
 def chat_session(args: argparse.Namespace) -> Session:

@@ -39,18 +39,21 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from typing import Any
 
 from reverie import _store
 from reverie._store import ENV, default_path
+from reverie.observe import RunInfo, RunObserver
 from reverie.runlog import _read
+from reverie.runlog._recorder import RunRecorder
 from reverie.runlog._records import LoggedRun, LoggedStep, LoggedToolCall, RunDetail
 
 __all__ = [
     "ENV",
+    "SWITCH",
     "LoggedRun",
     "LoggedStep",
     "LoggedToolCall",
@@ -58,7 +61,13 @@ __all__ = [
     "RunLog",
     "RunLogWarning",
     "default_path",
+    "environment_log",
 ]
+
+SWITCH = "REVERIE_LOG"
+"""``1`` logs every agent's runs (to :data:`ENV`'s database, else the default); ``0`` turns
+the CLI's logging off."""
+_ON = ("1", "true", "yes", "on")
 
 
 class RunLogWarning(RuntimeWarning):
@@ -86,6 +95,13 @@ class RunLog:
         self._reader_db: _store.Database | None = None
         self._lock = threading.Lock()
         self._reported: set[str] = set()
+
+    # -- observing -------------------------------------------------------------------------
+
+    def start_run(self, run: RunInfo) -> RunObserver:
+        """Watch ``run`` (an :class:`~reverie.observe.Observer`'s part): it is written to
+        this log as it goes."""
+        return RunRecorder(self.write, run.state)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -166,3 +182,22 @@ class RunLog:
         """The run whose id is ``run_id`` or starts with it; None when there is none.
         :class:`~reverie.errors.ConfigurationError` when the start fits several runs."""
         return _read.find_run(self._db(), run_id)
+
+
+_shared: RunLog | None = None
+_shared_lock = threading.Lock()
+
+
+def environment_log(observers: Sequence[object] = ()) -> RunLog | None:
+    """The log every agent writes to when ``REVERIE_LOG=1`` (one per process, on
+    ``$REVERIE_LOG_DB`` or the default file); None when the switch is off, or when
+    ``observers`` already hold a :class:`RunLog` (a run is logged once)."""
+    global _shared
+    if os.environ.get(SWITCH, "").strip().lower() not in _ON:
+        return None
+    if any(isinstance(o, RunLog) for o in observers):
+        return None
+    with _shared_lock:
+        if _shared is None or _shared.target != _store.resolve(None):
+            _shared = RunLog()
+        return _shared

@@ -17,8 +17,11 @@ from typing import Any
 
 from reverie._steps import Step
 from reverie.content import ToolCallPart, ToolResultPart
+from reverie.cost import Cost, run_cost
+from reverie.effects import Deferred
 from reverie.events import AgentEvent, Retry, StepFinish, StepStart
 from reverie.model import Usage
+from reverie.observe import ModelAttempt, RunObserver
 from reverie.run_state import RunResult, RunState
 from reverie.runlog._write import (
     RunEnd,
@@ -49,12 +52,12 @@ def thread_of(state: RunState) -> str | None:
     return None
 
 
-def _cost(value: Any) -> Decimal | None:
-    """A :class:`~reverie.cost.Cost`'s total, None when the price is unknown."""
-    return None if value is None else Decimal(value.total)
+def _cost(value: Cost | None) -> Decimal | None:
+    """A cost's total in US dollars, None when the price is unknown."""
+    return None if value is None else value.total
 
 
-class RunRecorder:
+class RunRecorder(RunObserver):
     """Notes one run (a piece of one, when resumed) and hands it to ``write``."""
 
     def __init__(self, write: Write, state: RunState) -> None:
@@ -79,15 +82,14 @@ class RunRecorder:
 
     # -- what the run tells ---------------------------------------------------------------
 
-    def model_attempt(self, attempt: Any) -> None:
-        step, number = int(attempt.step), int(attempt.attempt)
-        self._started.setdefault(step, time.time())
-        self._attempts[step] = number
+    def model_attempt(self, attempt: ModelAttempt) -> None:
+        self._started.setdefault(attempt.step, time.time())
+        self._attempts[attempt.step] = attempt.attempt
 
     def tool_start(self, call: ToolCallPart) -> None:
         self._tools[call.tool_call_id] = ToolTiming(time.time())
 
-    def tool_end(self, call: ToolCallPart, result: object) -> None:
+    def tool_end(self, call: ToolCallPart, result: ToolResultPart | Deferred | None) -> None:
         began = self._tools.get(call.tool_call_id, ToolTiming())
         self._tools[call.tool_call_id] = ToolTiming(began.started_at, time.time())
 
@@ -112,8 +114,8 @@ class RunRecorder:
                 result.usage,
                 result.text,
                 result.finish_reason.value if result.steps else None,
-                _reason(getattr(result, "stopped_by", None)),
-                _cost(getattr(result, "cost", None)),
+                None if result.stopped_by is None else str(result.stopped_by),
+                _cost(result.cost),
                 None,
                 None if result.state is None else result.state.metadata,
             )
@@ -121,7 +123,9 @@ class RunRecorder:
             if state is not None and state.open_step is not None:
                 self._write_pending(state)
         else:
-            cancelled = isinstance(error, GeneratorExit | asyncio.CancelledError | KeyboardInterrupt)
+            cancelled = isinstance(
+                error, GeneratorExit | asyncio.CancelledError | KeyboardInterrupt
+            )
             steps = (*self._state.steps, *self._finished)
             usage = sum((s.usage for s in steps), Usage())
             end = RunEnd(
@@ -133,7 +137,7 @@ class RunRecorder:
                 next((s.text for s in reversed(steps) if s.text.strip()), ""),
                 steps[-1].finish_reason.value if steps else None,
                 None,
-                _sum_costs(steps),
+                _cost(run_cost(steps)),
                 error,
             )
         self._write(lambda tx: write_end(tx, end))
@@ -142,18 +146,18 @@ class RunRecorder:
 
     def _step_done(self, step: Step) -> None:
         self._finished.append(step)
-        provider, model_id = getattr(step, "provider", ""), getattr(step, "model_id", "")
+        finished = step.finished_at.timestamp() if step.finished_at else time.time()
         record = StepRecord(
             step=step,
-            model=f"{provider}:{model_id}" if provider else self._state.model,
+            model=f"{step.provider}:{step.model_id}" if step.provider else self._state.model,
             started_at=self._started.get(step.number),
-            finished_at=time.time(),
+            finished_at=finished,
             attempts=self._attempts.get(step.number, 1),
             retries=tuple(self._retries.get(step.number, ())),
-            response_model=getattr(step, "response_model", None),
-            response_id=getattr(step, "response_id", None),
-            cost=_cost(getattr(step, "cost", None)),
-            tools={c.tool_call_id: self._tools[c.tool_call_id] for c in step.tool_calls if c.tool_call_id in self._tools},
+            response_model=step.response_model,
+            response_id=step.response_id,
+            cost=_cost(step.cost),
+            tools={c: t for c, t in self._tools.items() if c in _ids(step)},
         )
         self._write(lambda tx: write_step(tx, self._run_id, record))
 
@@ -169,15 +173,5 @@ class RunRecorder:
         self._write(lambda tx: write_calls(tx, self._run_id, step.number, calls, results, timings))
 
 
-def _reason(stopped_by: object) -> str | None:
-    return None if stopped_by is None else str(stopped_by)
-
-
-def _sum_costs(steps: tuple[Step, ...]) -> Decimal | None:
-    total = Decimal(0)
-    for step in steps:
-        cost = _cost(getattr(step, "cost", None))
-        if cost is None:
-            return None
-        total += cost
-    return total
+def _ids(step: Step) -> set[str]:
+    return {c.tool_call_id for c in step.tool_calls}
