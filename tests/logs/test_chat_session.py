@@ -30,8 +30,17 @@ def chat(server: FakeOpenAI, db: str, *args: str, stdin: str) -> subprocess.Comp
     env.pop("REVERIE_MODEL", None)
     env.pop("REVERIE_LOG", None)
     return subprocess.run(
-        [sys.executable, "-m", "reverie", "chat", "-m", "openai-compatible:fake-model"]
-        + ["--db", db, *args],
+        [
+            sys.executable,
+            "-m",
+            "reverie",
+            "chat",
+            "-m",
+            "openai-compatible:fake-model",
+            "--db",
+            db,
+            *args,
+        ],
         input=stdin,
         capture_output=True,
         text=True,

@@ -46,9 +46,8 @@ from typing import Any
 
 from reverie import _store
 from reverie._store import ENV, default_path
-from reverie.observe import RunInfo, RunObserver
-from reverie.runlog import _read
-from reverie.runlog._recorder import RunRecorder
+from reverie import observe as _observe
+from reverie.runlog import _read, _recorder
 from reverie.runlog._records import LoggedRun, LoggedStep, LoggedToolCall, RunDetail
 
 __all__ = [
@@ -98,10 +97,10 @@ class RunLog:
 
     # -- observing -------------------------------------------------------------------------
 
-    def start_run(self, run: RunInfo) -> RunObserver:
+    def start_run(self, run: _observe.RunInfo) -> _observe.RunObserver:
         """Watch ``run`` (an :class:`~reverie.observe.Observer`'s part): it is written to
         this log as it goes."""
-        return RunRecorder(self.write, run.state)
+        return _recorder.RunRecorder(self.write, run.state)
 
     # -- writing ---------------------------------------------------------------------------
 

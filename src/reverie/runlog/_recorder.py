@@ -118,6 +118,7 @@ class RunRecorder(RunObserver):
                 _cost(result.cost),
                 None,
                 None if result.state is None else result.state.metadata,
+                self._state.input if result.state is None else result.state.input,
             )
             state = result.state
             if state is not None and state.open_step is not None:
@@ -139,6 +140,8 @@ class RunRecorder(RunObserver):
                 None,
                 _cost(run_cost(steps)),
                 error,
+                None,
+                self._state.input,
             )
         self._write(lambda tx: write_end(tx, end))
 

@@ -189,7 +189,9 @@ def write_calls(
 @dataclass(frozen=True, slots=True)
 class RunEnd:
     """How a run ended: ``status`` is ``finished``, ``paused``, ``failed`` (``error`` says
-    why) or ``cancelled``; totals are over every step the run has made so far."""
+    why) or ``cancelled``; totals are over every step the run has made so far. ``input``
+    is written again: scrubbed now, it is also clean of the keys the run sent after its
+    start was written (the registry learns a key when a request carries it)."""
 
     run_id: str
     status: str
@@ -202,6 +204,7 @@ class RunEnd:
     cost: Decimal | None = None
     error: BaseException | None = None
     metadata: Mapping[str, Any] | None = None
+    input: tuple[Message, ...] | None = None
 
 
 def write_end(tx: Transaction, end: RunEnd) -> None:
@@ -230,6 +233,11 @@ def write_end(tx: Transaction, end: RunEnd) -> None:
             end.run_id,
         ),
     )
+    if end.input is not None:
+        tx.execute(
+            "UPDATE reverie_runs SET prompt = ?, input = ? WHERE run_id = ?",
+            (clean(prompt_of(end.input)), _json(encode_messages(end.input)), end.run_id),
+        )
     rows = tx.execute("SELECT prompt FROM reverie_runs WHERE run_id = ?", (end.run_id,))
     prompt = str(rows[0][0]) if rows else ""
     tx.execute("DELETE FROM reverie_search WHERE run_id = ?", (end.run_id,))
