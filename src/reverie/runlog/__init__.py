@@ -45,8 +45,8 @@ from contextlib import suppress
 from typing import Any
 
 from reverie import _store
-from reverie._store import ENV, default_path
 from reverie import observe as _observe
+from reverie._store import ENV, default_path
 from reverie.runlog import _read, _recorder
 from reverie.runlog._records import LoggedRun, LoggedStep, LoggedToolCall, RunDetail
 
