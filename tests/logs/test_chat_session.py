@@ -56,7 +56,9 @@ def sent_messages(server: FakeOpenAI) -> list[tuple[str, str]]:
     return [(m["role"], m.get("content") or "") for m in body["messages"]]
 
 
-def test_a_second_process_goes_on_with_the_conversation(server: FakeOpenAI, db_target: str) -> None:
+def test_a_second_process_goes_on_with_the_conversation(
+    server: FakeOpenAI, db_target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = chat(server, db_target, "--session", "trip", "-s", "Be kind.", stdin="Hello\n")
     assert first.returncode == 0, first.stderr
     assert "Olá! Tudo bem?" in first.stdout
@@ -67,6 +69,14 @@ def test_a_second_process_goes_on_with_the_conversation(server: FakeOpenAI, db_t
         ("user", "Hello"),
         ("assistant", "Olá! Tudo bem? "),  # as streamed, word by word
         ("user", "And now?"),
+    ]
+    # Both runs are in the log, as one thread.
+    code = main(["logs", "--thread", "trip", "--json", "--db", db_target])
+    assert code == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [(r["prompt"], r["thread_id"]) for r in runs] == [
+        ("And now?", "trip"),
+        ("Hello", "trip"),
     ]
 
 
