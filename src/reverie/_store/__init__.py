@@ -40,6 +40,7 @@ __all__ = [
     "Transaction",
     "clean",
     "default_path",
+    "learn_env_secrets",
     "open_database",
     "resolve",
 ]
@@ -68,14 +69,18 @@ def resolve(target: str | os.PathLike[str] | None) -> str:
     return os.fspath(target)
 
 
+def learn_env_secrets() -> None:
+    """Add the values of environment variables named like keys to the secrets :func:`clean`
+    replaces (cheap once they are known). Call it before a batch of writes: a variable set
+    since the last call is then scrubbed too."""
+    remember(env_secrets())
+
+
 def clean(value: Any) -> Any:
     """``value`` (text, or JSON values) with every secret replaced by ``[REDACTED]``: the
-    credentials reverie has sent (:mod:`reverie._redact`'s registry) and the values of
-    environment variables named like keys, as cassettes do. What is stored goes through
-    it first."""
-    # Registering the environment's keys is cheap once they are known, and keeps scrubbing
-    # on the registry's precomputed fast path.
-    remember(env_secrets())
+    credentials reverie has sent (:mod:`reverie._redact`'s registry) and, once
+    :func:`learn_env_secrets` has run, the values of environment variables named like keys,
+    as cassettes do. What is stored goes through it first."""
     return scrub_value(value)
 
 

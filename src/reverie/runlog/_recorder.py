@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from reverie._steps import Step
+from reverie._store import learn_env_secrets
 from reverie.content import ToolCallPart, ToolResultPart
 from reverie.cost import Cost, run_cost
 from reverie.effects import Deferred
@@ -70,6 +71,7 @@ class RunRecorder(RunObserver):
         self._retries: dict[int, list[str]] = {}
         self._tools: dict[str, ToolTiming] = {}
         self._finished: list[Step] = []
+        self._costs: dict[int, Decimal | None] = {}
         start = RunStart(
             state.run_id,
             time.time(),
@@ -78,7 +80,7 @@ class RunRecorder(RunObserver):
             thread_of(state),
             state.metadata,
         )
-        write(lambda tx: write_start(tx, start))
+        write(lambda tx: _first_write(tx, start))
 
     # -- what the run tells ---------------------------------------------------------------
 
@@ -115,7 +117,7 @@ class RunRecorder(RunObserver):
                 result.text,
                 result.finish_reason.value if result.steps else None,
                 None if result.stopped_by is None else str(result.stopped_by),
-                _cost(result.cost),
+                self._run_cost(result),
                 None,
                 None if result.state is None else result.state.metadata,
                 self._state.input if result.state is None else result.state.input,
@@ -159,10 +161,23 @@ class RunRecorder(RunObserver):
             retries=tuple(self._retries.get(step.number, ())),
             response_model=step.response_model,
             response_id=step.response_id,
-            cost=_cost(step.cost),
+            cost=self._costs.setdefault(step.number, _cost(step.cost)),
             tools={c: t for c, t in self._tools.items() if c in _ids(step)},
         )
         self._write(lambda tx: write_step(tx, self._run_id, record))
+
+    def _run_cost(self, result: RunResult) -> Decimal | None:
+        """The run's cost: from the steps' costs noted as they finished (pricing a step is
+        not free), else, for steps of an earlier piece, priced again."""
+        if not all(s.number in self._costs for s in result.steps):
+            return _cost(result.cost)
+        total = Decimal(0)
+        for step in result.steps:
+            cost = self._costs[step.number]
+            if cost is None:
+                return None
+            total += cost
+        return total
 
     def _write_pending(self, state: RunState) -> None:
         """The calls a paused run waits on (and those already answered in its open step)."""
@@ -174,6 +189,12 @@ class RunRecorder(RunObserver):
         }
         timings = dict(self._tools)
         self._write(lambda tx: write_calls(tx, self._run_id, step.number, calls, results, timings))
+
+
+def _first_write(tx: Any, start: RunStart) -> None:
+    # Once a run: the environment's keys may have changed since the last run.
+    learn_env_secrets()
+    write_start(tx, start)
 
 
 def _ids(step: Step) -> set[str]:

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
-from reverie._store import Database, Transaction, clean, open_database, resolve
+from reverie._store import (
+    Database,
+    Transaction,
+    clean,
+    learn_env_secrets,
+    open_database,
+    resolve,
+)
 from reverie._store._schema import USAGE_COLUMNS
 from reverie.codec import decode_messages, encode_messages
 from reverie.content import Message
@@ -129,6 +136,7 @@ class StoredSession:
 
     async def append(self, turn: Turn) -> None:
         """Add ``turn`` after the last one (secrets scrubbed, as in the run log)."""
+        learn_env_secrets()
         messages = orjson.dumps(clean(encode_messages(turn.messages))).decode()
         usage = tuple(getattr(turn.usage, c) for c in USAGE_COLUMNS)
         now = time.time()
@@ -172,6 +180,7 @@ class StoredSession:
 
     async def put(self, key: str, value: str) -> None:
         now = time.time()
+        learn_env_secrets()
         stored = clean(value)
 
         def write(tx: Transaction) -> None:
