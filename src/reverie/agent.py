@@ -61,7 +61,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
-from contextlib import AsyncExitStack, aclosing
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 from reverie import _machine, _sync
@@ -293,9 +293,13 @@ class Agent:
         ``session`` as for :meth:`generate` (it is loaded when iteration begins).
         """
         if session is not None:
-            return AgentStream(
-                self._session_stream(session, prompt, files, history, run_id, pause_after_steps)
-            )
+            from reverie.sessions._runs import session_events
+
+            def drive(state: RunState) -> AsyncGenerator[AgentEvent, None]:
+                return self._drive(state, (), (), None, True, pause_after_steps)
+
+            start = (self.start, self.system, prompt, files, history, run_id)
+            return AgentStream(session_events(session, start, drive))
         state = self.start(prompt, files=files, history=history, run_id=run_id)
         return self.resume_stream(state, pause_after_steps=pause_after_steps)
 
@@ -344,7 +348,9 @@ class Agent:
         result: RunResult | None = None
         events = self._drive(state, approvals, results, effects, False, pause_after_steps)
         if session is not None:
-            events = _with_session(state, session, events)
+            from reverie.sessions._runs import following
+
+            events = following(state, session, events)
         async for event in events:
             if isinstance(event, RunFinish):
                 result = event.result
@@ -364,7 +370,9 @@ class Agent:
         """:meth:`resume`, yielding events as they happen (as :meth:`stream` does)."""
         events = self._drive(state, approvals, results, effects, True, pause_after_steps)
         if session is not None:
-            events = _with_session(state, session, events)
+            from reverie.sessions._runs import following
+
+            events = following(state, session, events)
         return AgentStream(events)
 
     def resume_sync(
@@ -411,24 +419,6 @@ class Agent:
 
     # -- the loop --------------------------------------------------------------------------
 
-    async def _session_stream(
-        self,
-        session: Session,
-        prompt: str | Sequence[Message],
-        files: Sequence[FilePart],
-        history: RunState | RunResult | Sequence[Message] | None,
-        run_id: str | None,
-        pause_after_steps: int | None,
-    ) -> AsyncGenerator[AgentEvent, None]:
-        """:meth:`stream` of a run continuing ``session``: loading it is the first await."""
-        from reverie.sessions._runs import begin
-
-        state = await begin(self.start, self.system, session, prompt, files, history, run_id)
-        events = self._drive(state, (), (), None, True, pause_after_steps)
-        async with aclosing(_with_session(state, session, events)) as run:
-            async for event in run:
-                yield event
-
     def _drive(
         self,
         state: RunState,
@@ -457,16 +447,6 @@ class Agent:
             self, state, effects, streaming=streaming, pause_after_steps=pause, watch=watch
         )
         return watch.observe(events) if watch.watching else events
-
-
-def _with_session(
-    state: RunState, session: Session, events: AsyncGenerator[AgentEvent, None]
-) -> AsyncGenerator[AgentEvent, None]:
-    """``events`` of a run started with ``session``, its turn added when it finishes."""
-    from reverie.sessions._runs import check, with_turn
-
-    check(state, session)
-    return with_turn(events, session)
 
 
 class AgentStream:

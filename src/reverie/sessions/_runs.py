@@ -19,13 +19,25 @@ from reverie.events import AgentEvent, RunFinish
 from reverie.run_state import RunResult, RunState
 from reverie.sessions._base import Session, Turn
 
-__all__ = ["SESSION_KEY", "begin", "check", "session_id", "turn_of", "with_turn"]
+__all__ = [
+    "SESSION_KEY",
+    "begin",
+    "check",
+    "following",
+    "session_events",
+    "session_id",
+    "turn_of",
+    "with_turn",
+]
 
 SESSION_KEY = "reverie.session"
 """The key of a run state's metadata that ties the run to its session."""
 
 
 Start = Callable[..., RunState]
+Starting = tuple[Start, str | None, str | Sequence[Message], Sequence[FilePart], object, str | None]
+"""What :func:`begin` takes besides the session: the agent's ``start`` and ``system``, the
+prompt, files, history and run id."""
 
 
 async def begin(
@@ -105,4 +117,30 @@ async def with_turn(
                 turn = turn_of(event.result)
                 if turn is not None:
                     await session.append(turn)
+            yield event
+
+
+def following(
+    state: RunState, session: Session, events: AsyncGenerator[AgentEvent, None]
+) -> AsyncGenerator[AgentEvent, None]:
+    """``events`` of a run started with ``session`` (checked), its turn added when it
+    finishes."""
+    check(state, session)
+    return with_turn(events, session)
+
+
+async def session_events(
+    session: Session,
+    start: tuple[
+        Start, str | None, str | Sequence[Message], Sequence[FilePart], object, str | None
+    ],
+    drive: Callable[[RunState], AsyncGenerator[AgentEvent, None]],
+) -> AsyncGenerator[AgentEvent, None]:
+    """The events of a streamed run continuing ``session``: loading the session is its
+    first await. ``start`` is what :func:`begin` takes besides the session; ``drive`` runs
+    a state (the agent's loop)."""
+    agent_start, system, prompt, files, history, run_id = start
+    state = await begin(agent_start, system, session, prompt, files, history, run_id)
+    async with aclosing(following(state, session, drive(state))) as run:
+        async for event in run:
             yield event
