@@ -1,5 +1,7 @@
 """What watching a run costs: the agent with no observer, with the OpenTelemetry observer
-and no provider configured, and with an SDK recording every span and metric.
+and no provider configured, with an SDK recording every span and metric, and with the run
+log writing every run to a SQLite file (its writes, on their own thread, are waited for
+in each job, so their CPU is counted).
 
     uv run python bench/observers.py [--rounds 7]
 
@@ -28,13 +30,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import cpu_rounds, start_server, stats
 
-MODES = ("plain", "otel, no provider", "otel, SDK recording")
+MODES = ("plain", "otel, no provider", "otel, SDK recording", "run log, SQLite")
 TEXT_CHUNKS = 2000
 
 
 def observers(mode: str) -> list[Any]:
     if mode == "plain":
         return []
+    if mode == "run log, SQLite":
+        import tempfile
+
+        from reverie.runlog import RunLog
+
+        return [RunLog(Path(tempfile.mkdtemp()) / "logs.db")]
     from reverie.otel import OpenTelemetry
 
     if mode == "otel, no provider":
@@ -75,14 +83,23 @@ async def child(mode: str, base_url: str, rounds: int, repeat: int) -> dict[str,
         observers=watching,
     )
 
+    def written() -> None:
+        for log in watching:
+            flush = getattr(log, "flush", None)
+            if flush is not None:
+                flush()
+
     async def seed() -> str:
         text = ""
         for _ in range(repeat):
             text = (await seed_agent.stream("Add and multiply the number 2 and 3").collect()).text
+        written()
         return text
 
     async def text() -> str:
-        return (await text_agent.stream("hi").collect()).text
+        answer = (await text_agent.stream("hi").collect()).text
+        written()
+        return answer
 
     expected_seed = await seed()
     expected_text = await text()

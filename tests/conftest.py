@@ -39,3 +39,7 @@ def require_corpus() -> Path:
 def corpus() -> Path:
     """The shared cassette corpus (see :func:`require_corpus`)."""
     return require_corpus()
+
+
+# A throwaway PostgreSQL server for the tests that ask for it (``postgres_url``).
+pytest_plugins = ("tests._postgres",)

@@ -30,11 +30,12 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "otel",  # OpenTelemetry for runs: an observer, the optional `otel` extra
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
+        "runlog sessions",  # the run log and sessions, in one database (_store)
         "_driver",  # the run's loop
         "_start",  # how a run starts, and the tools a resumed state needs
         "_watch",  # the loop's side of observing: one run's observers behind one object
         "observe",  # the observer contract: what watchers of a run are told
-        "output embeddings",
+        "output embeddings tokens",  # tokens: counting input tokens (names a model via providers)
         # providers and their wires, hosts and HTTP
         "providers",
         "_machine",  # the run as a state machine: decides, folds outcomes in
@@ -45,8 +46,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_stop_json",  # why a run stopped, as JSON (a saved state's stopped_by)
         "codec cost",  # the public JSON codec; what runs cost, and budgets
         "_steps toolset",  # toolset: tools listed per step (MCP servers), in the core
-        "tool _pricing _embedding_model",  # _pricing: prices (genai-prices, lazily), Cost; below Step.cost
-        "_deadline tokens",  # tokens: counting a call's input tokens (or estimating them)
+        "tool _pricing _embedding_model",  # _pricing: prices (genai-prices, lazily), Cost
+        "_deadline _tokens _store",  # _tokens: counting input tokens; _store: the log's database
         "model retry _codec_json",
         # bottom: imports nothing of reverie's but other bottom rooms
         "content errors timeouts _json _jsonschema _sync _data _threads approval",

@@ -45,6 +45,8 @@ PUBLIC = (
     "reverie.providers",
     "reverie.retry",
     "reverie.run_state",
+    "reverie.runlog",
+    "reverie.sessions",
     "reverie.testing",
     "reverie.testing.pytest_plugin",
     "reverie.timeouts",
@@ -62,6 +64,12 @@ DELIBERATE = {
     ("reverie.codec", "reverie._codec_json"),
     # Cost sits below the steps that report one (Step.cost); users meet it in reverie.cost.
     ("reverie.cost", "reverie._pricing"),
+    # Where the run log's database is (shared with sessions) and the variable that moves it.
+    ("reverie.runlog", "reverie._store"),
+    # Embedding settings and results sit below the providers that fill them.
+    ("reverie.embeddings", "reverie._embedding_model"),
+    # The estimate and the input-limit check sit below the effects that check it.
+    ("reverie.tokens", "reverie._tokens"),
 }
 """(public module, private module) pairs where the first re-exports from the second."""
 

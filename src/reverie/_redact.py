@@ -24,6 +24,8 @@ This module imports only the standard library: :mod:`reverie.errors` depends on 
 from __future__ import annotations
 
 import base64
+import os
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -39,6 +41,8 @@ FRAGMENT = 16
 
 # Names of headers and query parameters whose values are credentials.
 SECRET_WORDS = ("key", "token", "secret", "password", "auth", "signature", "credential")
+# Names of environment variables whose values are credentials (OPENAI_API_KEY, HF_TOKEN...).
+CREDENTIAL_ENV = re.compile(r"API_?KEY|_KEY$|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 
 _lock = threading.Lock()
 _known: dict[str, None] = {}  # insertion order = recency
@@ -58,6 +62,17 @@ def remember(secrets: Iterable[str]) -> None:
         while len(_known) > LIMIT:
             del _known[next(iter(_known))]
         _ordered = _forms(_known)
+
+
+def env_secrets() -> list[str]:
+    """The values of the environment variables named like credentials (:data:`CREDENTIAL_ENV`)
+    that are long enough to be keys (:data:`SHORTEST`): what cassettes and the run log also
+    keep out, beyond the credentials reverie has sent."""
+    return [
+        value
+        for name, value in os.environ.items()
+        if CREDENTIAL_ENV.search(name) and len(value) >= SHORTEST
+    ]
 
 
 def known() -> tuple[str, ...]:

@@ -58,6 +58,7 @@ run stopped before the model was done is ``RunResult.stopped_by``.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
@@ -118,6 +119,7 @@ if TYPE_CHECKING:
     from reverie.output._agent import AgentOutput
     from reverie.output._modes import ObjectMode
     from reverie.output._parse import RepairText
+    from reverie.sessions import Session
 
 
 class Agent:
@@ -221,6 +223,11 @@ class Agent:
             self.stop_when = (*self.stop_when, budget)
         self.budget = budget
         self.observers: tuple[Observer, ...] = tuple(observers)
+        if os.environ.get("REVERIE_LOG"):  # REVERIE_LOG=1 logs every run (reverie.runlog)
+            from reverie.runlog import environment_log
+
+            if (log := environment_log(self.observers)) is not None:
+                self.observers = (*self.observers, log)
         self.prepare_step = prepare_step
         self.repair_tool_call = repair_tool_call
         if max_tool_concurrency < 1:
@@ -259,14 +266,23 @@ class Agent:
         history: RunState | RunResult | Sequence[Message] | None = None,
         run_id: str | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> RunResult:
         """Run until the run finishes or pauses, and return it. Raises on provider failure.
 
         ``history`` continues a conversation (a finished run's state or result, or messages);
-        ``pause_after_steps`` pauses at the step boundary after that many model calls.
+        ``session`` continues a stored one and adds this run's turn to it once the run
+        finishes (:mod:`reverie.sessions`); ``pause_after_steps`` pauses at the step
+        boundary after that many model calls.
         """
-        state = self.start(prompt, files=files, history=history, run_id=run_id)
-        return await self.resume(state, pause_after_steps=pause_after_steps)
+        if session is not None:
+            from reverie.sessions._runs import begin
+
+            start = begin(self.start, self.system, session, prompt, files, history, run_id)
+            state = await start
+        else:
+            state = self.start(prompt, files=files, history=history, run_id=run_id)
+        return await self.resume(state, pause_after_steps=pause_after_steps, session=session)
 
     def stream(
         self,
@@ -276,12 +292,22 @@ class Agent:
         history: RunState | RunResult | Sequence[Message] | None = None,
         run_id: str | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> AgentStream:
         """Run and yield events as they happen; ``async for`` over the returned stream.
 
         After iteration, ``stream.result`` holds the :class:`RunResult`. A run that pauses
         yields ``RunPaused`` (the calls it waits on), then ``RunFinish``, and ends.
+        ``session`` as for :meth:`generate` (it is loaded when iteration begins).
         """
+        if session is not None:
+            from reverie.sessions._runs import session_events
+
+            def drive(state: RunState) -> AsyncGenerator[AgentEvent, None]:
+                return self._drive(state, (), (), None, True, pause_after_steps)
+
+            start = (self.start, self.system, prompt, files, history, run_id)
+            return AgentStream(session_events(session, start, drive))
         state = self.start(prompt, files=files, history=history, run_id=run_id)
         return self.resume_stream(state, pause_after_steps=pause_after_steps)
 
@@ -293,6 +319,7 @@ class Agent:
         history: RunState | RunResult | Sequence[Message] | None = None,
         run_id: str | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> RunResult:
         """:meth:`generate` for synchronous code; works inside a running event loop too."""
         return _sync.run(
@@ -302,6 +329,7 @@ class Agent:
                 history=history,
                 run_id=run_id,
                 pause_after_steps=pause_after_steps,
+                session=session,
             )
         )
 
@@ -313,6 +341,7 @@ class Agent:
         results: Iterable[ExternalResult] = (),
         effects: Effects | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> RunResult:
         """Go on with a run from ``state``, answering its pending calls first.
 
@@ -321,10 +350,15 @@ class Agent:
         whose fingerprint does not match the call raises :class:`~reverie.errors.ApprovalError`
         before anything runs. Calls left unanswered keep the run paused on them. ``effects``
         performs model and tool calls (default: :class:`~reverie.effects.LocalEffects`, in
-        this process; durable engines pass their own).
+        this process; durable engines pass their own). ``session`` is the session the run
+        was started with: its turn is added to it when the run finishes.
         """
         result: RunResult | None = None
         events = self._drive(state, approvals, results, effects, False, pause_after_steps)
+        if session is not None:
+            from reverie.sessions._runs import following
+
+            events = following(state, session, events)
         async for event in events:
             if isinstance(event, RunFinish):
                 result = event.result
@@ -339,9 +373,15 @@ class Agent:
         results: Iterable[ExternalResult] = (),
         effects: Effects | None = None,
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> AgentStream:
         """:meth:`resume`, yielding events as they happen (as :meth:`stream` does)."""
-        return AgentStream(self._drive(state, approvals, results, effects, True, pause_after_steps))
+        events = self._drive(state, approvals, results, effects, True, pause_after_steps)
+        if session is not None:
+            from reverie.sessions._runs import following
+
+            events = following(state, session, events)
+        return AgentStream(events)
 
     def resume_sync(
         self,
@@ -350,11 +390,16 @@ class Agent:
         approvals: Iterable[Approval | Denial] = (),
         results: Iterable[ExternalResult] = (),
         pause_after_steps: int | None = None,
+        session: Session | None = None,
     ) -> RunResult:
         """:meth:`resume` for synchronous code."""
         return _sync.run(
             self.resume(
-                state, approvals=approvals, results=results, pause_after_steps=pause_after_steps
+                state,
+                approvals=approvals,
+                results=results,
+                pause_after_steps=pause_after_steps,
+                session=session,
             )
         )
 

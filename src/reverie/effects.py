@@ -49,6 +49,7 @@ from reverie._codec_json import decode_datetime, encode_datetime
 from reverie._deadline import RunDeadline
 from reverie._redact import seal
 from reverie._steps import RepairToolCall
+from reverie._tokens import check_input_limit
 from reverie._tool_calls import Checked, check_call, run_call, unique_id
 from reverie.codec import decode_part, decode_response, encode_part, encode_response
 from reverie.content import Message, ToolCallPart, ToolResultPart
@@ -56,7 +57,6 @@ from reverie.errors import DataFormatError
 from reverie.events import AgentEvent, Retry, ToolCall
 from reverie.model import Call, LanguageModel, Response
 from reverie.retry import RetryPolicy
-from reverie.tokens import check_input_limit
 from reverie.tool import CallDeferred, FunctionTool
 
 __all__ = [

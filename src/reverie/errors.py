@@ -25,7 +25,8 @@
     ├── NoObjectGeneratedError    structured output: nothing valid came back
     │   └── RefusalError          the model refused to answer (``refusal`` holds its words)
     ├── DataFormatError           saved JSON (messages, a run state) cannot be read
-    └── ApprovalError             an approval or result does not fit the paused run
+    ├── ApprovalError             an approval or result does not fit the paused run
+    └── StorageError              the run log's or a session's database failed
 
 ``retryable`` says whether sending the same request again may succeed; for a provider
 error the ``x-should-retry`` response header, when present, decides it. Messages say what
@@ -73,6 +74,7 @@ __all__ = [
     "ReverieError",
     "RunTimeoutError",
     "ServerError",
+    "StorageError",
     "StreamError",
     "ToolDefinitionError",
 ]
@@ -287,3 +289,9 @@ class RefusalError(NoObjectGeneratedError):
             finish_reason=finish_reason,
         )
         self.refusal = refusal
+
+
+class StorageError(ReverieError):
+    """The database of the run log or of a session could not be opened, read or written
+    (a bad path or URL, a corrupt file, a schema written by a newer reverie, a lost
+    connection). The message names the database (without its password) and the cause."""

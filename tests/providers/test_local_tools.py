@@ -83,9 +83,7 @@ def draw(
     note: str | None = None,
 ) -> str:
     """Draw a shape."""
-    received.append(
-        {"color": color, "shape": shape, "points": points, "kind": kind, "note": note}
-    )
+    received.append({"color": color, "shape": shape, "points": points, "kind": kind, "note": note})
     return "drawn"
 
 

@@ -28,6 +28,7 @@ def url_of(model: LanguageModel) -> str:
     assert isinstance(model, WireModel) and isinstance(model.host, BaseURLHost)
     return model.host.url
 
+
 AZURE = "https://fantasy-playground-resource.openai.azure.com/openai/v1"
 
 

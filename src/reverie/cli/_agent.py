@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from reverie._redact import remember
 from reverie.agent import Agent
 from reverie.errors import ConfigurationError
 from reverie.model import LanguageModel
@@ -127,6 +128,9 @@ def build_agent(args: argparse.Namespace) -> Agent:
         options["base_url"] = args.base_url
     if args.api_key:
         options["api_key"] = args.api_key
+        # A secret from the start: before the first request registers it, the run log
+        # already writes the run's prompt (and the key must be in none of it).
+        remember([args.api_key])
     try:
         model = get_model(name, **options)
     except ConfigurationError as exc:
@@ -140,12 +144,17 @@ def build_agent(args: argparse.Namespace) -> Agent:
     from reverie.cli._mcp_client import toolsets
 
     servers = toolsets(getattr(args, "mcp", ()), getattr(args, "mcp_url", ()), name)
+
+    from reverie.cli._logs import run_log
+
+    log = run_log(args)  # every CLI run is logged, unless told not to
     return Agent(
         model,
         system=args.system,
         tools=[*tools, *servers],
         max_output_tokens=args.max_tokens,
         temperature=args.temperature,
+        observers=() if log is None else (log,),
     )
 
 

@@ -57,9 +57,12 @@ class Setup:
     mcp: tuple[str, ...] = ()
     mcp_url: tuple[str, ...] = ()
 
-    def agent(self, api_key: str | None = None) -> Agent:
+    def agent(
+        self, api_key: str | None = None, db: str | None = None, no_log: bool = False
+    ) -> Agent:
         """The agent, built as ``reverie run`` builds it, MCP servers included (a key comes
-        from the environment, or from ``api_key``: never from the saved state)."""
+        from the environment, or from ``api_key``: never from the saved state); it logs to
+        ``db`` (the run log's default when None) unless ``no_log``."""
         options = argparse.Namespace(
             model=self.model,
             system=self.system,
@@ -70,6 +73,8 @@ class Setup:
             api_key=api_key,
             mcp=list(self.mcp),
             mcp_url=list(self.mcp_url),
+            db=db,
+            no_log=no_log,
         )
         agent = build_agent(options)
         agent.requires_approval = self.approve == "all"
@@ -123,7 +128,7 @@ def run_approving(args: argparse.Namespace) -> int:
         tuple(args.mcp),
         tuple(args.mcp_url),
     )
-    agent = setup.agent(args.api_key)
+    agent = setup.agent(args.api_key, args.db, args.no_log)
     state = agent.start(args.prompt).with_metadata(cli=setup.to_json())
     ask = args.save_state is None and args.approve is not None
     return _main(agent, state, (), (), as_json=args.json, ask=ask, save_to=args.save_state)
@@ -139,6 +144,8 @@ def resume_main(args: argparse.Namespace) -> int:
         ask=args.ask,
         as_json=args.json,
         save_state=args.save_state,
+        db=args.db,
+        no_log=args.no_log,
     )
 
 
@@ -151,8 +158,11 @@ def resume_saved(
     ask: bool,
     as_json: bool,
     save_state: str | None,
+    db: str | None = None,
+    no_log: bool = False,
 ) -> int:
-    """``reverie resume FILE``: answer the calls the saved run waits on, and go on."""
+    """``reverie resume FILE``: answer the calls the saved run waits on, and go on (logged
+    to ``db`` as the same run, unless ``no_log``)."""
     try:
         state = RunState.from_json(Path(path).read_bytes())
     except OSError as exc:
@@ -184,7 +194,7 @@ def resume_saved(
             raise ConfigurationError(f"--result {spec!r} must look like ID=TEXT")
         given.append(find(call_id, "--result").answer(text))
     setup = Setup.from_state(state)
-    agent = setup.agent()
+    agent = setup.agent(db=db, no_log=no_log)
     return _main(
         agent, state, approvals, given, as_json=as_json, ask=ask, save_to=save_state or path
     )

@@ -58,9 +58,18 @@ def _build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--ask", action="store_true", help="ask y/n for the calls left")
     resume.add_argument("--save-state", metavar="FILE", help="where to save (default: STATE)")
     resume.add_argument("--json", action="store_true", help="print events as JSON lines")
+    _log_options(resume)
 
     chat = _command(sub, "chat", "reverie.cli._chat:main", "talk with an agent, turn by turn")
     _agent_options(chat)
+    chat.add_argument(
+        "--session", metavar="NAME", help="continue (and keep) the conversation named NAME"
+    )
+
+    logs = _command(sub, "logs", "reverie.cli._logs:main", "list, show and search logged runs")
+    from reverie.cli._logs import add_arguments
+
+    add_arguments(logs)
 
     demo = _command(
         sub,
@@ -160,6 +169,15 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
     from reverie.cli._mcp_client import add_agent_options
 
     add_agent_options(parser)
+    _log_options(parser)
+
+
+def _log_options(parser: argparse.ArgumentParser) -> None:
+    """Where the commands that run an agent log it (:mod:`reverie.cli._logs`)."""
+    parser.add_argument(
+        "--db", help="the run log: a SQLite file or postgresql:// URL (default: see logs path)"
+    )
+    parser.add_argument("--no-log", action="store_true", help="do not log this run")
 
 
 _LIBRARY_HINT = re.compile(r"\b(api_key|base_url)=")
@@ -191,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # and keep Python from complaining again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        from reverie.cli._logs import close_logs
+
+        close_logs()  # the command's runs are in the log before it returns
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reverie.agent import Agent
 from reverie.cli._agent import build_agent, describe
@@ -25,17 +25,24 @@ from reverie.content import Message
 from reverie.errors import ConfigurationError, ReverieError
 from reverie.events import RunFinish
 
+if TYPE_CHECKING:
+    from reverie.sessions import Session
+
 
 async def stream_turn(
-    agent: Agent, prompt: str | Sequence[Message], printer: EventPrinter | None
+    agent: Agent,
+    prompt: str | Sequence[Message],
+    printer: EventPrinter | None,
+    session: Session | None = None,
 ) -> tuple[Any, float]:
-    """Run one turn, printing events (or JSON lines when ``printer`` is None)."""
+    """Run one turn, printing events (or JSON lines when ``printer`` is None); with
+    ``session``, the turn continues it and is added to it."""
     started = time.perf_counter()
     result: Any = None
     writer = JsonEventWriter(sys.stdout, started) if printer is None else None
     # aclosing: if printing fails (a closed pipe), the model's HTTP stream is closed here,
     # in this loop, rather than by the garbage collector after the loop is gone.
-    events = agent.stream(prompt).__aiter__()
+    events = agent.stream(prompt, session=session).__aiter__()
     async with contextlib.aclosing(events):
         async for event in events:
             if writer is not None:

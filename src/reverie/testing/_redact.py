@@ -21,12 +21,13 @@ request that carried a key still matches its redacted recording.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import quote
+
+from reverie._redact import env_secrets
 
 PLACEHOLDER = "REDACTED"
 DEFAULT_HEADERS: tuple[str, ...] = ("Accept", "Content-Type", "User-Agent")
@@ -50,18 +51,9 @@ DEFAULT_JSON_FIELDS: tuple[str, ...] = (
 )
 # Headers whose values are credentials: dropped (unless allow-listed) and scrubbed everywhere.
 _CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|signature|credential", re.IGNORECASE)
-_CREDENTIAL_ENV = re.compile(r"API_?KEY|_KEY$|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 _SCHEME = re.compile(r"^(?:Bearer|Basic|Token|Key)\s+", re.IGNORECASE)
 # Shorter values are too likely to occur by chance (and too weak to be real keys).
 MIN_SECRET_LENGTH = 8
-
-
-def _env_secrets() -> list[str]:
-    return [
-        value
-        for name, value in os.environ.items()
-        if _CREDENTIAL_ENV.search(name) and len(value) >= MIN_SECRET_LENGTH
-    ]
 
 
 @dataclass(frozen=True)
@@ -121,7 +113,7 @@ class Redactor:
         that contains another is replaced whole."""
         values = {s for s in (*self.secrets, *extra) if s}
         if self.secrets_from_env:
-            values.update(_env_secrets())
+            values.update(env_secrets())
         variants = set(values)
         for s in values:
             variants.add(quote(s, safe=""))  # as it would appear URL-encoded
