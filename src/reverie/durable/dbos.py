@@ -69,7 +69,14 @@ from reverie.durable._errors import RunFailed
 from reverie.errors import ConfigurationError
 from reverie.run_state import RunResult, RunState
 
-__all__ = ["APP_VERSION", "DEFAULT_DATABASE", "DBOSEngine", "RunStatus", "check_database_url"]
+__all__ = [
+    "APP_VERSION",
+    "DEFAULT_DATABASE",
+    "DBOSEngine",
+    "RunStatus",
+    "check_database_url",
+    "display_database",
+]
 
 DEFAULT_DATABASE = "sqlite:///reverie-runs.sqlite"
 
@@ -98,9 +105,14 @@ def check_database_url(url: str) -> str:
     if url.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")):
         return url.replace("postgres://", "postgresql://", 1)
     raise ConfigurationError(
-        f"durable database {display_url(url)!r} is not one reverie can use: give "
+        f"durable database {display_database(url)!r} is not one reverie can use: give "
         "sqlite:///PATH (a file) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
     )
+
+
+def display_database(url: str) -> str:
+    """``url`` safe to print: a Postgres password replaced (a SQLite path is shown as is)."""
+    return url if url.startswith("sqlite") else display_url(url)
 
 
 class DBOSEngine:
