@@ -150,8 +150,6 @@ class DBOSEngine:
         if _launched_dbos() is not None:
             self._launched = True  # the application's own DBOS
             return
-        liveness = liveness_for(self.database)
-        liveness.hold(self.executor_id)
         config: DBOSConfig = {
             "name": self.app_name,
             "system_database_url": self.database,
@@ -162,12 +160,20 @@ class DBOSEngine:
             "notification_listener_polling_interval_sec": 0.1,
         }
         config.update(self._extra)
+        liveness = liveness_for(self.database)
         try:
             DBOS(config=config)
             DBOS.launch()
-        except BaseException:
+            # Before any run starts here; DBOS recovers nothing for a new executor id.
+            liveness.hold(self.executor_id)
+        except BaseException as exc:
             DBOS.destroy()
             liveness.release()
+            if isinstance(exc, Exception):
+                raise ConfigurationError(
+                    f"cannot open the durable database {display_database(self.database)}: "
+                    f"{_without_password(str(exc), self.database)}"
+                ) from None
             raise
         self._liveness = liveness
         self._owns_dbos = True
@@ -301,6 +307,16 @@ def _launched_dbos() -> DBOS | None:
     if _dbos_global_instance is not None and _dbos_global_instance._launched:  # pyright: ignore[reportPrivateUsage]
         return _dbos_global_instance
     return None
+
+
+def _without_password(text: str, url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    return text.replace(password, "***") if password else text
 
 
 def _run_failed(exc: PortableWorkflowError) -> RunFailed:
