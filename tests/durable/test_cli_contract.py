@@ -205,7 +205,7 @@ def test_a_run_waiting_for_approval_survives_its_process_and_is_approved_from_an
     finally:
         waiting.send_signal(signal.SIGKILL)
         waiting.communicate(timeout=30)
-    assert "pay({\"x\": 1})" in seen and log(tools) == []
+    assert 'pay({"x": 1})' in seen and log(tools) == []
 
     approve = [sys.executable, "-m", "reverie.cli", "approve", "pay-1", "call_pay"]
     wrong = finish([*approve[:-1], "call_nope", "--durable", url], env)

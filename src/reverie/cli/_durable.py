@@ -160,8 +160,8 @@ def run_durable(args: argparse.Namespace) -> int:
 async def _run(
     engine: Any, run_id: str, args: argparse.Namespace, setup: dict[str, Any], url: str
 ) -> int:
-    from reverie.durable.dbos import display_database
     from reverie.durable import RunFailed
+    from reverie.durable.dbos import display_database
 
     await asyncio.to_thread(engine.launch)
     found = await engine.start(CLI_AGENT, args.prompt, run_id=run_id, config=setup)
@@ -262,11 +262,12 @@ def approve_main(args: argparse.Namespace) -> int:
             raise ConfigurationError(f"there is no durable run {args.run_id!r} in this database")
         status = rows[0]
         pending = {
-            p.id: p
-            for p in pending_from_value(client.get_event(args.run_id, PENDING_EVENT, 0))
+            p.id: p for p in pending_from_value(client.get_event(args.run_id, PENDING_EVENT, 0))
         }
         if status.status != "PENDING" or not pending:
-            raise ConfigurationError(f"run {args.run_id} waits on no call (it is {status.status.lower()})")
+            raise ConfigurationError(
+                f"run {args.run_id} waits on no call (it is {status.status.lower()})"
+            )
         answers: list[Any] = []
         for call_id in args.call_ids:
             call = pending.get(call_id)

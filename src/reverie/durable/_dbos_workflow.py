@@ -52,16 +52,12 @@ async def run_workflow(agent: str, config: dict[str, Any], state: dict[str, Any]
     """One durable run (see the module docstring)."""
     runner = build_agent(agent, config)
     current = RunState.from_value(state)
-    effects = DBOSEffects(
-        LocalEffects(runner.retry, runner.repair_tool_call, runner.tool_timeout)
-    )
+    effects = DBOSEffects(LocalEffects(runner.retry, runner.repair_tool_call, runner.tool_timeout))
     approvals: list[Approval | Denial] = []
     results: list[ExternalResult] = []
     waited = False
     while True:
-        result = await runner.resume(
-            current, approvals=approvals, results=results, effects=effects
-        )
+        result = await runner.resume(current, approvals=approvals, results=results, effects=effects)
         assert result.state is not None
         if result.status == "finished" or not result.pending:
             if waited:

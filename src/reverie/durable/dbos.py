@@ -40,6 +40,7 @@ application has already launched DBOS uses it as it is.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -175,6 +176,7 @@ class DBOSEngine:
                     f"{_without_password(str(exc), self.database)}"
                 ) from None
             raise
+        logging.getLogger("dbos").addFilter(_quiet_run_failures)
         self._liveness = liveness
         self._owns_dbos = True
         self._launched = True
@@ -249,7 +251,9 @@ class DBOSEngine:
         handles = await asyncio.to_thread(DBOS._recover_pending_workflows, dead)  # pyright: ignore[reportPrivateUsage]
         return len(handles)
 
-    async def result(self, agent: str, run_id: str, *, config: Mapping[str, Any] | None = None) -> RunResult:
+    async def result(
+        self, agent: str, run_id: str, *, config: Mapping[str, Any] | None = None
+    ) -> RunResult:
         """Wait for run ``run_id`` to finish and return its result. A failed run raises
         :class:`~reverie.durable.RunFailed`. ``agent`` (and ``config``) rebuild the result
         (structured output included) from the finished state, without any call."""
@@ -274,9 +278,7 @@ class DBOSEngine:
     ) -> RunResult:
         """:meth:`start`, then :meth:`result`: the run's result once it finishes (a run that
         waits for approval is waited on until it is answered)."""
-        await self.start(
-            agent, prompt, run_id=run_id, config=config, files=files, history=history
-        )
+        await self.start(agent, prompt, run_id=run_id, config=config, files=files, history=history)
         return await self.result(agent, run_id, config=config)
 
     async def status(self, run_id: str) -> RunStatus | None:
@@ -307,6 +309,13 @@ def _launched_dbos() -> DBOS | None:
     if _dbos_global_instance is not None and _dbos_global_instance._launched:  # pyright: ignore[reportPrivateUsage]
         return _dbos_global_instance
     return None
+
+
+def _quiet_run_failures(record: logging.LogRecord) -> bool:
+    """DBOS logs every failed workflow with its traceback; a run that failed is reported to
+    whoever waits for it (:class:`~reverie.durable.RunFailed`), so that log is dropped."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, RunFailed)
 
 
 def _without_password(text: str, url: str) -> str:
