@@ -27,6 +27,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "cli",
         "testing",
         "otel",  # OpenTelemetry for runs: an observer, the optional `otel` extra
+        "batch",  # many runs: in process, or on a durable queue
+        "durable",  # runs recorded by an engine (DBOS, Temporal): above the agent
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
         "_driver _start",  # the run's loop, and how a run starts

@@ -182,7 +182,7 @@ def pay(x: int) -> str:
 
 
 def test_a_run_waiting_for_approval_survives_its_process_and_is_approved_from_another(
-    server: Loopback, tmp_path: Path
+    server: Loopback, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tools = tmp_path / "tools.py"
     tools.write_text(APPROVAL_TOOLS)
@@ -207,11 +207,12 @@ def test_a_run_waiting_for_approval_survives_its_process_and_is_approved_from_an
         waiting.communicate(timeout=30)
     assert 'pay({"x": 1})' in seen and log(tools) == []
 
-    approve = [sys.executable, "-m", "reverie.cli", "approve", "pay-1", "call_pay"]
-    wrong = finish([*approve[:-1], "call_nope", "--durable", url], env)
-    assert wrong.returncode == 2 and "waiting: call_pay" in wrong.stderr
-    given = finish([*approve, "--durable", url], env)
-    assert given.returncode == 0, given.stderr
+    # Another process (this one) answers: a wrong id is refused, the right one sent.
+    from reverie.cli import main
+
+    assert main(["approve", "pay-1", "call_nope", "--durable", url]) == 2
+    assert "waiting: call_pay" in capsys.readouterr().err
+    assert main(["approve", "pay-1", "call_pay", "--durable", url]) == 0
 
     resumed = finish(args, env)
     assert resumed.returncode == 0, resumed.stderr

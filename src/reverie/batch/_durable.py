@@ -1,8 +1,8 @@
 """Batches on a DBOS queue (Postgres): any number of workers share the rows.
 
-Each row is a durable run (workflow ``reverie.run`` of agent ``reverie.batch``, its config
+Each row is a durable run (workflow ``reverie.run`` of agent ``reverie-batch``, its config
 the :class:`~reverie.batch.BatchSpec`) with the id ``<batch id>/<row id>``, enqueued on the
-queue ``reverie.batch``. Every process that runs :func:`work` (``reverie worker``) takes rows
+queue ``reverie-batch``. Every process that runs :func:`work` (``reverie worker``) takes rows
 from the queue, at most ``concurrency`` at a time; DBOS hands each row to one worker. A
 worker that dies leaves its rows marked as its own: the others see that its liveness lock
 is gone (:mod:`reverie.durable._dbos_liveness`) and put them back on the queue, where they
@@ -35,8 +35,8 @@ from reverie.run_state import RunState
 
 __all__ = ["BATCH_AGENT", "QUEUE", "default_batch_id", "run_batch_durable", "work"]
 
-BATCH_AGENT = "reverie.batch"
-QUEUE = "reverie.batch"
+BATCH_AGENT = "reverie-batch"
+QUEUE = "reverie-batch"
 _POLL = 0.25
 
 

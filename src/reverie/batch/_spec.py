@@ -69,6 +69,8 @@ class BatchSpec:
         """The agent, built as in every process that runs this batch."""
         from reverie.providers import get_model
 
+        tools = [_tool(t) for t in self.tools]  # the user's own files fail first
+        output_type = _output_type(self.output_type) if self.output_type else None
         options: dict[str, Any] = {}
         if self.base_url:
             options["base_url"] = self.base_url
@@ -81,10 +83,10 @@ class BatchSpec:
         return Agent(
             model,
             system=self.system,
-            tools=[_tool(t) for t in self.tools],
+            tools=tools,
             max_output_tokens=self.max_tokens,
             temperature=self.temperature,
-            output_type=_output_type(self.output_type) if self.output_type else None,
+            output_type=output_type,
             retry=RetryPolicy(attempts=self.retries + 1),
         )
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from reverie.errors import ConfigurationError, ReverieError
 
-CLI_AGENT = "reverie.cli"
+CLI_AGENT = "reverie-cli"
 """The durable agent name of runs the command line starts."""
 
 _POLL = 0.2

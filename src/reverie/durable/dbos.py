@@ -42,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Literal, TypeAlias, cast
 
 from dbos import (
     DBOS,
@@ -86,10 +86,11 @@ APP_VERSION = "reverie-durable-1"
 process of the same version; reverie pins it (rather than hashing its code) so that an
 upgrade of reverie that keeps the workflow's shape can still resume older runs."""
 
-RunStatus = str
-"""``"running"`` (or waiting), ``"queued"``, ``"finished"``, ``"failed"``, ``"cancelled"``."""
+RunStatus: TypeAlias = Literal["new", "running", "queued", "finished", "failed", "cancelled"]
+"""Where a run stands: ``new`` (just started by :meth:`DBOSEngine.start`), ``running`` (or
+waiting for answers), ``queued``, ``finished``, ``failed``, ``cancelled``."""
 
-_STATUS = {
+_STATUS: dict[str, RunStatus] = {
     "PENDING": "running",
     "ENQUEUED": "queued",
     "DELAYED": "queued",
@@ -240,7 +241,7 @@ class DBOSEngine:
             return "new"
         if status.status == "PENDING" and status.executor_id:
             await self._take_over([status.executor_id])
-        return _STATUS.get(status.status, status.status.lower())
+        return _STATUS.get(status.status, "failed")
 
     async def _take_over(self, executor_ids: Sequence[str]) -> int:
         """Put back on a queue the runs of those executors that are dead; how many."""
@@ -285,7 +286,7 @@ class DBOSEngine:
         """The run's status, or None when there is no such run."""
         self._require()
         status = await DBOS.get_workflow_status_async(run_id)
-        return None if status is None else _STATUS.get(status.status, status.status.lower())
+        return None if status is None else _STATUS.get(status.status, "failed")
 
     async def pending(self, run_id: str) -> tuple[PendingCall, ...]:
         """The calls run ``run_id`` waits on (approval or an external result); () when none."""
