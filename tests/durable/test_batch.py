@@ -133,7 +133,7 @@ async def test_workers_share_a_durable_batch_and_a_killed_workers_rows_are_taken
         run_batch_durable(spec, rows, out, postgres_url, work_here=False, batch_id="b1")
     )
     try:
-        while len(server.requests) < 8:  # both workers are busy
+        while len(server.requests) < 8:  # noqa: ASYNC110 (both workers are busy)
             await asyncio.sleep(0.05)
         doomed.send_signal(signal.SIGKILL)
         doomed.communicate(timeout=30)

@@ -4,7 +4,6 @@ workflow's steps as DBOS sees them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,9 +35,9 @@ def look(x: int) -> str:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
+def database(tmp_path: Path) -> str:
     ran.clear()
-    yield f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    return f"sqlite:///{tmp_path / 'runs.sqlite'}"
 
 
 async def test_a_finished_run_gives_its_result_again_with_no_call(database: str) -> None:

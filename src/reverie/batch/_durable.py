@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import datetime, timezone
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -179,7 +179,7 @@ def _finished(
     # however many rows are done.
     since = None
     if cursor[0]:
-        when = datetime.fromtimestamp((cursor[0] - 10_000) / 1000, tz=timezone.utc)
+        when = datetime.fromtimestamp((cursor[0] - 10_000) / 1000, tz=UTC)
         since = when.isoformat()
     done = client.list_workflows(
         workflow_id_prefix=prefix,
