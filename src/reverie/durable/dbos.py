@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias, cast
 
@@ -138,6 +139,7 @@ class DBOSEngine:
         for name, agent in (agents or {}).items():
             register_agent(name, agent)
         self._liveness: Liveness | None = None
+        self._handles: dict[str, WorkflowHandleAsync[Any]] = {}
         self._owns_dbos = False
         self._launched = False
 
@@ -206,6 +208,7 @@ class DBOSEngine:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await asyncio.to_thread(self.shutdown)
+        _restore_default_executor()
 
     def _require(self) -> None:
         if not self._launched:
@@ -237,7 +240,10 @@ class DBOSEngine:
                 prompt, files=files, history=history, run_id=run_id
             )
             with SetWorkflowID(run_id):
-                await DBOS.start_workflow_async(run_workflow, agent, values, first.to_value())
+                handle = await DBOS.start_workflow_async(
+                    run_workflow, agent, values, first.to_value()
+                )
+            self._handles[run_id] = handle  # awaited directly by result(): no polling
             return "new"
         if status.status == "PENDING" and status.executor_id:
             await self._take_over([status.executor_id])
@@ -259,7 +265,9 @@ class DBOSEngine:
         :class:`~reverie.durable.RunFailed`. ``agent`` (and ``config``) rebuild the result
         (structured output included) from the finished state, without any call."""
         self._require()
-        handle: WorkflowHandleAsync[Any] = await DBOS.retrieve_workflow_async(run_id)
+        handle: WorkflowHandleAsync[Any] | None = self._handles.pop(run_id, None)
+        if handle is None:
+            handle = await DBOS.retrieve_workflow_async(run_id)
         try:
             value = await handle.get_result()
         except PortableWorkflowError as exc:
@@ -310,6 +318,16 @@ def _launched_dbos() -> DBOS | None:
     if _dbos_global_instance is not None and _dbos_global_instance._launched:  # pyright: ignore[reportPrivateUsage]
         return _dbos_global_instance
     return None
+
+
+def _restore_default_executor() -> None:
+    """DBOS makes its thread pool the running loop's default executor; once DBOS is
+    destroyed that pool is shut down, and ``asyncio.to_thread`` in the same loop (a second
+    engine, the application's own code) would fail. Give the loop a pool of its own again."""
+    loop = asyncio.get_running_loop()
+    current = getattr(loop, "_default_executor", None)
+    if current is not None and type(current).__module__.startswith("dbos"):
+        loop.set_default_executor(ThreadPoolExecutor())
 
 
 def _quiet_run_failures(record: logging.LogRecord) -> bool:
