@@ -33,9 +33,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 
 async def _overhead(rounds: int, databases: dict[str, str]) -> dict[str, float]:
+    from tests.durable.loopback import Loopback
+
     from reverie import Agent, get_model
     from reverie.durable.dbos import DBOSEngine
-    from tests.durable.loopback import Loopback
 
     server = Loopback().__enter__()
     prompt = "What is the sum and product of 2 and 3?"
@@ -103,10 +104,21 @@ def _batch(url: str, rows: int, workers: int, delay: float, concurrency: int) ->
         started = time.perf_counter()
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "reverie.cli", "worker", "--durable", url,
-                 "--concurrency", str(concurrency), "--until-idle"],
-                cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "reverie.cli",
+                    "worker",
+                    "--durable",
+                    url,
+                    "--concurrency",
+                    str(concurrency),
+                    "--until-idle",
+                ],
+                cwd=ROOT,
+                env=env,
+                stderr=subprocess.DEVNULL,
+            )
             for _ in range(workers)
         ]
         for proc in procs:
