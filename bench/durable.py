@@ -88,8 +88,9 @@ def _batch(url: str, rows: int, workers: int, delay: float, concurrency: int) ->
     )  # fmt: skip
     assert server.stdout is not None
     base_url = server.stdout.readline().strip()
-    env = {**os.environ, "OPENAI_COMPATIBLE_BASE_URL": base_url}
-    env["OPENAI_COMPATIBLE_API_KEY"] = "sk-bench-0123456789"
+    os.environ["OPENAI_COMPATIBLE_BASE_URL"] = base_url
+    os.environ["OPENAI_COMPATIBLE_API_KEY"] = "sk-bench-0123456789"
+    env = dict(os.environ)
     try:
         spec = BatchSpec("openai-compatible:loop")
         agent = spec.agent()
