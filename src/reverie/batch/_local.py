@@ -22,7 +22,7 @@ __all__ = ["BatchProgress", "BatchSummary", "Results", "run_batch"]
 class BatchProgress:
     """Where a batch stands: ``total`` rows, ``done`` (this run, errors included),
     ``skipped`` (done by an earlier run), ``errors``, ``tokens`` used, and ``cost`` in US
-    dollars when the providers report it (else None)."""
+    dollars of the rows whose price is known (:mod:`reverie.cost`; None when none is)."""
 
     total: int
     skipped: int = 0
@@ -51,6 +51,8 @@ class BatchProgress:
             self.errors += 1
         usage: dict[str, Any] = line.get("usage") or {}
         self.tokens += int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0))
+        if "cost_usd" in line:
+            self.cost = (self.cost or 0.0) + float(line["cost_usd"])
 
 
 @dataclass(frozen=True, slots=True)

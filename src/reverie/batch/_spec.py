@@ -199,7 +199,7 @@ def read_rows(path: str | Path) -> Iterator[Row]:
 
 def result_line(key: str, result: RunResult | None, error: BaseException | None) -> dict[str, Any]:
     """What RESULTS.jsonl holds for a row: ``id``, then ``text`` (and ``output``, ``usage``,
-    ``steps``), or ``error`` (``kind``, ``message``)."""
+    ``steps``, ``cost_usd`` when the price is known), or ``error`` (``kind``, ``message``)."""
     from reverie.durable._errors import failure_value
 
     if result is None:
@@ -212,4 +212,7 @@ def result_line(key: str, result: RunResult | None, error: BaseException | None)
     usage = result.usage
     line["usage"] = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
     line["steps"] = len(result.steps)
+    cost = result.cost
+    if cost is not None:
+        line["cost_usd"] = float(cost.total)
     return line
