@@ -37,6 +37,9 @@ __all__ = ["PostgresServer", "find_pg_bin", "postgres_server", "postgres_url"]
 
 def find_pg_bin() -> Path | None:
     """The folder of ``initdb`` and ``pg_ctl``, or None when PostgreSQL is not installed."""
+    on_path = shutil.which("initdb")
+    if on_path and not os.environ.get("PG_BIN"):
+        return Path(on_path).resolve().parent
     explicit = os.environ.get("PG_BIN")
     candidates = [explicit] if explicit else sorted(glob.glob("/usr/lib/postgresql/*/bin"))
     for folder in reversed(candidates):  # the newest version first
@@ -88,7 +91,7 @@ class PostgresServer:
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
             f"-c unix_socket_directories={self.folder} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         self._run(
             str(self.bin / "pg_ctl"),
@@ -109,6 +112,7 @@ class PostgresServer:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
+        """The URL of ``database`` on this server (which need not exist yet: DBOS makes it)."""
         return f"postgresql://reverie@127.0.0.1:{self.port}/{database}"
 
     def new_database(self) -> str:

@@ -28,6 +28,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "testing",
         "mcp",  # MCP client and server (the `mcp` extra): toolsets and serving over the agent
         "otel",  # OpenTelemetry for runs: an observer, the optional `otel` extra
+        "batch",  # many runs: in process, or on a durable queue
+        "durable",  # runs recorded by an engine (DBOS, Temporal): above the agent
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
         "runlog sessions",  # the run log and sessions, in one database (_store)

@@ -43,6 +43,20 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="when the run pauses for approval, save it to FILE and exit 3 (see resume)",
     )
+    from reverie.cli import _durable
+
+    _durable.add_run_options(run)
+    _durable.add_approve_command(
+        _command(sub, "approve", "reverie.cli._durable:approve_main", "answer a durable run's call")
+    )
+    from reverie.cli import _batch
+
+    _batch.add_batch_command(
+        _command(sub, "batch", "reverie.cli._batch:batch_main", "run an agent over a JSONL file")
+    )
+    _batch.add_worker_command(
+        _command(sub, "worker", "reverie.cli._batch:worker_main", "work on queued batch rows")
+    )
 
     resume = _command(
         sub, "resume", "reverie.cli._approve:resume_main", "answer a saved run's calls, go on"

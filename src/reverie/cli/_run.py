@@ -68,6 +68,12 @@ def main(args: argparse.Namespace) -> int:
             "the prompt is empty: give the question as the first argument, e.g. reverie run "
             '"What is 2 plus 3?"'
         )
+    from reverie.cli._durable import wants_durable
+
+    if wants_durable(args):
+        from reverie.cli._durable import run_durable
+
+        return run_durable(args)
     if args.approve or args.save_state:
         from reverie.cli._approve import run_approving
 

@@ -1,0 +1,286 @@
+"""``reverie run --durable URL --run-id ID`` and ``reverie approve``: runs that survive their
+process, on DBOS (:mod:`reverie.durable.dbos`).
+
+::
+
+    reverie run "..." -m MODEL --tool tools.py:fn --durable sqlite:///runs.sqlite --run-id job-7
+
+runs the agent as a durable run: every model call and tool call is recorded in the database
+as it finishes. If the process dies, the same command resumes the run where it stopped
+(recorded calls are not made again; a tool that had finished does not run again) and prints
+the answer; once the run has finished, the command prints the same answer with no call at
+all. While another live process runs the id, the command waits for it and prints its answer.
+
+A run that needs approval (a tool marked so, or ``--approve all``) waits durably; the
+calls it waits on are printed on stderr, and another process answers them::
+
+    reverie approve job-7 call_1 --durable sqlite:///runs.sqlite       # or --deny [REASON]
+
+The run then goes on where it waits. The agent's setup (model, system prompt, tool specs,
+settings) is stored with the run, so any process can resume it; API keys come from the
+environment (or ``--api-key``), never from the database. ``$REVERIE_DURABLE`` is the
+default database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from reverie.errors import ConfigurationError, ReverieError
+
+CLI_AGENT = "reverie-cli"
+"""The durable agent name of runs the command line starts."""
+
+_POLL = 0.2
+
+
+def add_run_options(run: argparse.ArgumentParser) -> None:
+    """``--durable`` and ``--run-id`` on ``reverie run``."""
+    run.add_argument(
+        "--durable",
+        metavar="URL",
+        default=os.environ.get("REVERIE_DURABLE") or None,
+        help="record the run in a database (sqlite:///PATH or postgresql://...) so that it "
+        "survives this process; default $REVERIE_DURABLE",
+    )
+    run.add_argument(
+        "--run-id",
+        metavar="ID",
+        help="with --durable: the run's id; running the same id again resumes it (or prints "
+        "its answer once finished)",
+    )
+
+
+def add_approve_command(parser: argparse.ArgumentParser) -> None:
+    """The options of ``reverie approve``."""
+    parser.add_argument("run_id", metavar="RUN_ID", help="the durable run waiting for approval")
+    parser.add_argument("call_ids", nargs="+", metavar="CALL_ID", help="the call(s) to answer")
+    parser.add_argument(
+        "--deny",
+        nargs="?",
+        const="",
+        metavar="REASON",
+        help="refuse the call(s) instead; the reason is told to the model",
+    )
+    parser.add_argument(
+        "--durable",
+        metavar="URL",
+        default=os.environ.get("REVERIE_DURABLE") or None,
+        help="the run's database (default $REVERIE_DURABLE)",
+    )
+
+
+def wants_durable(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "durable", None) or getattr(args, "run_id", None))
+
+
+def _setup(args: argparse.Namespace) -> dict[str, Any]:
+    from reverie.cli._agent import choose_model
+
+    if args.approve not in (None, "all", "marked"):
+        raise ConfigurationError("--approve takes marked or all")
+    if args.save_state:
+        raise ConfigurationError(
+            "--save-state does not go with --durable: the database keeps the run; answer its "
+            "calls with reverie approve"
+        )
+    return {
+        "model": choose_model(args.model),
+        "system": args.system,
+        "tools": [_absolute(spec) for spec in args.tool],
+        "max_tokens": args.max_tokens,
+        "temperature": args.temperature,
+        "approve": "all" if args.approve == "all" else "marked",
+        "base_url": args.base_url,
+    }
+
+
+def _absolute(spec: str) -> str:
+    """A ``file.py:fn`` tool spec with the file's absolute path, so that a process started
+    elsewhere (a resume, a worker) finds it."""
+    target, sep, attr = spec.rpartition(":")
+    if sep and target.endswith(".py"):
+        return f"{Path(target).resolve()}:{attr}"
+    return spec
+
+
+def register_cli_agent(api_key: str | None = None) -> None:
+    """Make the command line's runs buildable in this process (for resumes and workers)."""
+    from reverie.cli._approve import Setup
+    from reverie.durable._agents import register_agent
+
+    def factory(config: Mapping[str, Any]) -> Any:
+        return Setup(
+            str(config.get("model")),
+            config.get("system"),
+            tuple(str(t) for t in config.get("tools", [])),
+            config.get("max_tokens"),
+            config.get("temperature"),
+            "all" if config.get("approve") == "all" else "marked",
+            config.get("base_url"),
+        ).agent(api_key)
+
+    register_agent(CLI_AGENT, factory)
+
+
+def _database(args: argparse.Namespace) -> str:
+    from reverie.durable.dbos import check_database_url
+
+    if not args.durable:
+        raise ConfigurationError(
+            "a durable run needs its database: --durable sqlite:///runs.sqlite (or "
+            "postgresql://...), or set REVERIE_DURABLE"
+        )
+    return check_database_url(args.durable)
+
+
+def run_durable(args: argparse.Namespace) -> int:
+    """``reverie run ... --durable URL [--run-id ID]``."""
+    url = _database(args)
+    setup = _setup(args)
+    run_id = args.run_id or f"run_{uuid.uuid4().hex[:12]}"
+    register_cli_agent(args.api_key)
+    from reverie.durable.dbos import DBOSEngine
+
+    engine = DBOSEngine(url)
+    try:
+        return asyncio.run(_run(engine, run_id, args, setup, url))
+    finally:
+        engine.shutdown()
+
+
+async def _run(
+    engine: Any, run_id: str, args: argparse.Namespace, setup: dict[str, Any], url: str
+) -> int:
+    from reverie.durable import RunFailed
+    from reverie.durable.dbos import display_database
+
+    await asyncio.to_thread(engine.launch)
+    found = await engine.start(CLI_AGENT, args.prompt, run_id=run_id, config=setup)
+    _note(
+        {
+            "new": f"run {run_id} started (durable: {display_database(url)})",
+            "running": f"run {run_id} was left unfinished: resuming it",
+            "queued": f"run {run_id} is queued: waiting for it",
+            "finished": f"run {run_id} has finished: its answer, from the record",
+            "failed": f"run {run_id} failed earlier",
+        }.get(found, f"run {run_id}: {found}")
+    )
+    waiting = asyncio.ensure_future(engine.result(CLI_AGENT, run_id, config=setup))
+    shown: tuple[str, ...] = ()
+    try:
+        while not waiting.done():
+            await asyncio.wait({waiting}, timeout=_POLL)
+            if waiting.done():
+                break
+            pending = await engine.pending(run_id)
+            ids = tuple(p.id for p in pending)
+            if ids and ids != shown:
+                _explain_wait(run_id, pending, url)
+            shown = ids
+        result = waiting.result()
+    except RunFailed as exc:
+        print(f"reverie run: run {run_id} failed: {exc}", file=sys.stderr)
+        return 1
+    except ReverieError as exc:
+        print(f"reverie run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        waiting.cancel()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "status": result.status,
+                    "text": result.text,
+                    "output": _jsonable(result.output),
+                    "steps": len(result.steps),
+                    "usage": {
+                        "input_tokens": result.usage.input_tokens,
+                        "output_tokens": result.usage.output_tokens,
+                    },
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(result.text)
+    return 0
+
+
+def _jsonable(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if callable(dump) else value
+
+
+def _note(text: str) -> None:
+    print(f"reverie: {text}", file=sys.stderr, flush=True)
+
+
+def _explain_wait(run_id: str, pending: Any, url: str) -> None:
+    from reverie.durable.dbos import display_database
+
+    lines = [f"run {run_id} waits for {len(pending)} call(s):"]
+    for call in pending:
+        arguments = json.dumps(dict(call.arguments), ensure_ascii=False)
+        lines.append(f"  {call.id}  {call.tool_name}({arguments})  [{call.kind}]")
+    first = pending[0].id
+    lines.append(
+        f"answer from any shell: reverie approve {run_id} {first} --durable "
+        f"{display_database(url)}   (or --deny REASON)"
+    )
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def approve_main(args: argparse.Namespace) -> int:
+    """``reverie approve RUN_ID CALL_ID... [--deny [REASON]] --durable URL``."""
+    from dbos import DBOSClient, DBOSPortableJSONSerializer
+
+    from reverie.durable._dbos_workflow import (
+        ANSWER_TOPIC,
+        PENDING_EVENT,
+        answer_value,
+        pending_from_value,
+    )
+
+    url = _database(args)
+    client = DBOSClient(system_database_url=url, serializer=DBOSPortableJSONSerializer())
+    try:
+        rows = client.list_workflows(
+            workflow_ids=[args.run_id], load_input=False, load_output=False
+        )
+        if not rows:
+            raise ConfigurationError(f"there is no durable run {args.run_id!r} in this database")
+        status = rows[0]
+        pending = {
+            p.id: p for p in pending_from_value(client.get_event(args.run_id, PENDING_EVENT, 0))
+        }
+        if status.status != "PENDING" or not pending:
+            raise ConfigurationError(
+                f"run {args.run_id} waits on no call (it is {status.status.lower()})"
+            )
+        answers: list[Any] = []
+        for call_id in args.call_ids:
+            call = pending.get(call_id)
+            if call is None or call.kind != "approval":
+                waiting = ", ".join(i for i, p in pending.items() if p.kind == "approval")
+                raise ConfigurationError(
+                    f"run {args.run_id} has no call {call_id} waiting for approval "
+                    f"(waiting: {waiting or 'none'})"
+                )
+            answers.append(call.approve() if args.deny is None else call.deny(args.deny))
+        client.send(args.run_id, answer_value(answers), topic=ANSWER_TOPIC)
+    finally:
+        client.destroy()
+    verb = "approved" if args.deny is None else "denied"
+    print(f"reverie: {verb} {', '.join(args.call_ids)} of run {args.run_id}", file=sys.stderr)
+    return 0
