@@ -26,6 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "__main__",
         "cli",
         "testing",
+        "durable",  # runs on durable engines (Temporal): the agent's loop, wrapped
         "__init__",  # the package itself: `import reverie` re-exports the layers below
         "agent",
         "_driver _start",  # the run's loop, and how a run starts

@@ -32,6 +32,8 @@ PUBLIC = (
     "reverie.cli",
     "reverie.codec",
     "reverie.content",
+    "reverie.durable",
+    "reverie.durable.temporal",
     "reverie.effects",
     "reverie.errors",
     "reverie.events",

@@ -59,9 +59,9 @@ from __future__ import annotations
 try:
     import temporalio as _temporalio  # noqa: F401  # pyright: ignore[reportUnusedImport]
 except ImportError as exc:  # pragma: no cover - the dev environment has it
-    from reverie.errors import ConfigurationError
+    from reverie.errors import ConfigurationError as _ConfigurationError
 
-    raise ConfigurationError(
+    raise _ConfigurationError(
         "reverie.durable.temporal needs the temporalio package: pip install 'reverie[temporal]'"
     ) from exc
 
