@@ -132,7 +132,8 @@ class TemporalRun:
         return decode_pending(await self.handle.query(PENDING_QUERY))
 
     async def state(self) -> RunState | None:
-        """The run's state at its last step boundary or pause (None before it started)."""
+        """The run's state as it started, at its latest pause, or finished (None before a
+        worker took it up)."""
         value = await self.handle.query(STATE_QUERY)
         return None if value is None else RunState.from_value(value)
 

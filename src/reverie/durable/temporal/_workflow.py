@@ -134,7 +134,8 @@ class AgentWorkflow:
 
     @workflow.query(name=STATE_QUERY)
     def state(self) -> dict[str, Any] | None:
-        """The run's state at its last step boundary or pause."""
+        """The run's state as it started, at its latest pause, or finished (not per step:
+        the steps under way are in the events)."""
         return None if self._state is None else self._state.to_value()
 
     def _all_answered(self) -> bool:
