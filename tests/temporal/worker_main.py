@@ -46,7 +46,10 @@ async def main(address: str, queue: str, base_url: str, log: Path, slow_seconds:
         client,
         agent,
         task_queue=queue,
-        heartbeat_timeout=timedelta(seconds=1),
+        # How soon the killed worker's slow tool is tried elsewhere. Shorter makes the test
+        # faster but lets a stall of a loaded machine pass for a dead worker: the model call
+        # would then be tried again, and the server would see two requests for one step.
+        heartbeat_timeout=timedelta(seconds=3),
         # A dead worker's cached workflow moves to a live worker after this long.
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=1),
     )
