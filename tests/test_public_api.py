@@ -36,6 +36,7 @@ PUBLIC = (
     "reverie.cost",
     "reverie.durable",
     "reverie.durable.dbos",
+    "reverie.durable.temporal",
     "reverie.effects",
     "reverie.embeddings",
     "reverie.errors",
