@@ -164,8 +164,10 @@ def offline(
     def get_model(name: str, **options: Any) -> Any:
         return fakes[name] if name in fakes else real(name, **options)
 
-    monkeypatch.setattr(providers, "get_model", get_model)
+    # reverie.get_model first: `reverie` loads its names lazily, and loading it after
+    # providers.get_model is patched would keep the fake as the name to restore.
     monkeypatch.setattr("reverie.get_model", get_model)
+    monkeypatch.setattr(providers, "get_model", get_model)
     monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))  # pyright: ignore[reportPrivateUsage]
     monkeypatch.chdir(tmp_path)
     # Pages name the project's example files as a reader at the repository root would.
