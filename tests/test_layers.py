@@ -37,7 +37,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_start",  # how a run starts, and the tools a resumed state needs
         "_watch",  # the loop's side of observing: one run's observers behind one object
         "observe",  # the observer contract: what watchers of a run are told
-        "output embeddings tokens",  # tokens: counting input tokens (names a model via providers)
+        "output embeddings tokens _loading",  # tokens: input tokens (names a model via providers);
+        # _loading: what `module:name` and `file.py:name` specs name (tools, output types)
         # providers and their wires, hosts and HTTP
         "providers",
         "_machine",  # the run as a state machine: decides, folds outcomes in

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from reverie._loading import load_tool
 from reverie.cli import main
-from reverie.cli._agent import LOCAL_DEFAULT, choose_model, load_tool
+from reverie.cli._agent import LOCAL_DEFAULT, choose_model
 from reverie.errors import ConfigurationError
 from tests.local_model import local_model_or_skip
 

@@ -4,22 +4,18 @@ its rows, and what each row gives back."""
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
-import os
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from reverie._loading import load_attribute, load_tool
 from reverie.agent import Agent
 from reverie.batch._limits import LimitedModel, limiter_for
 from reverie.errors import ConfigurationError, DataFormatError
 from reverie.retry import RetryPolicy
 from reverie.run_state import RunResult
-from reverie.tool import FunctionTool
 
 __all__ = ["BatchSpec", "Row", "read_rows", "result_line", "row_key"]
 
@@ -69,7 +65,7 @@ class BatchSpec:
         """The agent, built as in every process that runs this batch."""
         from reverie.providers import get_model
 
-        tools = [_tool(t) for t in self.tools]  # the user's own files fail first
+        tools = [load_tool(t) for t in self.tools]  # the user's own files fail first
         output_type = _output_type(self.output_type) if self.output_type else None
         options: dict[str, Any] = {}
         if self.base_url:
@@ -96,37 +92,6 @@ class BatchSpec:
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def _load(spec: str, what: str) -> Any:
-    target, sep, attr = spec.rpartition(":")
-    if not sep or not target or not attr:
-        raise ConfigurationError(f"{what} {spec!r} must look like 'module:name' or 'file.py:name'")
-    if target.endswith(".py"):
-        path = Path(target)
-        if not path.is_file():
-            raise ConfigurationError(f"{what} {spec!r}: no file {target}")
-        module_spec = importlib.util.spec_from_file_location(f"_reverie_batch_{path.stem}", path)
-        if module_spec is None or module_spec.loader is None:
-            raise ConfigurationError(f"{what} {spec!r}: cannot load {target}")
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-    else:
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        try:
-            module = importlib.import_module(target)
-        except ImportError as exc:
-            raise ConfigurationError(f"{what} {spec!r}: cannot import {target}: {exc}") from exc
-    value = getattr(module, attr, None)
-    if value is None:
-        raise ConfigurationError(f"{what} {spec!r}: {target} has no {attr!r}")
-    return value
-
-
-def _tool(spec: str) -> FunctionTool:
-    fn = _load(spec, "--tool")
-    return fn if isinstance(fn, FunctionTool) else FunctionTool(fn)
-
-
 def _output_type(spec: str) -> Any:
     if spec.endswith(".json"):
         try:
@@ -135,17 +100,7 @@ def _output_type(spec: str) -> Any:
             raise ConfigurationError(
                 f"--output-type {spec}: not a JSON schema file ({exc})"
             ) from exc
-    return _load(spec, "--output-type")
-
-
-def absolute(spec: str) -> str:
-    """A ``file.py:name`` (or ``.json``) spec with an absolute path: workers run elsewhere."""
-    if spec.endswith(".json"):
-        return str(Path(spec).resolve())
-    target, sep, attr = spec.rpartition(":")
-    if sep and target.endswith(".py"):
-        return f"{Path(target).resolve()}:{attr}"
-    return spec
+    return load_attribute(spec, "--output-type")[0]
 
 
 @dataclass(frozen=True, slots=True)

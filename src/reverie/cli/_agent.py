@@ -3,26 +3,22 @@
 The model is ``-m provider:model``, else ``$REVERIE_MODEL``, else the first hosted provider
 whose key is set (see :data:`KEYED_DEFAULTS`), else the local model (no key, no network).
 Tools are ``--tool module:function`` or ``--tool path/to/file.py:function``; a plain
-function becomes a tool from its type hints and docstring. Every problem with the options
-is a :class:`~reverie.errors.ConfigurationError` (one line, exit status 2), raised before
-any model starts.
+function becomes a tool from its type hints and docstring (:mod:`reverie._loading`). Every
+problem with the options is a :class:`~reverie.errors.ConfigurationError` (one line, exit
+status 2), raised before any model starts.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
+from reverie._loading import load_tool
 from reverie._redact import remember
 from reverie.agent import Agent
 from reverie.errors import ConfigurationError
 from reverie.model import LanguageModel
-from reverie.tool import FunctionTool
 
 LOCAL_DEFAULT = "local:smollm2"
 
@@ -50,71 +46,6 @@ def choose_model(explicit: str | None) -> str:
         if os.environ.get(env) and name.partition(":")[0] in registered:
             return name
     return LOCAL_DEFAULT
-
-
-def load_tool(spec: str) -> FunctionTool:
-    """``module:function`` or ``file.py:function`` as a tool; ConfigurationError if not."""
-    fn, _ = load_attribute(spec, "--tool")
-    return fn if isinstance(fn, FunctionTool) else FunctionTool(fn)
-
-
-def load_attribute(spec: str, flag: str) -> tuple[Any, str]:
-    """The object ``module:name`` or ``file.py:name`` names, and the name.
-
-    A module that fails to import (a syntax error, an exception at import time) is reported
-    in one line naming the file, line and error: the user fixes their file, no traceback
-    into reverie's loader helps them.
-    """
-    target, sep, attr = spec.rpartition(":")
-    if not sep or not target or not attr:
-        raise ConfigurationError(
-            f"{flag} {spec!r} must look like 'module:function' or 'path/to/file.py:function'"
-        )
-    if target.endswith(".py"):
-        path = Path(target)
-        if not path.is_file():
-            raise ConfigurationError(f"{flag} {spec!r}: no file {target}")
-        module_spec = importlib.util.spec_from_file_location(f"_reverie_tools_{path.stem}", path)
-        if module_spec is None or module_spec.loader is None:
-            raise ConfigurationError(f"{flag} {spec!r}: cannot load {target}")
-        module = importlib.util.module_from_spec(module_spec)
-        try:
-            module_spec.loader.exec_module(module)
-        except Exception as exc:
-            raise ConfigurationError(f"{flag} {spec!r}: {target} {_failure(exc)}") from exc
-    else:
-        if "" not in sys.path and os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())  # as `python -m` does: tools next to the user
-        try:
-            module = importlib.import_module(target)
-        except Exception as exc:
-            raise ConfigurationError(f"{flag} {spec!r}: cannot import {target}: "
-                                     f"{_failure(exc)}") from exc  # fmt: skip
-    value: Any = getattr(module, attr, None)
-    if value is None:
-        raise ConfigurationError(f"{flag} {spec!r}: {target} has no {attr!r}")
-    return value, attr
-
-
-def _failure(exc: BaseException) -> str:
-    """``failed at line 3: SyntaxError: invalid syntax``, from an import's exception."""
-    if isinstance(exc, SyntaxError):
-        return f"failed at line {exc.lineno}: SyntaxError: {exc.msg}"
-    frames = [f for f in _traceback(exc) if not f.startswith(str(Path(__file__).parent))]
-    where = f" ({frames[-1]})" if frames else ""
-    return f"failed to import{where}: {type(exc).__name__}: {exc}"
-
-
-def _traceback(exc: BaseException) -> list[str]:
-    """``file:line`` of each frame of ``exc``'s traceback, outermost first."""
-    out: list[str] = []
-    tb = exc.__traceback__
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if not code.co_filename.startswith("<frozen"):
-            out.append(f"{code.co_filename}:{tb.tb_lineno}")
-        tb = tb.tb_next
-    return out
 
 
 def build_agent(args: argparse.Namespace) -> Agent:

@@ -84,15 +84,15 @@ def _work_options(parser: argparse.ArgumentParser) -> None:
 
 
 def batch_main(args: argparse.Namespace) -> int:
+    from reverie._loading import absolute_spec
     from reverie.batch import BatchSpec
-    from reverie.batch._spec import absolute
     from reverie.cli._agent import choose_model
 
     spec = BatchSpec(
         choose_model(args.model),
         system=args.system,
-        tools=tuple(absolute(t) for t in args.tool),
-        output_type=absolute(args.output_type) if args.output_type else None,
+        tools=tuple(absolute_spec(t) for t in args.tool),
+        output_type=absolute_spec(args.output_type) if args.output_type else None,
         max_tokens=args.max_tokens,
         temperature=args.temperature,
         base_url=args.base_url,

@@ -31,9 +31,9 @@ import os
 import sys
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from reverie._loading import absolute_spec
 from reverie.errors import ConfigurationError, ReverieError
 
 CLI_AGENT = "reverie-cli"
@@ -95,21 +95,12 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "model": choose_model(args.model),
         "system": args.system,
-        "tools": [_absolute(spec) for spec in args.tool],
+        "tools": [absolute_spec(spec) for spec in args.tool],
         "max_tokens": args.max_tokens,
         "temperature": args.temperature,
         "approve": "all" if args.approve == "all" else "marked",
         "base_url": args.base_url,
     }
-
-
-def _absolute(spec: str) -> str:
-    """A ``file.py:fn`` tool spec with the file's absolute path, so that a process started
-    elsewhere (a resume, a worker) finds it."""
-    target, sep, attr = spec.rpartition(":")
-    if sep and target.endswith(".py"):
-        return f"{Path(target).resolve()}:{attr}"
-    return spec
 
 
 def register_cli_agent(api_key: str | None = None) -> None:

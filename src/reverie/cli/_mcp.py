@@ -54,7 +54,7 @@ def run_mcp(args: argparse.Namespace) -> int:
     """``reverie mcp serve``: 0 when the client closed the connection (or Ctrl-C)."""
     import asyncio
 
-    from reverie.cli._agent import load_tool
+    from reverie._loading import load_tool
     from reverie.mcp import agent_tool, serve_http, serve_stdio
 
     tools: list[Any] = [load_tool(spec) for spec in args.tool]
@@ -100,8 +100,8 @@ def _takes_no_arguments(fn: Any) -> bool:
 
 def _load_agent(spec: str) -> tuple[Any, str]:
     """``file.py:name`` or ``module:name``: an Agent, or a function that returns one."""
+    from reverie._loading import load_attribute
     from reverie.agent import Agent
-    from reverie.cli._agent import load_attribute
 
     value, name = load_attribute(spec, "--agent")
     if not isinstance(value, Agent) and callable(value) and _takes_no_arguments(value):
