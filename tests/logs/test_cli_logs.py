@@ -202,3 +202,20 @@ def test_reverie_log_1_logs_every_agent_once(
     assert detail is not None and len(detail.steps) == 1  # not written twice
     own.close()
     shared.close()
+
+
+def test_logs_prune_takes_an_age_and_says_what_it_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = cli(capsys)
+    db = str(tmp_path / "logs.db")
+    with RunLog(db) as log:
+        Agent(FakeModel([FakeModel.text("hi there")]), observers=[log]).generate_sync("hello")
+    assert run("logs", "prune", "--older-than", "30d", "--db", db)[:2] == (0, "deleted 0 runs\n")
+    code, out, _ = run("logs", "prune", "--older-than", "0m", "--db", db, "--json")
+    assert (code, json.loads(out)) == (0, {"deleted": 1})
+    assert run("logs", "--db", db, "--json")[1].strip() == "[]"
+    for bad in ("30", "d", "-1d", "nand", "30y"):
+        with pytest.raises(SystemExit) as exited:
+            run("logs", "prune", "--older-than", bad, "--db", db)
+        assert exited.value.code == 2

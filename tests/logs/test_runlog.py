@@ -295,3 +295,50 @@ def test_a_failing_error_handler_is_ignored(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         assert _write_fails(log) == "still answered"
     log.close()
+
+
+async def test_prune_deletes_old_runs_whole_and_keeps_the_rest(
+    logs: Callable[[], RunLog], db_target: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from reverie import _store
+    from reverie.errors import ConfigurationError
+
+    log = logs()
+    model = FakeModel(
+        [
+            FakeModel.tool_calls(("add", {"a": 40, "b": 2})),
+            FakeModel.text("The answer is 42."),
+            FakeModel.text("Lisbon is the capital."),
+        ]
+    )
+    agent = Agent(model, tools=[add], observers=[log])
+    old = await agent.generate("Compute the meaning of life")
+    new = await agent.generate("Which city is Portugal's capital?")
+    log.flush()
+    assert old.state is not None and new.state is not None
+    db = _store.open_database(db_target)
+    try:
+        forty_days = 40 * 86400
+        with db.transaction() as tx:  # the first run happened forty days ago
+            tx.execute(
+                "UPDATE reverie_runs SET started_at = started_at - ?, "
+                "finished_at = finished_at - ? WHERE run_id = ?",
+                (forty_days, forty_days, old.state.run_id),
+            )
+        assert log.prune(timedelta(days=30)) == 1
+        assert [r.run_id for r in log.runs()] == [new.state.run_id]
+        assert log.get(old.state.run_id) is None and log.search("meaning") == []
+        for table in ("reverie_steps", "reverie_tool_calls", "reverie_search"):
+            rows = db.query(f"SELECT run_id FROM {table}")
+            assert {r[0] for r in rows} <= {new.state.run_id}, table
+        assert log.prune(timedelta(days=30)) == 0
+        assert log.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1  # everything so far
+        assert log.runs() == []
+    finally:
+        db.close()
+    with pytest.raises(ConfigurationError, match="time zone"):
+        log.prune(datetime(2026, 1, 1))  # a naive time: refused
+    with pytest.raises(ConfigurationError, match="zero or more"):
+        log.prune(timedelta(days=-1))

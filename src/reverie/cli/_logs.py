@@ -7,6 +7,7 @@
     reverie logs show run_5f0c        # one run whole: messages, steps, tools, usage, cost
     reverie logs search invoice July  # runs containing every word
     reverie logs path                 # where the log is
+    reverie logs prune --older-than 30d   # delete the runs that ended over 30 days ago
 
 The log is ``--db`` (a SQLite file or a ``postgresql://`` URL), else ``$REVERIE_LOG_DB``,
 else the default file (:mod:`reverie.runlog`). This module also gives ``run`` and ``chat``
@@ -21,7 +22,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def add_arguments(logs: argparse.ArgumentParser) -> None:
     _common(logs, suppress=False)
     logs.add_argument("-n", "--limit", type=int, default=20, help="how many runs (default 20)")
     logs.add_argument("--thread", help="only the runs of this thread (a chat session's name)")
-    sub = logs.add_subparsers(dest="logs_command", metavar="{show,search,path}")
+    sub = logs.add_subparsers(dest="logs_command", metavar="{show,search,path,prune}")
     show = sub.add_parser("show", help="one run whole")
     show.add_argument("run_id", help="a run id, or its start")
     _common(show, suppress=True)
@@ -46,6 +47,30 @@ def add_arguments(logs: argparse.ArgumentParser) -> None:
     _common(search, suppress=True)
     path = sub.add_parser("path", help="where the log is")
     _common(path, suppress=True)
+    prune = sub.add_parser("prune", help="delete old runs (sessions are kept)")
+    prune.add_argument(
+        "--older-than",
+        required=True,
+        type=_age,
+        metavar="AGE",
+        help="runs that ended longer ago than this: 30d, 12h, 90m, 2w",
+    )
+    _common(prune, suppress=True)
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _age(text: str) -> timedelta:
+    """``30d``, ``12h``, ``90m``, ``2w`` as a timedelta (argparse's type for an age)."""
+    number, unit = text.strip()[:-1], text.strip()[-1:].lower()
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit not in _UNITS or not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an age like 30d, 12h, 90m or 2w")
+    return timedelta(seconds=value * _UNITS[unit])
 
 
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -73,6 +98,10 @@ def main(args: argparse.Namespace) -> int:
         return 0
     try:
         with RunLog(args.db) as log:
+            if command == "prune":
+                deleted = log.prune(args.older_than)
+                print(json.dumps({"deleted": deleted}) if args.json else f"deleted {deleted} runs")
+                return 0
             if command == "show":
                 return _show(log, args.run_id, args.json)
             if command == "search":

@@ -38,16 +38,19 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
+from datetime import datetime, timedelta
 from typing import Any
 
 from reverie import _store
 from reverie import observe as _observe
 from reverie._store import ENV, default_path
-from reverie.runlog import _read, _recorder
+from reverie.errors import ConfigurationError
+from reverie.runlog import _read, _recorder, _write
 from reverie.runlog._records import LoggedRun, LoggedStep, LoggedToolCall, RunDetail
 
 __all__ = [
@@ -181,6 +184,27 @@ class RunLog:
         """The run whose id is ``run_id`` or starts with it; None when there is none.
         :class:`~reverie.errors.ConfigurationError` when the start fits several runs."""
         return _read.find_run(self._db(), run_id)
+
+    # -- keeping it small ------------------------------------------------------------------
+
+    def prune(self, before: datetime | timedelta) -> int:
+        """Delete the runs that ended (or, unfinished, started) before ``before``: a time,
+        or an age (``timedelta(days=30)``: older than 30 days). Their steps, tool calls and
+        search words go with them; sessions keep their turns (a session's conversation is
+        not a log). Runs queued for writing are written first. Returns how many runs were
+        deleted."""
+        if isinstance(before, timedelta):
+            if before < timedelta(0):
+                raise ConfigurationError("prune takes an age of zero or more")
+            cutoff = time.time() - before.total_seconds()
+        else:
+            if before.tzinfo is None:
+                raise ConfigurationError("prune takes an aware datetime (with a time zone)")
+            cutoff = before.timestamp()
+        self.flush()
+        db = self._db()
+        with db.transaction() as tx:
+            return _write.delete_runs_before(tx, db.dialect, cutoff)
 
 
 _shared: RunLog | None = None

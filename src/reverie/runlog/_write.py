@@ -31,6 +31,7 @@ __all__ = [
     "RunStart",
     "StepRecord",
     "ToolTiming",
+    "delete_runs_before",
     "write_end",
     "write_start",
     "write_step",
@@ -262,3 +263,19 @@ def words(steps: Sequence[Step], error: str = "") -> str:
     if error:
         out.append(error)
     return "\n".join(t for t in out if t)
+
+
+def delete_runs_before(tx: Transaction, dialect: str, cutoff: float) -> int:
+    """Delete the runs that ended before ``cutoff`` (seconds since the epoch), or started
+    before it and never ended; how many. Steps and tool calls go by their foreign keys;
+    SQLite's full-text table has none, so its rows are deleted here."""
+    old = "COALESCE(finished_at, started_at) < ?"
+    if dialect == "sqlite":  # fts5 tables take no foreign keys
+        tx.execute(
+            f"DELETE FROM reverie_search WHERE run_id IN (SELECT run_id FROM reverie_runs "
+            f"WHERE {old})",
+            (cutoff,),
+        )
+    (count,) = tx.execute(f"SELECT COUNT(*) FROM reverie_runs WHERE {old}", (cutoff,))[0]
+    tx.execute(f"DELETE FROM reverie_runs WHERE {old}", (cutoff,))  # in one transaction
+    return int(count)
