@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("REVERIE_CASSETTES", REPO.parent / "shared" / "cassettes"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The runs the tests make (in this process, and in the `reverie` processes they start,
+    # which inherit the environment) are logged to a throwaway file, never to the
+    # developer's own run log. Tests of where the log goes set or remove the variable.
+    folder = tempfile.mkdtemp(prefix="reverie-test-log-")
+    os.environ["REVERIE_LOG_DB"] = str(Path(folder) / "logs.db")
 
 
 @pytest.fixture

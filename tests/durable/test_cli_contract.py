@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,7 +139,8 @@ def test_a_killed_run_resumes_without_repeating_calls_and_a_finished_one_calls_n
     tools = tmp_path / "tools.py"
     tools.write_text(TOOLS)
     env = environment(server)
-    args = command(tools, database, "job-1")
+    run_log = tmp_path / "logs.db"
+    args = command(tools, database, "job-1", "--db", str(run_log))
 
     first = subprocess.Popen(
         args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -160,11 +162,22 @@ def test_a_killed_run_resumes_without_repeating_calls_and_a_finished_one_calls_n
     assert log(tools).count("fast") == 1  # the tool that had finished did not run again
     assert log(tools).count("slow") == 1
 
+    logged = logged_runs(run_log)  # --db is where the run is logged, as without --durable
+    assert [(r.run_id, r.status, r.steps) for r in logged] == [("job-1", "finished", 2)]
+
     third = finish(args, env)
     assert third.returncode == 0, third.stderr
     assert third.stdout == again.stdout
     assert server.steps() == [1, 2]  # no request at all
     assert log(tools).count("fast") == 1 and log(tools).count("slow") == 1
+    assert logged_runs(run_log) == logged  # giving the answer again is not a run to log
+
+
+def logged_runs(path: Path) -> list[Any]:
+    from reverie.runlog import RunLog
+
+    with RunLog(str(path)) as run_log:
+        return run_log.runs()
 
 
 APPROVAL_TOOLS = '''

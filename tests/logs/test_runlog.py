@@ -196,6 +196,12 @@ async def test_a_paused_run_resumed_elsewhere_is_one_run(logs: Callable[[], RunL
     assert paid.output == "paid invoice 7" and paid.started_at is not None
     assert detail.messages == done.messages
 
+    # A finished run resumed gives its result again with no call: the log keeps the run.
+    assert done.state is not None
+    again = await agent.resume(RunState.from_json(done.state.to_json()))
+    second_log.flush()
+    assert again.text == "Paid." and second_log.runs() == [run]
+
 
 async def test_a_session_is_the_thread_of_its_runs(logs: Callable[[], RunLog]) -> None:
     assert RECORDED_KEY == SESSION_KEY

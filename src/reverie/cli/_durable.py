@@ -103,8 +103,12 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def register_cli_agent(api_key: str | None = None) -> None:
-    """Make the command line's runs buildable in this process (for resumes and workers)."""
+def register_cli_agent(
+    api_key: str | None = None, db: str | None = None, no_log: bool = False
+) -> None:
+    """Make the command line's runs buildable in this process (for resumes and workers).
+    Their runs are logged where this process logs (``db``, the run log's default when None;
+    nowhere with ``no_log``): the log belongs to the process, not to the run."""
     from reverie.cli._approve import Setup
     from reverie.durable._agents import register_agent
 
@@ -117,7 +121,7 @@ def register_cli_agent(api_key: str | None = None) -> None:
             config.get("temperature"),
             "all" if config.get("approve") == "all" else "marked",
             config.get("base_url"),
-        ).agent(api_key)
+        ).agent(api_key, db=db, no_log=no_log)
 
     register_agent(CLI_AGENT, factory)
 
@@ -138,7 +142,7 @@ def run_durable(args: argparse.Namespace) -> int:
     url = _database(args)
     setup = _setup(args)
     run_id = args.run_id or f"run_{uuid.uuid4().hex[:12]}"
-    register_cli_agent(args.api_key)
+    register_cli_agent(args.api_key, args.db, args.no_log)
     from reverie.durable.dbos import DBOSEngine
 
     engine = DBOSEngine(url)

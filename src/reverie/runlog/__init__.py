@@ -49,7 +49,7 @@ from typing import Any
 from reverie import _store
 from reverie import observe as _observe
 from reverie._store import ENV, default_path
-from reverie.errors import ConfigurationError
+from reverie.errors import ConfigurationError as _ConfigurationError
 from reverie.runlog import _read, _recorder, _write
 from reverie.runlog._records import LoggedRun, LoggedStep, LoggedToolCall, RunDetail
 
@@ -100,9 +100,13 @@ class RunLog:
 
     # -- observing -------------------------------------------------------------------------
 
-    def start_run(self, run: _observe.RunInfo) -> _observe.RunObserver:
+    def start_run(self, run: _observe.RunInfo) -> _observe.RunObserver | None:
         """Watch ``run`` (an :class:`~reverie.observe.Observer`'s part): it is written to
-        this log as it goes."""
+        this log as it goes. A finished run resumed only gives its result again, with no
+        call: nothing happens that the log would keep, so it is not watched (its row keeps
+        the times of the run itself)."""
+        if run.state.finished:
+            return None
         return _recorder.RunRecorder(self.write, run.state)
 
     # -- writing ---------------------------------------------------------------------------
@@ -195,11 +199,11 @@ class RunLog:
         deleted."""
         if isinstance(before, timedelta):
             if before < timedelta(0):
-                raise ConfigurationError("prune takes an age of zero or more")
+                raise _ConfigurationError("prune takes an age of zero or more")
             cutoff = time.time() - before.total_seconds()
         else:
             if before.tzinfo is None:
-                raise ConfigurationError("prune takes an aware datetime (with a time zone)")
+                raise _ConfigurationError("prune takes an aware datetime (with a time zone)")
             cutoff = before.timestamp()
         self.flush()
         db = self._db()
