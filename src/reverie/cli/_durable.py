@@ -1,5 +1,6 @@
 """``reverie run --durable URL --run-id ID`` and ``reverie approve``: runs that survive their
-process, on DBOS (:mod:`reverie.durable.dbos`).
+process, on DBOS (:mod:`reverie.durable.dbos`), or on Temporal with a ``temporal://`` URL
+(:mod:`reverie.cli._temporal`).
 
 ::
 
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import uuid
@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reverie._loading import absolute_spec
+from reverie.cli._durable_output import explain_wait, note, print_result
 from reverie.errors import ConfigurationError, ReverieError
 
 CLI_AGENT = "reverie-cli"
@@ -48,8 +49,9 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
         "--durable",
         metavar="URL",
         default=os.environ.get("REVERIE_DURABLE") or None,
-        help="record the run in a database (sqlite:///PATH or postgresql://...) so that it "
-        "survives this process; default $REVERIE_DURABLE",
+        help="record the run so that it survives this process: in a database (DBOS: "
+        "sqlite:///PATH or postgresql://...) or on Temporal (temporal://HOST:PORT[/NAMESPACE]); "
+        "default $REVERIE_DURABLE",
     )
     run.add_argument(
         "--run-id",
@@ -74,7 +76,7 @@ def add_approve_command(parser: argparse.ArgumentParser) -> None:
         "--durable",
         metavar="URL",
         default=os.environ.get("REVERIE_DURABLE") or None,
-        help="the run's database (default $REVERIE_DURABLE)",
+        help="the run's database, or temporal://HOST:PORT (default $REVERIE_DURABLE)",
     )
 
 
@@ -139,6 +141,10 @@ def _database(args: argparse.Namespace) -> str:
 
 def run_durable(args: argparse.Namespace) -> int:
     """``reverie run ... --durable URL [--run-id ID]``."""
+    from reverie.cli._temporal import is_temporal, run_temporal
+
+    if is_temporal(args.durable):
+        return run_temporal(args, _setup(args), args.run_id or f"run_{uuid.uuid4().hex[:12]}")
     url = _database(args)
     setup = _setup(args)
     run_id = args.run_id or f"run_{uuid.uuid4().hex[:12]}"
@@ -160,7 +166,7 @@ async def _run(
 
     await asyncio.to_thread(engine.launch)
     found = await engine.start(CLI_AGENT, args.prompt, run_id=run_id, config=setup)
-    _note(
+    note(
         {
             "new": f"run {run_id} started (durable: {display_database(url)})",
             "running": f"run {run_id} was left unfinished: resuming it",
@@ -179,7 +185,7 @@ async def _run(
             pending = await engine.pending(run_id)
             ids = tuple(p.id for p in pending)
             if ids and ids != shown:
-                _explain_wait(run_id, pending, url)
+                explain_wait(run_id, pending, url)
             shown = ids
         result = waiting.result()
     except RunFailed as exc:
@@ -190,54 +196,16 @@ async def _run(
         return 1
     finally:
         waiting.cancel()
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "run_id": run_id,
-                    "status": result.status,
-                    "text": result.text,
-                    "output": _jsonable(result.output),
-                    "steps": len(result.steps),
-                    "usage": {
-                        "input_tokens": result.usage.input_tokens,
-                        "output_tokens": result.usage.output_tokens,
-                    },
-                },
-                ensure_ascii=False,
-            )
-        )
-    else:
-        print(result.text)
+    print_result(args, run_id, result)
     return 0
-
-
-def _jsonable(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    return dump(mode="json") if callable(dump) else value
-
-
-def _note(text: str) -> None:
-    print(f"reverie: {text}", file=sys.stderr, flush=True)
-
-
-def _explain_wait(run_id: str, pending: Any, url: str) -> None:
-    from reverie.durable.dbos import display_database
-
-    lines = [f"run {run_id} waits for {len(pending)} call(s):"]
-    for call in pending:
-        arguments = json.dumps(dict(call.arguments), ensure_ascii=False)
-        lines.append(f"  {call.id}  {call.tool_name}({arguments})  [{call.kind}]")
-    first = pending[0].id
-    lines.append(
-        f"answer from any shell: reverie approve {run_id} {first} --durable "
-        f"{display_database(url)}   (or --deny REASON)"
-    )
-    print("\n".join(lines), file=sys.stderr, flush=True)
 
 
 def approve_main(args: argparse.Namespace) -> int:
     """``reverie approve RUN_ID CALL_ID... [--deny [REASON]] --durable URL``."""
+    from reverie.cli._temporal import approve_temporal, is_temporal
+
+    if is_temporal(args.durable):
+        return approve_temporal(args)
     from dbos import DBOSClient, DBOSPortableJSONSerializer
 
     from reverie.durable._dbos_workflow import (
