@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reverie._loading import absolute_spec
-from reverie.cli._durable_output import explain_wait, note, print_result
+from reverie.cli._durable_output import note, print_result, wait_showing_calls
 from reverie.errors import ConfigurationError, ReverieError
 
 CLI_AGENT = "reverie-cli"
@@ -175,27 +175,20 @@ async def _run(
             "failed": f"run {run_id} failed earlier",
         }.get(found, f"run {run_id}: {found}")
     )
-    waiting = asyncio.ensure_future(engine.result(CLI_AGENT, run_id, config=setup))
-    shown: tuple[str, ...] = ()
     try:
-        while not waiting.done():
-            await asyncio.wait({waiting}, timeout=_POLL)
-            if waiting.done():
-                break
-            pending = await engine.pending(run_id)
-            ids = tuple(p.id for p in pending)
-            if ids and ids != shown:
-                explain_wait(run_id, pending, url)
-            shown = ids
-        result = waiting.result()
+        result = await wait_showing_calls(
+            run_id,
+            url,
+            engine.result(CLI_AGENT, run_id, config=setup),
+            lambda: engine.pending(run_id),
+            _POLL,
+        )
     except RunFailed as exc:
         print(f"reverie run: run {run_id} failed: {exc}", file=sys.stderr)
         return 1
     except ReverieError as exc:
         print(f"reverie run: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    finally:
-        waiting.cancel()
     print_result(args, run_id, result)
     return 0
 

@@ -4,11 +4,43 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
-__all__ = ["explain_wait", "note", "print_result"]
+from reverie.approval import PendingCall
+
+__all__ = ["explain_wait", "note", "print_result", "wait_showing_calls"]
+
+T = TypeVar("T")
+
+
+async def wait_showing_calls(
+    run_id: str,
+    url: str,
+    result: Awaitable[T],
+    pending: Callable[[], Awaitable[Sequence[PendingCall]]],
+    poll: float = 0.2,
+) -> T:
+    """``result``'s value; meanwhile, each time the calls the run waits on change, they are
+    shown on stderr with the command that answers them (:func:`explain_wait`)."""
+    waiting = asyncio.ensure_future(result)
+    shown: tuple[str, ...] = ()
+    try:
+        while not waiting.done():
+            await asyncio.wait({waiting}, timeout=poll)
+            if waiting.done():
+                break
+            calls = await pending()
+            ids = tuple(c.id for c in calls)
+            if ids and ids != shown:
+                explain_wait(run_id, calls, url)
+            shown = ids
+        return waiting.result()
+    finally:
+        waiting.cancel()
 
 
 def print_result(args: argparse.Namespace, run_id: str, result: Any) -> None:
@@ -43,7 +75,7 @@ def note(text: str) -> None:
     print(f"reverie: {text}", file=sys.stderr, flush=True)
 
 
-def explain_wait(run_id: str, pending: Any, url: str) -> None:
+def explain_wait(run_id: str, pending: Sequence[PendingCall], url: str) -> None:
     """The calls a run waits on, on stderr, and the command that answers them."""
     lines = [f"run {run_id} waits for {len(pending)} call(s):"]
     for call in pending:

@@ -103,7 +103,7 @@ async def _run(args: argparse.Namespace, agent: Any, setup: dict[str, Any], run_
     from temporalio.common import WorkflowIDReusePolicy
     from temporalio.service import RPCError, RPCStatusCode
 
-    from reverie.cli._durable_output import explain_wait, note, print_result
+    from reverie.cli._durable_output import note, print_result, wait_showing_calls
     from reverie.durable import RunFailed
     from reverie.durable.temporal import AgentWorker, get_run, start_run
 
@@ -137,24 +137,13 @@ async def _run(args: argparse.Namespace, agent: Any, setup: dict[str, Any], run_
                 else f"run {run_id} exists ({status.name.lower() if status else 'unknown'}): "
                 "waiting for it"
             )
-        waiting = asyncio.ensure_future(run.result())
-        shown: tuple[str, ...] = ()
         try:
-            while not waiting.done():
-                await asyncio.wait({waiting}, timeout=_POLL)
-                if waiting.done():
-                    break
-                pending = await run.pending()
-                ids = tuple(p.id for p in pending)
-                if ids and ids != shown:
-                    explain_wait(run_id, pending, args.durable)
-                shown = ids
-            result = waiting.result()
+            result = await wait_showing_calls(
+                run_id, args.durable, run.result(), run.pending, _POLL
+            )
         except RunFailed as exc:
             print(f"reverie run: run {run_id} failed: {exc}", file=sys.stderr)
             return 1
-        finally:
-            waiting.cancel()
     print_result(args, run_id, result)
     return 0
 
