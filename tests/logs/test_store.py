@@ -138,3 +138,30 @@ class socket_port:
 
     def __exit__(self, *exc: object) -> None:
         self._socket.close()
+
+
+def test_processes_opening_a_new_log_at_once_all_get_it(tmp_path: Path) -> None:
+    # Each new file is opened by four connections at once, as by `reverie run` processes
+    # started together: all must get it (the switch to WAL waits as a write would; before,
+    # one in ~75 files answered "database is locked" and that run was not logged).
+    import threading
+
+    failures: list[str] = []
+
+    def open_and_write(path: Path, number: int) -> None:
+        try:
+            db = _store.open_database(str(path))
+            with db.transaction() as tx:
+                tx.execute("INSERT INTO reverie_meta (key, value) VALUES (?, 'x')", (f"k{number}",))
+            db.close()
+        except Exception as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+
+    for n in range(150):
+        path = tmp_path / f"new-{n}.db"
+        openers = [threading.Thread(target=open_and_write, args=(path, i)) for i in range(4)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join()
+    assert failures == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -81,13 +82,30 @@ def open_sqlite(name: str) -> Database:
     try:
         # WAL: readers (``reverie logs`` in another terminal) never wait for a writer, and
         # a commit need not reach the disk before the run goes on (NORMAL).
-        connection.execute("PRAGMA journal_mode=WAL")
+        _wal(connection)
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("PRAGMA foreign_keys=ON")
     except sqlite3.Error as exc:
         db.close()
         raise db.error("cannot be used", exc) from exc
     return db
+
+
+def _wal(connection: Any, patience: float = 10.0) -> None:
+    """Switch to WAL, waiting for other connections as a write would. Two processes opening
+    a new file at once both try to switch it, and SQLite answers the loser "database is
+    locked" at once, without its busy timeout: that lost the first run of one of them."""
+    import sqlite3
+
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def open_postgres(url: str) -> Database:
