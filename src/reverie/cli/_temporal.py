@@ -137,6 +137,12 @@ async def _run(args: argparse.Namespace, agent: Any, setup: dict[str, Any], run_
                 else f"run {run_id} exists ({status.name.lower() if status else 'unknown'}): "
                 "waiting for it"
             )
+            if status != WorkflowExecutionStatus.COMPLETED and described.task_queue != queue:
+                note(
+                    f"run {run_id} was started with other options (task queue "
+                    f"{described.task_queue}); this command serves {queue}, so the run goes "
+                    "on only where a worker serves its own (run its first command again)"
+                )
         try:
             result = await wait_showing_calls(
                 run_id, args.durable, run.result(), run.pending, _POLL
