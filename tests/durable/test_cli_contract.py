@@ -194,6 +194,25 @@ def pay(x: int) -> str:
 '''
 
 
+def approval_command(tools: Path, url: str, run_id: str) -> list[str]:
+    """``reverie run`` of a run whose one tool call (``pay``) needs approval."""
+    return [
+        sys.executable, "-m", "reverie.cli", "run", "Pay it", "-m", "openai-compatible:loop",
+        "--tool", f"{tools}:pay", "--approve", "all", "--durable", url, "--run-id", run_id,
+    ]  # fmt: skip
+
+
+def stderr_until(process: subprocess.Popen[str], marker: str) -> str:
+    """What ``process`` wrote on stderr up to the line containing ``marker``."""
+    assert process.stderr is not None
+    seen = ""
+    while marker not in seen:
+        line = process.stderr.readline()
+        assert line, f"the run ended without asking: {seen}"
+        seen += line
+    return seen
+
+
 def test_a_run_waiting_for_approval_survives_its_process_and_is_approved_from_another(
     server: Loopback, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,20 +220,12 @@ def test_a_run_waiting_for_approval_survives_its_process_and_is_approved_from_an
     tools.write_text(APPROVAL_TOOLS)
     env = environment(server)
     url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
-    args = [
-        sys.executable, "-m", "reverie.cli", "run", "Pay it", "-m", "openai-compatible:loop",
-        "--tool", f"{tools}:pay", "--approve", "all", "--durable", url, "--run-id", "pay-1",
-    ]  # fmt: skip
+    args = approval_command(tools, url, "pay-1")
     waiting = subprocess.Popen(
         args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        assert waiting.stderr is not None
-        seen = ""
-        while "reverie approve pay-1 call_pay" not in seen:
-            line = waiting.stderr.readline()
-            assert line, f"the run ended without asking: {seen}"
-            seen += line
+        seen = stderr_until(waiting, "reverie approve pay-1 call_pay")
     finally:
         waiting.send_signal(signal.SIGKILL)
         waiting.communicate(timeout=30)

@@ -93,8 +93,8 @@ async def test_a_run_is_kept_whole(logs: Callable[[], RunLog]) -> None:
     assert first.started_at <= first.finished_at and first.attempts == 1
 
 
-async def test_search_finds_runs_by_any_of_their_words(logs: Callable[[], RunLog]) -> None:
-    log = logs()
+async def two_runs(log: RunLog) -> tuple[RunState, RunState]:
+    """Two runs logged whole (a tool call, then an answer; then an answer): their states."""
     model = FakeModel(
         [
             FakeModel.tool_calls(("add", {"a": 40, "b": 2})),
@@ -107,7 +107,13 @@ async def test_search_finds_runs_by_any_of_their_words(logs: Callable[[], RunLog
     second = await agent.generate("Which city is Portugal's capital?")
     log.flush()
     assert first.state is not None and second.state is not None
-    ids = {"first": first.state.run_id, "second": second.state.run_id}
+    return first.state, second.state
+
+
+async def test_search_finds_runs_by_any_of_their_words(logs: Callable[[], RunLog]) -> None:
+    log = logs()
+    first, second = await two_runs(log)
+    ids = {"first": first.run_id, "second": second.run_id}
 
     def found(text: str) -> set[str]:
         return {k for k, v in ids.items() if v in {r.run_id for r in log.search(text)}}
@@ -312,18 +318,7 @@ async def test_prune_deletes_old_runs_whole_and_keeps_the_rest(
     from reverie.errors import ConfigurationError
 
     log = logs()
-    model = FakeModel(
-        [
-            FakeModel.tool_calls(("add", {"a": 40, "b": 2})),
-            FakeModel.text("The answer is 42."),
-            FakeModel.text("Lisbon is the capital."),
-        ]
-    )
-    agent = Agent(model, tools=[add], observers=[log])
-    old = await agent.generate("Compute the meaning of life")
-    new = await agent.generate("Which city is Portugal's capital?")
-    log.flush()
-    assert old.state is not None and new.state is not None
+    old, new = await two_runs(log)
     db = _store.open_database(db_target)
     try:
         forty_days = 40 * 86400
@@ -331,14 +326,14 @@ async def test_prune_deletes_old_runs_whole_and_keeps_the_rest(
             tx.execute(
                 "UPDATE reverie_runs SET started_at = started_at - ?, "
                 "finished_at = finished_at - ? WHERE run_id = ?",
-                (forty_days, forty_days, old.state.run_id),
+                (forty_days, forty_days, old.run_id),
             )
         assert log.prune(timedelta(days=30)) == 1
-        assert [r.run_id for r in log.runs()] == [new.state.run_id]
-        assert log.get(old.state.run_id) is None and log.search("meaning") == []
+        assert [r.run_id for r in log.runs()] == [new.run_id]
+        assert log.get(old.run_id) is None and log.search("meaning") == []
         for table in ("reverie_steps", "reverie_tool_calls", "reverie_search"):
             rows = db.query(f"SELECT run_id FROM {table}")
-            assert {r[0] for r in rows} <= {new.state.run_id}, table
+            assert {r[0] for r in rows} <= {new.run_id}, table
         assert log.prune(timedelta(days=30)) == 0
         assert log.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1  # everything so far
         assert log.runs() == []

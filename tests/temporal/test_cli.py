@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,10 +26,12 @@ from tests.durable.test_cli_contract import (
     APPROVAL_TOOLS,
     REPO,
     TOOLS,
+    approval_command,
     command,
     environment,
     finish,
     log,
+    stderr_until,
     wait_for,
 )
 
@@ -98,20 +99,12 @@ def test_a_run_waiting_for_approval_is_approved_from_another_process(
     url = f"temporal://{temporal_address}"
     with Loopback() as server:
         env = environment(server)
-        args = [
-            sys.executable, "-m", "reverie.cli", "run", "Pay it", "-m", "openai-compatible:loop",
-            "--tool", f"{tools}:pay", "--approve", "all", "--durable", url, "--run-id", "cli-pay-1",
-        ]  # fmt: skip
+        args = approval_command(tools, url, "cli-pay-1")
         waiting = subprocess.Popen(
             args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         try:
-            assert waiting.stderr is not None
-            seen = ""
-            while "reverie approve cli-pay-1 call_pay" not in seen:
-                line = waiting.stderr.readline()
-                assert line, f"the run ended before asking: {seen}"
-                seen += line
+            seen = stderr_until(waiting, "reverie approve cli-pay-1 call_pay")
             assert f"--durable {url}" in seen
             assert log(tools) == []  # not run before approval
 

@@ -34,7 +34,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from reverie._loading import absolute_spec
-from reverie.cli._durable_output import note, print_result, wait_showing_calls
+from reverie.cli._durable_output import (
+    approvals_for,
+    note,
+    print_result,
+    say_answered,
+    wait_showing_calls,
+)
 from reverie.errors import ConfigurationError, ReverieError
 
 CLI_AGENT = "reverie-cli"
@@ -217,26 +223,13 @@ def approve_main(args: argparse.Namespace) -> int:
         if not rows:
             raise ConfigurationError(f"there is no durable run {args.run_id!r} in this database")
         status = rows[0]
-        pending = {
-            p.id: p for p in pending_from_value(client.get_event(args.run_id, PENDING_EVENT, 0))
-        }
+        pending = pending_from_value(client.get_event(args.run_id, PENDING_EVENT, 0))
         if status.status != "PENDING" or not pending:
             raise ConfigurationError(
                 f"run {args.run_id} waits on no call (it is {status.status.lower()})"
             )
-        answers: list[Any] = []
-        for call_id in args.call_ids:
-            call = pending.get(call_id)
-            if call is None or call.kind != "approval":
-                waiting = ", ".join(i for i, p in pending.items() if p.kind == "approval")
-                raise ConfigurationError(
-                    f"run {args.run_id} has no call {call_id} waiting for approval "
-                    f"(waiting: {waiting or 'none'})"
-                )
-            answers.append(call.approve() if args.deny is None else call.deny(args.deny))
+        answers = approvals_for(args, pending)
         client.send(args.run_id, answer_value(answers), topic=ANSWER_TOPIC)
     finally:
         client.destroy()
-    verb = "approved" if args.deny is None else "denied"
-    print(f"reverie: {verb} {', '.join(args.call_ids)} of run {args.run_id}", file=sys.stderr)
-    return 0
+    return say_answered(args)

@@ -11,8 +11,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from reverie.approval import PendingCall
+from reverie.errors import ConfigurationError
 
-__all__ = ["explain_wait", "note", "print_result", "wait_showing_calls"]
+__all__ = [
+    "approvals_for",
+    "explain_wait",
+    "note",
+    "print_result",
+    "say_answered",
+    "wait_showing_calls",
+]
 
 T = TypeVar("T")
 
@@ -91,3 +99,27 @@ def explain_wait(run_id: str, pending: Sequence[PendingCall], url: str) -> None:
         f"{url}   (or --deny REASON)"
     )
     print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def approvals_for(args: argparse.Namespace, pending: Sequence[PendingCall]) -> list[Any]:
+    """``reverie approve``'s answers (approve, or ``--deny``) to the calls it names;
+    ConfigurationError naming the calls that do wait when one of them does not."""
+    by_id = {p.id: p for p in pending}
+    answers: list[Any] = []
+    for call_id in args.call_ids:
+        call = by_id.get(call_id)
+        if call is None or call.kind != "approval":
+            waiting = ", ".join(p.id for p in pending if p.kind == "approval")
+            raise ConfigurationError(
+                f"run {args.run_id} has no call {call_id} waiting for approval "
+                f"(waiting: {waiting or 'none'})"
+            )
+        answers.append(call.approve() if args.deny is None else call.deny(args.deny))
+    return answers
+
+
+def say_answered(args: argparse.Namespace) -> int:
+    """What ``reverie approve`` says once its answers are sent; its exit status."""
+    verb = "approved" if args.deny is None else "denied"
+    print(f"reverie: {verb} {', '.join(args.call_ids)} of run {args.run_id}", file=sys.stderr)
+    return 0

@@ -162,25 +162,14 @@ def approve_temporal(args: argparse.Namespace) -> int:
 async def _approve(args: argparse.Namespace) -> int:
     from temporalio.service import RPCError
 
+    from reverie.cli._durable_output import approvals_for, say_answered
     from reverie.durable.temporal import get_run
 
     client = await _connect(args.durable)
     run = get_run(client, args.run_id)
     try:
-        pending = {p.id: p for p in await run.pending()}
+        pending = await run.pending()
     except RPCError as exc:
         raise ConfigurationError(f"there is no durable run {args.run_id!r} there: {exc}") from None
-    answers: list[Any] = []
-    for call_id in args.call_ids:
-        call = pending.get(call_id)
-        if call is None or call.kind != "approval":
-            waiting = ", ".join(i for i, p in pending.items() if p.kind == "approval")
-            raise ConfigurationError(
-                f"run {args.run_id} has no call {call_id} waiting for approval "
-                f"(waiting: {waiting or 'none'})"
-            )
-        answers.append(call.approve() if args.deny is None else call.deny(args.deny))
-    await run.answer(*answers)
-    verb = "approved" if args.deny is None else "denied"
-    print(f"reverie: {verb} {', '.join(args.call_ids)} of run {args.run_id}", file=sys.stderr)
-    return 0
+    await run.answer(*approvals_for(args, pending))
+    return say_answered(args)
